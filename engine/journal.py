@@ -1,0 +1,118 @@
+"""The append-only journal of what happened, in the past tense.
+
+Each entry has a simulated timestamp, a type (``NodeCrashed``,
+``AlertFired``, ``CommandIssued`` ...), a visibility flag and its fields.
+Entries the trainee could not have observed during the drill (the injected
+fault, the true crash, the writes lost) are ``visible=False``: the console
+shows them only in the debrief. Serialisation is canonical (sorted keys,
+times rounded to the millisecond), so the same run gives byte-identical JSON
+Lines.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+# Event types the trainee cannot observe while the drill runs.
+HIDDEN_TYPES = frozenset(
+    {
+        "FaultInjected",
+        "FaultCleared",
+        "NodeCrashed",
+        "NodeRecovered",
+        "WritesLost",
+        "ChaosKillAnnounced",
+    }
+)
+
+
+def _canon(value: Any) -> Any:
+    if isinstance(value, float):
+        rounded = round(value, 3)
+        return int(rounded) if rounded.is_integer() else rounded
+    if isinstance(value, dict):
+        return {str(k): _canon(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canon(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One journal entry."""
+
+    seq: int
+    t: float
+    type: str
+    visible: bool
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "t": _canon(self.t), "type": self.type, "visible": self.visible, **_canon(self.data)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def describe(self) -> str:
+        """A short human line, e.g. ``AlertFired InstanceDown node=lb-1``."""
+        parts = [f"{k}={v}" for k, v in sorted(_canon(self.data).items()) if v not in (None, "", [], {})]
+        return " ".join([self.type, *parts])
+
+
+class Journal:
+    """An append-only list of entries with subscribers."""
+
+    def __init__(self) -> None:
+        self._entries: list[Entry] = []
+        self._listeners: list[Callable[[Entry], None]] = []
+
+    def record(self, t: float, type: str, visible: bool | None = None, **data: Any) -> Entry:
+        """Append an entry and tell the subscribers."""
+        if visible is None:
+            visible = type not in HIDDEN_TYPES
+        entry = Entry(len(self._entries), float(t), type, visible, data)
+        self._entries.append(entry)
+        for listener in self._listeners:
+            listener(entry)
+        return entry
+
+    def subscribe(self, listener: Callable[[Entry], None]) -> None:
+        self._listeners.append(listener)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._entries)
+
+    def __getitem__(self, index: int) -> Entry:
+        return self._entries[index]
+
+    def since(self, seq: int) -> list[Entry]:
+        """Entries with a sequence number of ``seq`` or more (for incremental views)."""
+        return self._entries[seq:]
+
+    def of_type(self, *types: str) -> list[Entry]:
+        return [e for e in self._entries if e.type in types]
+
+    def visible(self) -> list[Entry]:
+        return [e for e in self._entries if e.visible]
+
+    def to_jsonl(self, entries: Iterable[Entry] | None = None) -> str:
+        """The journal as JSON Lines, one canonical object per line."""
+        return "".join(e.to_json() + "\n" for e in (self._entries if entries is None else entries))
+
+
+def read_jsonl(text: str) -> list[dict[str, Any]]:
+    """Parse a JSON Lines journal; raises ValueError naming the bad line."""
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"line {number}: not JSON ({exc.msg})") from None
+    return rows

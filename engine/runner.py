@@ -1,0 +1,68 @@
+"""Headless runs: a scenario, a seed and an action script, with the par runs beside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .actions import ActionDriver
+from .schema import ActionScript, Scenario
+from .scoring import Outcome, Score, compute_outcome, score_outcome
+from .sim import Simulation
+
+NO_ACTION = ActionScript(name="no action", steps=[])
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished simulation and its measurements."""
+
+    name: str
+    seed: int
+    sim: Simulation
+    outcome: Outcome
+    score: Score
+
+    def summary(self) -> dict[str, Any]:
+        return {"name": self.name, "seed": self.seed, "outcome": self.outcome.to_dict(), **self.score.to_dict()}
+
+
+def simulate(scenario: Scenario, seed: int = 0, script: ActionScript | None = None, name: str = "trainee") -> Run:
+    """Run a scenario to its end with an action script (none: no action)."""
+    sim = Simulation(scenario, seed)
+    if script is not None:
+        ActionDriver(sim, script).install()
+    slice_ = 60.0
+    while sim.now < sim.duration:
+        sim.run(sim.now + slice_)
+    outcome = compute_outcome(sim)
+    return Run(name, seed, sim, outcome, score_outcome(outcome, scenario))
+
+
+@dataclass(frozen=True)
+class Report:
+    """A trainee run with the par runs: no action and the reference solution."""
+
+    scenario: Scenario
+    run: Run
+    no_action: Run
+    reference: Run
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario.id,
+            "title": self.scenario.title,
+            "seed": self.run.seed,
+            "passed": self.run.score.passed,
+            "pass_score": self.scenario.scoring.pass_score,
+            "run": self.run.summary(),
+            "par": {"no_action": self.no_action.summary(), "reference": self.reference.summary()},
+        }
+
+
+def run_with_par(scenario: Scenario, seed: int = 0, script: ActionScript | None = None) -> Report:
+    """The trainee's run and the two par runs on the same scenario and seed."""
+    run = simulate(scenario, seed, script or NO_ACTION, name=(script.name if script else "no action"))
+    no_action = simulate(scenario, seed, NO_ACTION, name="no action")
+    reference = simulate(scenario, seed, scenario.reference_solution, name="reference")
+    return Report(scenario, run, no_action, reference)

@@ -1,0 +1,112 @@
+"""Immutable views of the simulation, handed to the console, scripts and tests.
+
+A :class:`Snapshot` is built on demand by :meth:`engine.sim.Simulation.snapshot`
+and never changes afterwards; widgets compare snapshots instead of reading
+engine objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class NodeView:
+    """What the trainee can see of one component."""
+
+    name: str
+    kind: str
+    region: str
+    group: str | None
+    label: str
+    state: str  # healthy | degraded | down | standby | promoting | fenced | booting | draining | destroyed
+    up: bool
+    role: str | None  # primary/replica for databases, master/backup for load balancers
+    metrics: tuple[tuple[str, float], ...]
+    progress: str | None = None  # a running command on this node, e.g. "promote 40%"
+
+    def metric(self, name: str, default: float = 0.0) -> float:
+        for key, value in self.metrics:
+            if key == name:
+                return value
+        return default
+
+
+@dataclass(frozen=True)
+class EdgeView:
+    """A dependency with the traffic it carries now."""
+
+    source: str
+    target: str
+    kind: str  # "traffic" or "replication"
+    required: bool
+    rate: float = 0.0
+    lag: float | None = None
+    broken: bool = False
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """A firing or resolved alert."""
+
+    id: str
+    rule: str
+    node: str | None
+    severity: str
+    summary: str
+    state: str  # pending | firing | resolved
+    since: float
+    acknowledged: bool
+    value: float
+
+
+@dataclass(frozen=True)
+class PendingView:
+    """A command that takes time and has not completed yet."""
+
+    id: int
+    command: str
+    target: str | None
+    started: float
+    ends: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The whole visible state at one simulated instant."""
+
+    t: float
+    duration: float
+    finished: bool
+    nodes: tuple[NodeView, ...]
+    edges: tuple[EdgeView, ...]
+    alerts: tuple[AlertView, ...]
+    pending: tuple[PendingView, ...]
+    metrics: tuple[tuple[str, float], ...]
+    history: tuple[tuple[str, tuple[float, ...]], ...]
+    hints_revealed: tuple[str, ...]
+    hints_left: int
+    score: float
+    journal_length: int
+    regions: tuple[str, ...] = field(default_factory=tuple)
+
+    def node(self, name: str) -> NodeView:
+        for view in self.nodes:
+            if view.name == name:
+                return view
+        raise KeyError(name)
+
+    def metric(self, name: str, default: float = 0.0) -> float:
+        for key, value in self.metrics:
+            if key == name:
+                return value
+        return default
+
+    def series(self, name: str) -> tuple[float, ...]:
+        for key, values in self.history:
+            if key == name:
+                return values
+        return ()
+
+    def firing(self) -> tuple[AlertView, ...]:
+        return tuple(a for a in self.alerts if a.state == "firing")

@@ -1,0 +1,136 @@
+"""The architecture as a networkx dependency graph, built from a scenario.
+
+Nodes carry their ``kind``, ``region`` and spec; edges point from the
+component that needs to the component it needs, with the edge's
+``required``/``share``/``timeout``/``fallback`` attributes. Load balancers
+sharing a ``vip`` form a :class:`VipSpec`; databases form replication
+clusters. The graph is the input of the engine and of the analysis; runtime
+state lives in :mod:`engine.model`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .schema import EdgeSpec, Scenario
+
+_SHORTHAND = re.compile(r"^\s*(?P<src>[^()>]+?)\s*->\s*(?P<dst>[^()]+?)\s*(?:\((?P<opts>[^()]*)\))?\s*$")
+
+
+class TopologyError(ValueError):
+    """An edge shorthand or reference that cannot be understood."""
+
+
+def parse_edge(text: str) -> list[EdgeSpec]:
+    """Expand ``"a, b -> c (soft, share=0.3)"`` into edge specs."""
+    match = _SHORTHAND.match(text)
+    if not match:
+        raise TopologyError(f"edge '{text}' is not of the form 'a, b -> c, d (options)'")
+    sources = [s.strip() for s in match["src"].split(",") if s.strip()]
+    targets = [s.strip() for s in match["dst"].split(",") if s.strip()]
+    if not sources or not targets:
+        raise TopologyError(f"edge '{text}' needs a node on each side of '->'")
+    opts: dict[str, object] = {}
+    for word in (w.strip() for w in (match["opts"] or "").split(",")):
+        if not word:
+            continue
+        if word == "soft":
+            opts["required"] = False
+        elif word == "required":
+            opts["required"] = True
+        elif word == "fallback":
+            opts["fallback"] = True
+        elif "=" in word:
+            key, _, value = word.partition("=")
+            key = key.strip()
+            if key not in ("share", "timeout"):
+                raise TopologyError(f"edge '{text}': unknown option '{key}' (soft, required, fallback, share=, timeout=)")
+            try:
+                opts[key] = float(value)
+            except ValueError:
+                raise TopologyError(f"edge '{text}': option '{key}' needs a number, not '{value.strip()}'") from None
+        else:
+            raise TopologyError(f"edge '{text}': unknown option '{word}' (soft, required, fallback, share=, timeout=)")
+    return [EdgeSpec.model_validate({"from": s, "to": t, **opts}) for s in sources for t in targets]
+
+
+def edge_specs(scenario: Scenario) -> list[EdgeSpec]:
+    """All edges of a scenario with shorthand strings expanded."""
+    out: list[EdgeSpec] = []
+    for item in scenario.topology.edges:
+        out.extend(parse_edge(item) if isinstance(item, str) else [item])
+    return out
+
+
+@dataclass(frozen=True)
+class VipSpec:
+    """Load balancers sharing one virtual IP; the first member is the configured primary."""
+
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """Databases replicating from one primary."""
+
+    name: str
+    primary: str
+    replicas: tuple[str, ...]
+
+
+def build_graph(scenario: Scenario) -> nx.DiGraph:
+    """The dependency graph of a scenario."""
+    graph = nx.DiGraph()
+    default_region = scenario.topology.regions[0]
+    for name, spec in scenario.topology.nodes.items():
+        graph.add_node(name, kind=spec.kind, region=spec.region or default_region, spec=spec, group=spec.group)
+    for edge in edge_specs(scenario):
+        if edge.source not in graph or edge.target not in graph:
+            missing = edge.source if edge.source not in graph else edge.target
+            raise TopologyError(f"edge {edge.source} -> {edge.target} names unknown node '{missing}'")
+        graph.add_edge(
+            edge.source,
+            edge.target,
+            required=edge.required,
+            share=edge.share,
+            timeout=edge.timeout,
+            fallback=edge.fallback,
+        )
+    return graph
+
+
+def vip_groups(scenario: Scenario) -> list[VipSpec]:
+    """Load-balancer VIP groups, primary first, in declaration order."""
+    groups: dict[str, list[str]] = {}
+    for name, spec in scenario.topology.nodes.items():
+        if spec.kind == "load_balancer":
+            groups.setdefault(spec.vip or name, []).append(name)
+    out = []
+    for vip, members in groups.items():
+        members.sort(key=lambda n: scenario.topology.nodes[n].role != "primary")
+        out.append(VipSpec(vip, tuple(members)))
+    return out
+
+
+def clusters(scenario: Scenario) -> list[ClusterSpec]:
+    """Database clusters in declaration order."""
+    nodes = scenario.topology.nodes
+    members: dict[str, list[str]] = {}
+    for name, spec in nodes.items():
+        if spec.kind != "database":
+            continue
+        cluster = spec.cluster
+        if cluster is None and spec.upstream is not None:
+            cluster = nodes[spec.upstream].cluster or spec.upstream
+        members.setdefault(cluster or name, []).append(name)
+    out = []
+    for cluster, names in members.items():
+        primaries = [n for n in names if nodes[n].role == "primary"]
+        if len(primaries) != 1:
+            raise TopologyError(f"cluster '{cluster}' needs exactly one primary, has {len(primaries)}")
+        out.append(ClusterSpec(cluster, primaries[0], tuple(n for n in names if n != primaries[0])))
+    return out
