@@ -54,8 +54,11 @@ class WriteLog:
         else:
             self.ranges.append([start, start + n])
         self.count += n
-        self.marks_n.append(self.count)
-        self.marks_t.append(t)
+        if self.marks_t and self.marks_t[-1] == t:
+            self.marks_n[-1] = self.count
+        else:
+            self.marks_n.append(self.count)
+            self.marks_t.append(t)
 
     def prefix(self, n: int) -> list[list[int]]:
         """The ranges holding the first ``n`` writes of this log."""
@@ -78,8 +81,17 @@ class WriteLog:
 
     def count_at(self, t: float) -> int:
         """How many writes this log held at time ``t``."""
-        i = bisect.bisect_right(self.marks_t, t)
-        return self.marks_n[i - 1] if i else 0
+        marks_t = self.marks_t
+        i = bisect.bisect_right(marks_t, t)
+        if i >= len(marks_t):
+            return self.marks_n[-1] if marks_t else 0
+        # writes of a segment arrive spread over it: interpolate inside the segment
+        t0, n0 = (marks_t[i - 1], self.marks_n[i - 1]) if i else (0.0, 0)
+        t1, n1 = marks_t[i], self.marks_n[i]
+        t0 = max(t0, t1 - 1.0)  # a traffic segment never spans more than one second
+        if t <= t0 or t1 <= t0:
+            return n0
+        return n0 + int((n1 - n0) * (t - t0) / (t1 - t0))
 
     def copy_prefix(self, n: int) -> "WriteLog":
         """A new log holding this log's first ``n`` writes, with their times."""

@@ -136,6 +136,7 @@ class Simulation:
         self._version = 0
         self._plan_version = -1
         self._flow_t = 0.0
+        self._seg_end = 0.0
         self._next_id = 0
         self._write_times: list[tuple[int, float]] = []
         self._cmd_seq = 0
@@ -522,6 +523,7 @@ class Simulation:
         if self._plan_version != self._version:
             self._plan()
         t = t0 + dt * 0.5
+        self._seg_end = t0 + dt
         nodes = self.nodes
         acc = self._acc
         # 1. clients -> VIP groups
@@ -880,7 +882,7 @@ class Simulation:
         cluster.ack_carry[primary.name] = carry - n
         if n <= 0:
             return
-        now = self._flow_t
+        now = self._seg_end
         start = self._next_id
         self._next_id += n
         primary.log.append(start, n, now)
@@ -1053,14 +1055,18 @@ class Simulation:
         return m
 
     def replica_lag(self, node: Node) -> float:
-        """Seconds of acknowledged writes the replica does not have yet."""
+        """Seconds of acknowledged writes the replica does not have yet.
+
+        The span from the first write it lacks to the newest write of its
+        primary's log: what a failover to it now would lose, in time.
+        """
         if node.upstream is None or node.role != "replica":
             return 0.0
-        up = self.nodes[node.upstream]
-        if up.log is None or node.applied >= up.log.count:
+        log = self._root_log(node)
+        if log is None or node.applied >= log.count:
             return 0.0
-        since = up.log.time_of(node.applied + 1)
-        return max(0.0, self._flow_t - since) if since is not None else 0.0
+        since = log.time_of(node.applied + 1)
+        return max(0.0, log.marks_t[-1] - since) if since is not None else 0.0
 
     def _split_brain_count(self) -> int:
         count = 0

@@ -10,51 +10,15 @@ state lives in :mod:`engine.model`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import networkx as nx
 
+from .loader import parse_edge
 from .schema import EdgeSpec, Scenario
 
-_SHORTHAND = re.compile(r"^\s*(?P<src>[^()>]+?)\s*->\s*(?P<dst>[^()]+?)\s*(?:\((?P<opts>[^()]*)\))?\s*$")
-
-
 class TopologyError(ValueError):
-    """An edge shorthand or reference that cannot be understood."""
-
-
-def parse_edge(text: str) -> list[EdgeSpec]:
-    """Expand ``"a, b -> c (soft, share=0.3)"`` into edge specs."""
-    match = _SHORTHAND.match(text)
-    if not match:
-        raise TopologyError(f"edge '{text}' is not of the form 'a, b -> c, d (options)'")
-    sources = [s.strip() for s in match["src"].split(",") if s.strip()]
-    targets = [s.strip() for s in match["dst"].split(",") if s.strip()]
-    if not sources or not targets:
-        raise TopologyError(f"edge '{text}' needs a node on each side of '->'")
-    opts: dict[str, object] = {}
-    for word in (w.strip() for w in (match["opts"] or "").split(",")):
-        if not word:
-            continue
-        if word == "soft":
-            opts["required"] = False
-        elif word == "required":
-            opts["required"] = True
-        elif word == "fallback":
-            opts["fallback"] = True
-        elif "=" in word:
-            key, _, value = word.partition("=")
-            key = key.strip()
-            if key not in ("share", "timeout"):
-                raise TopologyError(f"edge '{text}': unknown option '{key}' (soft, required, fallback, share=, timeout=)")
-            try:
-                opts[key] = float(value)
-            except ValueError:
-                raise TopologyError(f"edge '{text}': option '{key}' needs a number, not '{value.strip()}'") from None
-        else:
-            raise TopologyError(f"edge '{text}': unknown option '{word}' (soft, required, fallback, share=, timeout=)")
-    return [EdgeSpec.model_validate({"from": s, "to": t, **opts}) for s in sources for t in targets]
+    """A scenario whose references do not fit together (the loader reports these with lines)."""
 
 
 def edge_specs(scenario: Scenario) -> list[EdgeSpec]:
