@@ -172,8 +172,7 @@ class Node:
     wait: float = 0.0
     drop: float = 0.0
     fail_mode: str = "ok"
-    # app servers
-    workers: float = 0.0
+    # app servers: seconds a request holds a worker
     hold: float = 0.0
     # cache
     warm: float = 1.0
@@ -198,6 +197,13 @@ class Node:
     m_ok: float = 0.0
     m_lat: float = 0.0
     m_in: float = 0.0
+    m_util: float = 0.0
+    m_wlat: float = 0.0
+
+    @property
+    def regional(self) -> bool:
+        """Whether a region outage takes it down (DNS and CDN edges are global, anycast services)."""
+        return self.kind not in ("client", "dns", "cdn")
 
     @property
     def up(self) -> bool:

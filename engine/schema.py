@@ -113,7 +113,10 @@ class AppServerNode(NodeBase):
     """An application server with a worker pool."""
 
     kind: Literal["app_server"]
-    capacity: Positive = Field(500.0, description="Requests per second it serves with healthy dependencies.")
+    capacity: Positive = Field(500.0, description="Requests per second its CPUs can serve (the compute limit).")
+    workers: Annotated[int, Field(ge=1)] = Field(
+        64, description="Concurrent requests it can hold (threads); a slow dependency fills them (Little's law)."
+    )
     service_time: Positive = Field(0.02, description="Own CPU time per request in seconds.")
     queue_timeout: Positive = Field(5.0, description="Seconds a request may wait for a worker before it fails.")
 

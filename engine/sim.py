@@ -326,10 +326,13 @@ class Simulation:
 
     # ------------------------------------------------------------------ reachability
 
+    def _dark_node(self, node: Node) -> bool:
+        return node.region in self._dark and node.regional
+
     def _reachable(self, src: Node | None, dst: Node) -> bool:
-        if not dst.up or dst.region in self._dark:
+        if not dst.up:
             return False
-        if src is not None and src.region in self._dark:
+        if self._dark and (self._dark_node(dst) or (src is not None and self._dark_node(src))):
             return False
         if self._partitions and src is not None:
             for side_a, side_b in self._partitions:
@@ -345,7 +348,7 @@ class Simulation:
 
     def _fails_fast(self, src: Node | None, dst: Node) -> bool:
         """True when an unreachable ``dst`` refuses at once (crashed process) rather than timing out."""
-        if dst.region in self._dark or (src is not None and src.region in self._dark):
+        if self._dark_node(dst) or (src is not None and self._dark_node(src)):
             return False
         if dst.fenced or dst.destroyed:
             return False
@@ -377,16 +380,6 @@ class Simulation:
                 elif kind == "service":
                     services.append((self.nodes[target], attrs["share"], timeout, attrs["fallback"]))
             plan_apps[node.name] = {"caches": caches, "dbs": dbs, "services": services}
-            if node.workers == 0.0:
-                spec = node.spec
-                hold = spec.service_time + sum(c.spec.latency for c, _ in caches[:1])
-                for cluster, _ in dbs[:1]:
-                    writer = self.nodes[cluster.writer].spec
-                    hold += 0.3 * writer.read_latency
-                for svc, share, _, _ in services:
-                    hold += share * svc.spec.latency
-                node.workers = spec.capacity * hold
-                node.hold = hold
         self._plan_apps = plan_apps
         # client entries
         entries: dict[str, tuple[list, list]] = {}
@@ -432,7 +425,7 @@ class Simulation:
         # DNS: weighted regions, failing over the TTL while the resolver is down
         node = self.nodes[name]
         fail = 0.0
-        if not node.up or node.region in self._dark:
+        if not node.up:
             down = self.dns_state[name]["down_since"] or t
             fail = min(1.0, (t - down) / node.spec.ttl)
         if fail > 0:
@@ -462,7 +455,7 @@ class Simulation:
                 acc.points.append((cdn.spec.latency, amount))
                 return
         acc.failed += amount
-        acc.points.append((latency, amount))
+        acc.points.append((min(latency, self._client_timeout), amount))
         if cls == 1:
             acc.w_failed += amount
 
@@ -476,8 +469,10 @@ class Simulation:
             acc.ok += amount
         base = latency - spread
         pts = acc.points
+        limit = self._client_timeout
         for mult, weight in SPREAD:
-            pts.append((base + spread * mult, amount * weight))
+            value = base + spread * mult
+            pts.append((value if value < limit else limit, amount * weight))
 
     def _queue(self, node: Node, arrivals: float, capacity: float, timeout: float, dt: float) -> float:
         """Fluid queue update; returns the fraction of ``arrivals`` that time out waiting."""
@@ -494,6 +489,7 @@ class Simulation:
         node.backlog = backlog
         rho = lam / mu if mu > 0 else 10.0
         node.util = rho
+        node.m_util += rho * dt
         return min(1.0, dropped / arrivals) if arrivals > 0 else 0.0
 
     def _mmc_wait(self, hold: float, rho: float, servers: float) -> float:
@@ -565,9 +561,17 @@ class Simulation:
             hold_s = st * STATIC_COST
             busy = amounts[0] * hold_r + amounts[1] * hold_w + (amounts[2] + amounts[3]) * hold_s
             hold = busy / total if total > 0 else hold_r
-            capacity = node.workers / hold / node.cap_div if hold > 0 else 1e9
+            # workers see dependency latency through the requests they hold: smooth over ~2 s
+            if node.hold > 0:
+                hold = node.hold + (hold - node.hold) * min(1.0, dt / 2.0)
+            # two limits: the CPUs (capacity, scaled by the request mix's CPU cost) and the
+            # worker pool (workers / seconds each request holds one)
+            cpu = (amounts[0] + amounts[1]) * st + (amounts[2] + amounts[3]) * st * STATIC_COST
+            cpu_per_req = cpu / total if total > 0 else st
+            cpu_capacity = node.spec.capacity * node.spec.service_time / cpu_per_req / node.cap_div
+            capacity = min(cpu_capacity, node.spec.workers / hold if hold > 0 else 1e9)
             drop = self._queue(node, total, capacity, node.spec.queue_timeout, dt)
-            wait = node.backlog / capacity + self._mmc_wait(hold, node.util, node.workers)
+            wait = node.backlog / capacity + self._mmc_wait(hold, node.util, node.spec.workers)
             node.wait = wait
             node.hold = hold
             node.latency = hold + wait
@@ -605,6 +609,7 @@ class Simulation:
             wait = node.backlog / capacity + self._mmc_wait(base, node.util, 8.0)
             node.wait = wait
             node.latency = base + wait
+            node.m_wlat += node.latency * dt
             if node.kind == "cache" and arrivals > 0 and node.warm < 1.0:
                 node.warm += (1.0 - node.warm) * min(1.0, dt / spec.warmup)
         # 5. outcomes per app server
@@ -615,7 +620,7 @@ class Simulation:
 
     def _cdn(self, cdn: Node, amount: float, t: float, into: dict) -> None:
         cdn.m_req += amount
-        if not cdn.up or cdn.region in self._dark:
+        if not cdn.up:
             self._fail(2, amount, CONNECT_TIMEOUT, None)
             cdn.m_fail += amount
             return
@@ -702,7 +707,7 @@ class Simulation:
         out = [writer]
         for name in cluster.members:
             node = nodes[name]
-            if node is not writer and node.role == "primary" and node.up and not node.diverged:
+            if node is not writer and node.role == "primary" and node.up:
                 out.append(node)
         return out
 
@@ -1019,16 +1024,20 @@ class Simulation:
 
     def _node_second(self, node: Node) -> dict[str, float]:
         req, fail, ok, lat = node.m_req, node.m_fail, node.m_ok, node.m_lat
-        node.m_req = node.m_fail = node.m_ok = node.m_lat = 0.0
-        up = 1.0 if node.up and node.region not in self._dark else 0.0
+        util, wlat = node.m_util, node.m_wlat
+        node.m_req = node.m_fail = node.m_ok = node.m_lat = node.m_util = node.m_wlat = 0.0
+        up = 1.0 if node.up and not self._dark_node(node) else 0.0
         m: dict[str, float] = {"up": up}
         kind = node.kind
         if kind != "client":
             m["requests"] = req
             m["error_ratio"] = min(1.0, fail / req) if req > 0 else 0.0
         if kind in ("app_server", "cache", "database", "service"):
-            m["utilisation"] = node.util if node.up else 0.0
-            m["latency"] = (lat / ok) if (kind == "app_server" and ok > 0) else node.latency
+            m["utilisation"] = util if node.up else 0.0
+            if kind == "app_server":
+                m["latency"] = lat / ok if ok > 0 else node.latency
+            else:
+                m["latency"] = wlat if wlat > 0 else node.latency
             m["queue"] = node.backlog
         if kind == "cache":
             m["hit_ratio"] = node.spec.hit_ratio * node.warm if node.up else 0.0
@@ -1069,12 +1078,25 @@ class Simulation:
         return max(0.0, log.marks_t[-1] - since) if since is not None else 0.0
 
     def _split_brain_count(self) -> int:
+        """Clusters in which more than one primary can take writes from some app server."""
         count = 0
         for cluster in self.clusters.values():
-            primaries = [n for n in cluster.members if self.nodes[n].role == "primary" and self.nodes[n].up and not self.nodes[n].diverged]
-            if len(primaries) > 1:
+            primaries = [self.nodes[n] for n in cluster.members if self.nodes[n].role == "primary" and self.nodes[n].up]
+            if len(primaries) < 2:
+                continue
+            apps = [self.nodes[a] for a in self._writers_of(cluster)]
+            writable = [p for p in primaries if any(self._reachable(a, p) for a in apps)]
+            if len(writable) > 1:
                 count += 1
         return count
+
+    def _writers_of(self, cluster: Cluster) -> list[str]:
+        """App servers that write to a cluster."""
+        out = []
+        for name, plan in self._plan_apps.items():
+            if any(c is cluster for c, _ in plan["dbs"]):
+                out.append(name)
+        return out
 
     def _redundant(self) -> bool:
         """Is every piece of designed redundancy in place (and working)?"""
@@ -1274,7 +1296,8 @@ class Simulation:
         view = self.health[lb.name]
         for app_name, state in view.items():
             app = self.nodes[app_name]
-            passed = self._reachable(lb, app) and app.latency < hc.timeout
+            # the check endpoint needs a free worker but no dependency: it fails when the queue is deep
+            passed = self._reachable(lb, app) and app.wait + app.spec.service_time * app.slow < hc.timeout
             if passed and app.err > 0 and stream.random() < app.err:
                 passed = False
             marked_up, streak = state
@@ -1340,7 +1363,7 @@ class Simulation:
             self._changed()
             self._dark.add(fault.target)
             for node in self.nodes.values():
-                if node.region == fault.target:
+                if node.region == fault.target and node.regional:
                     self._after_down(node)
         elif kind == "partition":
             self._changed()
@@ -1606,7 +1629,7 @@ class Simulation:
             node = self._node(command.target, ("database",))
             if node.role == "primary":
                 raise Refused(f"{node.name} is already a primary")
-            if not node.up or node.region in self._dark:
+            if not node.up or self._dark_node(node):
                 raise Refused(f"{node.name} is down: a dead replica cannot be promoted")
             if node.diverged:
                 raise Refused(f"{node.name} has diverged from the new timeline; restart it to rebuild it first")
@@ -1626,7 +1649,7 @@ class Simulation:
                 raise Refused(f"{node.name} was destroyed; its disk is gone (scale out or rebuild instead)")
             if node.booting:
                 raise Refused(f"{node.name} is already starting")
-            if node.region in self._dark:
+            if self._dark_node(node):
                 raise Refused(f"{node.name}'s region {node.region} is unreachable")
         elif name in ("degrade", "enable"):
             node = self._node(command.target, ("service",))
@@ -1787,10 +1810,11 @@ class Simulation:
                 other.diverged = True
                 other.replicating = False
                 self.journal.record(self.env.now, "ReplicaDiverged", node=other.name, ahead_by=other.applied - node.applied)
-        if old.up and old.region not in self._dark:
+        if old.up and not self._dark_node(old):
             self.journal.record(self.env.now, "SplitBrainStarted", cluster=cluster.name, primaries=[old.name, node.name])
 
     def _scale_out(self, template: Node, count: int):
+        """Add ``count`` booting copies of ``template`` now; returns the process that finishes their boot."""
         self._changed()
         group = template.group or template.name
         made = []
@@ -1802,7 +1826,7 @@ class Simulation:
                 name = f"{group}-{existing + i + 1}"
             node = Node(
                 name=name, kind=template.kind, region=template.region, spec=template.spec, group=group,
-                order=len(self.nodes), workers=template.workers if template.workers else 0.0,
+                order=len(self.nodes),
             )
             node.booting = True
             node.hold = template.hold
@@ -1817,7 +1841,10 @@ class Simulation:
             made.append(node)
             self.journal.record(self.env.now, "NodeAdded", node=name, group=group)
         self.alerts.retarget({n.name: n.kind for n in self.nodes.values()})
-        yield self.env.timeout(self._boot_time(template))
+        return self._finish_boot(made, self._boot_time(template))
+
+    def _finish_boot(self, made: list[Node], boot: float):
+        yield self.env.timeout(boot)
         self._changed()
         for node in made:
             node.booting = False
@@ -1843,8 +1870,8 @@ class Simulation:
             lag = self.replica_lag(node)
             cluster = self.cluster_of[node.name]
             old = self.nodes[cluster.writer]
-            text = f"promote {target}: {lag:.1f} s behind the primary; about {behind} acknowledged writes will be lost"
-            if old.up and old.region not in self._dark and not old.fenced:
+            text = f"promote {target}: {lag:.1f} s behind the primary; about {_about(behind)} acknowledged writes will be lost"
+            if old.up and not self._dark_node(old) and not old.fenced:
                 text += f". {old.name} is still running and not fenced: both will accept writes (split brain)"
             return text
         if name == "failover":
@@ -1886,7 +1913,7 @@ class Simulation:
             return "booting"
         if any(p.command.name == "promote" and p.command.target == node.name for p in self._pending.values()):
             return "promoting"
-        if not node.running or node.region in self._dark:
+        if not node.running or self._dark_node(node):
             return "down"
         if node.kind == "load_balancer" and self.vip_of[node.name].holder != node.name:
             return "standby"
@@ -1921,7 +1948,7 @@ class Simulation:
             metrics = tuple(sorted(self.node_metrics.get(node.name, {}).items()))
             views.append(
                 NodeView(node.name, node.kind, node.region, node.group, node.spec.label or node.name,
-                         self.node_state(node), node.up and node.region not in self._dark, role, metrics, progress)
+                         self.node_state(node), node.up and not self._dark_node(node), role, metrics, progress)
             )
         edges = []
         for src, dst, attrs in self.graph.edges(data=True):
@@ -1982,6 +2009,14 @@ class Simulation:
         from .scoring import Outcome, compute_outcome
 
         return compute_outcome(self)
+
+
+def _about(n: int) -> int:
+    """A count rounded to two significant digits, for "about N" in messages."""
+    if n < 100:
+        return n
+    digits = len(str(n)) - 2
+    return int(round(n, -digits))
 
 
 def _common_prefix(a: list[list[int]], b: list[list[int]]) -> int:

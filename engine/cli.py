@@ -1,0 +1,218 @@
+"""The headless command line: ``spofdrill list|validate|run|schema``.
+
+Exit codes follow Chaos Toolkit and Maelstrom: ``run`` exits 0 when the run
+meets the scenario's bar, 1 when it does not, 2 on bad input; ``validate``
+exits 1 when any file has a problem. Bad input never produces a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from .commands import command_specs
+from .loader import builtin_scenarios, load_actions, load_scenario, validate_file
+from .problems import ScenarioError
+from .runner import Report, Run, run_with_par, simulate
+from .schema import action_script_json_schema, scenario_json_schema
+
+EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+
+
+class InputError(Exception):
+    """Bad input from the user: the message says what and where."""
+
+
+def _write_atomic(path: str, text: str) -> None:
+    """Write a file whole or not at all (temporary file, fsync, rename)."""
+    target = Path(path)
+    try:
+        folder = target.parent if str(target.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _fmt_s(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f} s"
+
+
+def _fmt_row(label: str, runs: Sequence[Run], fn) -> str:
+    cells = "".join(f"{fn(r):>14}" for r in runs)
+    return f"  {label:<26}{cells}"
+
+
+def format_report(report: Report) -> str:
+    """The readable result of a run with its par runs."""
+    sc = report.scenario
+    runs = [report.run, report.no_action, report.reference]
+    lines = [
+        f"{sc.id} — {sc.title}   (seed {report.run.seed}, {sc.duration:.0f} s simulated)",
+        "",
+        f"  {'':<26}{'this run':>14}{'no action':>14}{'reference':>14}",
+        _fmt_row("score", runs, lambda r: f"{r.score.score:.1f} ({r.score.grade})"),
+        _fmt_row("availability", runs, lambda r: f"{100 * r.outcome.availability:.2f} %"),
+        _fmt_row("downtime (req-weighted)", runs, lambda r: f"{r.outcome.downtime:.1f} s"),
+        _fmt_row("full outage", runs, lambda r: f"{r.outcome.full_outage:.0f} s"),
+        _fmt_row("lost writes", runs, lambda r: f"{r.outcome.lost_writes}"),
+        _fmt_row("RPO window", runs, lambda r: f"{r.outcome.rpo:.1f} s"),
+        _fmt_row("split brain", runs, lambda r: f"{r.outcome.split_brain_seconds:.0f} s"),
+        _fmt_row("time to detect", runs, lambda r: _fmt_s(r.outcome.time_to_detect)),
+        _fmt_row("time to mitigate", runs, lambda r: _fmt_s(r.outcome.time_to_mitigate)),
+        _fmt_row("time to recover", runs, lambda r: _fmt_s(r.outcome.time_to_recover)),
+        _fmt_row("commands", runs, lambda r: f"{r.outcome.commands}"),
+        _fmt_row("hint cost", runs, lambda r: f"{r.outcome.hint_cost:.0f}"),
+        "",
+        "  score breakdown (points lost): "
+        + ", ".join(f"{k} {v:.1f}" for k, v in report.run.score.penalties.items()),
+    ]
+    for probe in report.run.score.probes:
+        bound = " and ".join(
+            part for part in (
+                f"at least {probe['min']:g}" if probe["min"] is not None else "",
+                f"at most {probe['max']:g}" if probe["max"] is not None else "",
+            ) if part
+        )
+        value = probe["value"]
+        shown = "never" if value is None else f"{value:.4g}"
+        lines.append(f"  probe {probe['name']}: {shown} ({bound}) {'ok' if probe['ok'] else 'FAILED'}")
+    verdict = "PASSED" if report.run.score.passed else "FAILED"
+    lines.append("")
+    lines.append(
+        f"  verdict: {verdict} (needs a score of {sc.scoring.pass_score:g} or more and every probe within tolerance)"
+    )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = []
+    for name in builtin_scenarios():
+        scenario = load_scenario(name)
+        rows.append((name, scenario.difficulty, scenario.title, ", ".join(scenario.tags)))
+    width = max((len(r[0]) for r in rows), default=10)
+    print(f"{'scenario':<{width}}  {'difficulty':<10}  title — concepts")
+    for name, difficulty, title, tags in rows:
+        print(f"{name:<{width}}  {difficulty:<10}  {title} — {tags}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    bad = 0
+    for path in args.files:
+        problems = validate_file(path)
+        if problems:
+            bad += 1
+            for problem in problems:
+                print(problem)
+        else:
+            print(f"{path}: ok")
+    if bad:
+        print(f"{bad} of {len(args.files)} file(s) have problems", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    schema = action_script_json_schema() if args.actions else scenario_json_schema()
+    print(json.dumps(schema, indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    script = load_actions(args.actions, scenario) if args.actions else None
+    if args.no_par:
+        run = simulate(scenario, args.seed, script, name=script.name if script else "no action")
+        report = None
+        result: dict[str, Any] = {"scenario": scenario.id, "seed": args.seed, "passed": run.score.passed, "run": run.summary()}
+        print(f"{scenario.id}: score {run.score.score:.1f} ({run.score.grade}), "
+              f"downtime {run.outcome.downtime:.1f} s, lost writes {run.outcome.lost_writes}: "
+              f"{'PASSED' if run.score.passed else 'FAILED'}")
+    else:
+        report = run_with_par(scenario, args.seed, script)
+        run = report.run
+        result = report.to_dict()
+        print(format_report(report))
+    if args.json:
+        _write_atomic(args.json, json.dumps(result, indent=2, sort_keys=True) + "\n")
+        print(f"  result written to {args.json}")
+    if args.journal:
+        _write_atomic(args.journal, run.sim.journal.to_jsonl())
+        print(f"  journal written to {args.journal} ({len(run.sim.journal)} entries)")
+    return EXIT_PASS if run.score.passed else EXIT_FAIL
+
+
+def cmd_commands(args: argparse.Namespace) -> int:
+    for spec in command_specs():
+        argtext = " ".join(f"{a.name}=<{a.type.__name__}>" for a in spec.args)
+        mark = " (asks for confirmation)" if spec.destructive else ""
+        targets = "|".join(spec.targets) or "-"
+        print(f"{spec.key:>2}  {spec.name:<12} {targets:<26} {argtext:<28} {spec.help}{mark}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spofdrill",
+        description="A terminal trainer for incidents and failover (headless commands).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("list", help="list the built-in scenarios")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("validate", help="check scenario or action-script files and report every problem")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("run", help="run a scenario headless and score it beside the par runs")
+    p.add_argument("scenario", metavar="SCENARIO", help="a built-in scenario name or a path to a YAML file")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--actions", metavar="FILE", help="an action script to play (default: no action)")
+    p.add_argument("--json", metavar="FILE", help="write the result as JSON")
+    p.add_argument("--journal", metavar="FILE", help="write the journal as JSON Lines")
+    p.add_argument("--no-par", action="store_true", help="skip the no-action and reference runs")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
+    p.add_argument("--actions", action="store_true", help="print the action-script schema instead")
+    p.set_defaults(func=cmd_schema)
+    p = sub.add_parser("commands", help="list the trainee commands")
+    p.set_defaults(func=cmd_commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INPUT
+    except InputError as exc:
+        print(f"spofdrill: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("spofdrill: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
