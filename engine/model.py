@@ -199,6 +199,7 @@ class Node:
     m_in: float = 0.0
     m_util: float = 0.0
     m_wlat: float = 0.0
+    m_acked: int = 0
 
     @property
     def regional(self) -> bool:

@@ -1,0 +1,629 @@
+"""Traffic: the fluid model that turns rates into ok, degraded and failed requests.
+
+:class:`TrafficModel` is a mixin of :class:`engine.sim.Simulation`: it reads the
+simulation's runtime state (nodes, VIP groups, clusters, health-check views,
+partitions) and integrates one segment of time per :meth:`_step` call. It is
+the engine's hot path: it runs a few thousand times per simulated minute.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Node, VipGroup, WriteLog
+
+# Per-request CPU time of a static request relative to the app's service time.
+STATIC_COST = 0.25
+# A write costs the database this many read-equivalents of capacity.
+WRITE_COST = 2.0
+# Latency spread points: (multiplier of the queueing part, weight), so that
+# p50, p95 and p99 of an exponential wait land on the right values.
+SPREAD = ((0.69, 0.5), (3.0, 0.45), (4.6, 0.04), (6.9, 0.01))
+
+
+class _SecondAcc:
+    """Sums for the second being integrated."""
+
+    __slots__ = ("total", "ok", "degraded", "failed", "points", "w_total", "w_ok", "w_failed", "acked")
+
+    def __init__(self) -> None:
+        self.total = self.ok = self.degraded = self.failed = 0.0
+        self.w_total = self.w_ok = self.w_failed = 0.0
+        self.acked = 0
+        self.points: list[tuple[float, float]] = []
+
+
+class TrafficModel:
+    """Request routing, queueing, outcomes, write acknowledgement and replication."""
+
+    # ------------------------------------------------------------------ the plan
+
+    def _plan(self) -> None:
+        """Routing structures that only change when the topology state does."""
+        g = self.graph
+        self._plan_version = self._version
+        plan_apps: dict[str, dict[str, list]] = {}
+        for node in self.nodes.values():
+            if node.kind != "app_server":
+                continue
+            caches, dbs, services = [], [], []
+            for target in g.successors(node.name):
+                attrs = g.edges[node.name, target]
+                kind = self.nodes[target].kind
+                timeout = attrs["timeout"] or DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
+                if kind == "cache":
+                    caches.append((self.nodes[target], timeout))
+                elif kind == "database":
+                    cluster = self.cluster_of[target]
+                    if all(c is not cluster for c, _ in dbs):
+                        dbs.append((cluster, timeout))
+                elif kind == "service":
+                    services.append((self.nodes[target], attrs["share"], timeout, attrs["fallback"]))
+            plan_apps[node.name] = {"caches": caches, "dbs": dbs, "services": services}
+        self._plan_apps = plan_apps
+        # client entries
+        entries: dict[str, tuple[list, list]] = {}
+        for node in self.nodes.values():
+            if node.kind != "client":
+                continue
+            dynamic, static = [], []
+            for target in g.successors(node.name):
+                kind = self.nodes[target].kind
+                if kind == "cdn":
+                    static.append(("cdn", target))
+                elif kind in ("dns", "load_balancer"):
+                    dynamic.append(("dns" if kind == "dns" else "vip", target))
+            entries[node.name] = (dynamic, static or dynamic)
+        self._entries = entries
+        self._pools = {
+            lb: [self.nodes[a] for a, state in self.health[lb].items() if state[0] and not self.nodes[a].drained]
+            for lb in self.health
+        }
+
+    # ------------------------------------------------------------------ the flow (hot path)
+
+    def _dns_weights(self, dns: str, t: float) -> dict[str, float]:
+        state = self.dns_state[dns]
+        frac = min(1.0, max(0.0, (t - state["since"]) / self.nodes[dns].spec.ttl))
+        old, new = state["from"], state["to"]
+        out = {r: old.get(r, 0.0) + (new.get(r, 0.0) - old.get(r, 0.0)) * frac for r in new}
+        total = sum(out.values())
+        return {r: w / total for r, w in out.items()} if total > 0 else out
+
+    def _route(self, kind: str, name: str, t: float, amount: float, cls: int, into: dict, origin_of: str | None) -> None:
+        """Push ``amount`` requests of class ``cls`` towards VIP groups, recording failures on the way."""
+        if amount <= 0:
+            return
+        if kind == "vip":
+            vip = self.vip_of[name]
+            key = (vip.name, origin_of)
+            arr = into.get(key)
+            if arr is None:
+                arr = into[key] = [0.0, 0.0, 0.0, 0.0]
+            arr[cls] += amount
+            return
+        # DNS: weighted regions, failing over the TTL while the resolver is down
+        node = self.nodes[name]
+        fail = 0.0
+        if not node.up:
+            down = self.dns_state[name]["down_since"] or t
+            fail = min(1.0, (t - down) / node.spec.ttl)
+        if fail > 0:
+            self._fail(cls, amount * fail, CONNECT_TIMEOUT, origin_of)
+            amount *= 1.0 - fail
+        weights = self._dns_weights(name, t)
+        targets = [s for s in self.graph.successors(name)]
+        for region, weight in weights.items():
+            if weight <= 0:
+                continue
+            lbs = [s for s in targets if self.nodes[s].region == region]
+            vips = []
+            for lb in lbs:
+                vip = self.vip_of.get(lb)
+                if vip is not None and vip.name not in vips:
+                    vips.append(vip.name)
+            for vip_name in vips:
+                self._route("vip", self.vips[vip_name].members[0], t, amount * weight / len(vips), cls, into, origin_of)
+
+    def _fail(self, cls: int, amount: float, latency: float, origin_of: str | None) -> None:
+        """Account failed requests (a CDN origin fetch that fails may still be served stale)."""
+        acc = self._acc
+        if cls == 3 and origin_of is not None:
+            cdn = self.nodes[origin_of]
+            if cdn.spec.stale_if_error and cdn.up:
+                acc.ok += amount
+                acc.points.append((cdn.spec.latency, amount))
+                return
+        acc.failed += amount
+        acc.points.append((min(latency, self._client_timeout), amount))
+        if cls == 1:
+            acc.w_failed += amount
+
+    def _ok(self, cls: int, amount: float, latency: float, spread: float, degraded: bool = False) -> None:
+        if amount <= 0:
+            return
+        acc = self._acc
+        if degraded:
+            acc.degraded += amount
+        else:
+            acc.ok += amount
+        base = latency - spread
+        pts = acc.points
+        limit = self._client_timeout
+        for mult, weight in SPREAD:
+            value = base + spread * mult
+            pts.append((value if value < limit else limit, amount * weight))
+
+    def _queue(self, node: Node, arrivals: float, capacity: float, timeout: float, dt: float) -> float:
+        """Fluid queue update; returns the fraction of ``arrivals`` that time out waiting."""
+        mu = capacity
+        lam = arrivals / dt if dt > 0 else 0.0
+        backlog = node.backlog + (lam - mu) * dt
+        if backlog < 0:
+            backlog = 0.0
+        limit = mu * timeout
+        dropped = 0.0
+        if backlog > limit:
+            dropped = backlog - limit
+            backlog = limit
+        node.backlog = backlog
+        rho = lam / mu if mu > 0 else 10.0
+        node.util = rho
+        node.m_util += rho * dt
+        return min(1.0, dropped / arrivals) if arrivals > 0 else 0.0
+
+    def _mmc_wait(self, hold: float, rho: float, servers: float) -> float:
+        """Mean queueing delay of an M/M/c queue (Sakasegawa's approximation)."""
+        if rho <= 0:
+            return 0.0
+        rho = min(rho, 0.98)
+        c = max(1.0, servers)
+        return hold * rho ** (math.sqrt(2.0 * (c + 1.0)) - 1.0) / (c * (1.0 - rho))
+
+    def _call(self, src: Node, dst: Node, timeout: float) -> tuple[float, float, float]:
+        """Outcome of ``src`` calling ``dst``: (fraction ok, latency when ok, latency when failed)."""
+        if not self._reachable(src, dst):
+            return 0.0, 0.0, (0.002 if self._fails_fast(src, dst) else timeout)
+        base = dst.latency
+        if src.region != dst.region:
+            base += self.scenario.topology.inter_region_rtt
+        fail = dst.drop + (1.0 - dst.drop) * dst.err
+        if base >= timeout:
+            return 0.0, 0.0, timeout
+        if dst.wait > 1e-9:
+            late = math.exp(-(timeout - base) / dst.wait)
+            fail += (1.0 - fail) * late
+        return 1.0 - fail, base, timeout if fail > dst.err else 0.002
+
+    def _step(self, t0: float, dt: float) -> None:
+        if self._plan_version != self._version:
+            self._plan()
+        t = t0 + dt * 0.5
+        self._seg_end = t0 + dt
+        nodes = self.nodes
+        acc = self._acc
+        # 1. clients -> VIP groups
+        into: dict[tuple[str, str | None], list[float]] = {}
+        for client, (dynamic, static) in self._entries.items():
+            curves = self.curves[client]
+            for cls in (0, 1, 2):
+                amount = curves[cls].at(t) * dt
+                if amount <= 0:
+                    continue
+                acc.total += amount
+                if cls == 1:
+                    acc.w_total += amount
+                targets = static if cls == 2 else dynamic
+                if not targets:
+                    self._fail(cls, amount, CONNECT_TIMEOUT, None)
+                    continue
+                share = amount / len(targets)
+                for kind, name in targets:
+                    if kind == "cdn":
+                        self._cdn(nodes[name], share, t, into)
+                    else:
+                        self._route(kind, name, t, share, cls, into, None)
+        # 2. VIP groups -> app servers
+        app_in: dict[str, list[float]] = {}
+        origin_in: dict[str, dict[str, float]] = {}
+        for (vip_name, origin), amounts in into.items():
+            self._balance(self.vips[vip_name], amounts, origin, app_in, origin_in)
+        # 3. app servers admit what their workers can take; downstream load
+        plan_apps = self._plan_apps
+        admitted: dict[str, tuple[float, float, float, float, float]] = {}
+        idle = [0.0, 0.0, 0.0, 0.0]
+        for name, plan in plan_apps.items():
+            amounts = app_in.get(name, idle)
+            node = nodes[name]
+            total = amounts[0] + amounts[1] + amounts[2] + amounts[3]
+            st = node.spec.service_time * node.slow
+            hold_r, hold_w = self._app_hold(node, plan, st)
+            hold_s = st * STATIC_COST
+            busy = amounts[0] * hold_r + amounts[1] * hold_w + (amounts[2] + amounts[3]) * hold_s
+            hold = busy / total if total > 0 else hold_r
+            # workers see dependency latency through the requests they hold: smooth over ~2 s
+            if node.hold > 0:
+                hold = node.hold + (hold - node.hold) * min(1.0, dt / 2.0)
+            # two limits: the CPUs (capacity, scaled by the request mix's CPU cost) and the
+            # worker pool (workers / seconds each request holds one)
+            cpu = (amounts[0] + amounts[1]) * st + (amounts[2] + amounts[3]) * st * STATIC_COST
+            cpu_per_req = cpu / total if total > 0 else st
+            cpu_capacity = node.spec.capacity * node.spec.service_time / cpu_per_req / node.cap_div
+            capacity = min(cpu_capacity, node.spec.workers / hold if hold > 0 else 1e9)
+            drop = self._queue(node, total, capacity, node.spec.queue_timeout, dt)
+            wait = node.backlog / capacity + self._mmc_wait(hold, node.util, node.spec.workers)
+            node.wait = wait
+            node.hold = hold
+            node.latency = hold + wait
+            node.drop = drop
+            served = (1.0 - drop) * (1.0 - node.err)
+            node.m_req += total
+            if total <= 0:
+                continue
+            admitted[name] = (served, wait, hold_r, hold_w, hold_s)
+            reads = amounts[0] * served
+            writes = amounts[1] * served
+            for cache, _ in plan["caches"][:1]:
+                cache.m_in += reads
+            for cluster, _ in plan["dbs"][:1]:
+                miss = reads * (1.0 - self._hit(plan)) + writes * WRITE_COST
+                for primary in self._writers(cluster, node):
+                    primary.m_in += miss / max(1, len(self._writers(cluster, node)))
+            for svc, share, _, _ in plan["services"]:
+                if not svc.feature_off:
+                    svc.m_in += reads * share
+        # 4. downstream queues
+        for node in self._downstream:
+            arrivals = node.m_in
+            node.m_in = 0.0
+            node.m_req += arrivals
+            if not node.up:
+                node.util = 0.0
+                node.backlog = 0.0
+                continue
+            spec = node.spec
+            capacity = spec.capacity / node.cap_div / node.slow
+            timeout = DEFAULT_CALL_TIMEOUT.get(node.kind, 1.0)
+            node.drop = self._queue(node, arrivals, capacity, timeout, dt)
+            base = (spec.read_latency if node.kind == "database" else spec.latency) * node.slow
+            wait = node.backlog / capacity + self._mmc_wait(base, node.util, 8.0)
+            node.wait = wait
+            node.latency = base + wait
+            node.m_wlat += node.latency * dt
+            if node.kind == "cache" and arrivals > 0 and node.warm < 1.0:
+                node.warm += (1.0 - node.warm) * min(1.0, dt / spec.warmup)
+        # 5. outcomes per app server
+        for name, amounts in app_in.items():
+            self._outcomes(nodes[name], amounts, admitted[name], plan_apps[name], origin_in.get(name), dt)
+        # 6. replication
+        self._replicate(t0 + dt, dt)
+
+    def _cdn(self, cdn: Node, amount: float, t: float, into: dict) -> None:
+        cdn.m_req += amount
+        if not cdn.up:
+            self._fail(2, amount, CONNECT_TIMEOUT, None)
+            cdn.m_fail += amount
+            return
+        hit = amount * cdn.spec.hit_ratio
+        self._ok(2, hit, cdn.spec.latency, cdn.spec.latency * 0.3)
+        miss = amount - hit
+        origins = [s for s in self.graph.successors(cdn.name)]
+        if not origins:
+            self._fail(2, miss, CONNECT_TIMEOUT, None)
+            return
+        for origin in origins:
+            kind = "dns" if self.nodes[origin].kind == "dns" else "vip"
+            self._route(kind, origin, t, miss / len(origins), 3, into, cdn.name)
+
+    def _balance(self, vip: VipGroup, amounts: list[float], origin: str | None, app_in: dict, origin_in: dict) -> None:
+        holder = self.nodes[vip.holder] if vip.holder else None
+        total = amounts[0] + amounts[1] + amounts[2] + amounts[3]
+        if holder is None or not self._reachable(None, holder) or self.env.now < vip.in_transition_until:
+            for cls in range(4):
+                self._fail(cls, amounts[cls], CONNECT_TIMEOUT, origin)
+            if holder is not None:
+                holder.m_req += total
+                holder.m_fail += total
+            return
+        holder.m_req += total
+        lb_latency = holder.spec.latency
+        keep = (1.0 - vip.shed) * (1.0 - holder.err)
+        if keep < 1.0:
+            for cls in range(4):
+                self._fail(cls, amounts[cls] * (1.0 - keep), lb_latency + 0.001, origin)
+            holder.m_fail += total * (1.0 - keep)
+        pool = self._pools.get(holder.name, [])
+        if not pool:
+            for cls in range(4):
+                self._fail(cls, amounts[cls] * keep, lb_latency + 0.001, origin)
+            holder.m_fail += total * keep
+            return
+        good, refused, lost = [], [], []
+        for app in pool:
+            if self._reachable(holder, app):
+                good.append(app)
+            elif self._fails_fast(holder, app):
+                refused.append(app)
+            else:
+                lost.append(app)
+        weights = {a.name: a.spec.capacity for a in pool}
+        total_w = sum(weights.values())
+        redispatch = holder.spec.retries > 0 and good
+        good_w = sum(weights[a.name] for a in good)
+        for app in pool:
+            share = keep * weights[app.name] / total_w
+            if app in good:
+                if redispatch:
+                    lost_w = sum(weights[a.name] for a in refused)
+                    share = keep * (weights[app.name] + lost_w * weights[app.name] / good_w) / total_w
+                arr = app_in.get(app.name)
+                if arr is None:
+                    arr = app_in[app.name] = [0.0, 0.0, 0.0, 0.0]
+                for cls in range(4):
+                    arr[cls] += amounts[cls] * share
+                if origin is not None and amounts[3] > 0:
+                    per = origin_in.setdefault(app.name, {})
+                    per[origin] = per.get(origin, 0.0) + amounts[3] * share
+                continue
+            if app in refused and redispatch:
+                continue
+            latency = 0.003 if app in refused else CONNECT_TIMEOUT
+            for cls in range(4):
+                self._fail(cls, amounts[cls] * share, latency, origin)
+            app.m_req += total * share
+            app.m_fail += total * share
+            holder.m_fail += total * share
+
+    def _hit(self, plan: dict) -> float:
+        for cache, _ in plan["caches"][:1]:
+            if cache.up:
+                return cache.spec.hit_ratio * cache.warm
+        return 0.0
+
+    def _writers(self, cluster: Cluster, app: Node) -> list[Node]:
+        """The primaries this app server's writes reach (two or more in a split brain)."""
+        nodes = self.nodes
+        writer = nodes[cluster.writer]
+        out = [writer]
+        for name in cluster.members:
+            node = nodes[name]
+            if node is not writer and node.role == "primary" and node.up:
+                out.append(node)
+        return out
+
+    def _app_hold(self, node: Node, plan: dict, st: float) -> tuple[float, float]:
+        """Seconds a worker is held by a read and by a write, from downstream latencies."""
+        read = st
+        write = st
+        hit = self._hit(plan)
+        for cache, timeout in plan["caches"][:1]:
+            ok, lat, fail_lat = self._call(node, cache, timeout)
+            read += ok * lat + (1.0 - ok) * fail_lat
+        for cluster, timeout in plan["dbs"][:1]:
+            writer = self.nodes[cluster.writer]
+            ok, lat, fail_lat = self._call(node, writer, timeout)
+            read += (1.0 - hit) * (ok * lat + (1.0 - ok) * fail_lat)
+            stall = self._sync_stalled(cluster, writer)
+            if stall or cluster.read_only:
+                write += timeout if stall else 0.0
+            else:
+                wl = writer.spec.write_latency * writer.slow + writer.wait + self._sync_cost(cluster, writer)
+                write += ok * min(wl, timeout) + (1.0 - ok) * fail_lat
+        for svc, share, timeout, _ in plan["services"]:
+            if svc.feature_off:
+                continue
+            ok, lat, fail_lat = self._call(node, svc, timeout)
+            read += share * (ok * lat + (1.0 - ok) * fail_lat)
+        return read, write
+
+    def _sync_standbys(self, cluster: Cluster, primary: Node) -> list[Node]:
+        return [
+            self.nodes[n]
+            for n in cluster.members
+            if self.nodes[n].role == "replica" and self.nodes[n].mode == "sync" and self.nodes[n].upstream == primary.name
+        ]
+
+    def _sync_stalled(self, cluster: Cluster, primary: Node) -> bool:
+        """Synchronous commit needs one caught-up sync standby (ANY 1); without it writes wait."""
+        standbys = self._sync_standbys(cluster, primary)
+        if not standbys:
+            return False
+        return not any(s.caught_up and self._reachable(primary, s) and not s.replication_broken for s in standbys)
+
+    def _sync_cost(self, cluster: Cluster, primary: Node) -> float:
+        standbys = self._sync_standbys(cluster, primary)
+        if not standbys:
+            return 0.0
+        best = min(
+            s.spec.sync_rtt * s.slow + (self.scenario.topology.inter_region_rtt if s.region != primary.region else 0.0)
+            for s in standbys
+        )
+        return best
+
+    def _outcomes(self, app: Node, amounts: list[float], adm: tuple, plan: dict, origins: dict | None, dt: float) -> None:
+        served, wait, hold_r, hold_w, hold_s = adm
+        lb = 0.001
+        timeout_app = app.spec.queue_timeout
+        rejected = 1.0 - served
+        app_fail_lat = timeout_app if app.drop > 0 else 0.005
+        # requests that never got a worker (or hit the error fault)
+        for cls in range(4):
+            if amounts[cls] > 0 and rejected > 0:
+                if cls == 3 and origins:
+                    for cdn, amount in origins.items():
+                        self._fail(3, amount * rejected, app_fail_lat, cdn)
+                else:
+                    self._fail(cls, amounts[cls] * rejected, app_fail_lat, None)
+        app.m_fail += sum(amounts) * rejected
+        spread = wait
+        # static (and CDN origin fetches): served from the app's own disk
+        static_ok = amounts[2] * served
+        self._client_ok(2, static_ok, lb + wait + hold_s, spread, app, None)
+        if origins:
+            for cdn, amount in origins.items():
+                self._client_ok(3, amount * served, lb + wait + hold_s, spread, app, cdn)
+        # reads: cache, then database, plus optional services
+        reads = amounts[0] * served
+        writes = amounts[1] * served
+        hit = 0.0
+        cache_lat = 0.0
+        data_ok = 1.0
+        db_lat = 0.0
+        fail_lat = 0.0
+        cache_ok = 0.0
+        for cache, timeout in plan["caches"][:1]:
+            cache_ok, lat, flat = self._call(app, cache, timeout)
+            hit = cache_ok * self._hit(plan)
+            cache_lat = cache_ok * lat + (1.0 - cache_ok) * flat
+            cache.m_fail += reads * (1.0 - cache_ok)
+        db_ok = 1.0
+        writers: list[Node] = []
+        cluster = None
+        db_timeout = 3.0
+        for cluster, db_timeout in plan["dbs"][:1]:
+            writers = self._writers(cluster, app)
+            oks = [self._call(app, w, db_timeout) for w in writers]
+            db_ok = sum(o[0] for o in oks) / len(oks)
+            db_lat = sum(o[1] for o in oks) / len(oks)
+            fail_lat = max(o[2] for o in oks)
+            data_ok = hit + (1.0 - hit) * db_ok
+            for w, o in zip(writers, oks):
+                w.m_fail += reads * (1.0 - hit) * (1.0 - o[0]) / len(oks)
+        if not plan["dbs"]:
+            data_ok = 1.0
+        ok_all = data_ok
+        no_fail = data_ok
+        svc_lat = 0.0
+        for svc, share, timeout, fallback in plan["services"]:
+            if svc.feature_off:
+                ok_all *= 1.0 - share
+                continue
+            s_ok, s_lat, s_flat = self._call(app, svc, timeout)
+            svc.m_fail += reads * share * (1.0 - s_ok)
+            ok_all *= (1.0 - share) + share * s_ok
+            if not fallback:
+                no_fail *= (1.0 - share) + share * s_ok
+            svc_lat += share * (s_ok * s_lat + (1.0 - s_ok) * s_flat)
+            fail_lat = max(fail_lat, s_flat)
+        read_lat = lb + wait + app.spec.service_time * app.slow + cache_lat + (1.0 - hit) * db_lat + svc_lat
+        self._client_ok(0, reads * ok_all, read_lat, spread, app, None)
+        self._client_ok(0, reads * (no_fail - ok_all), read_lat, spread, app, None, degraded=True)
+        if reads * (1.0 - no_fail) > 0:
+            self._fail(0, reads * (1.0 - no_fail), lb + wait + max(fail_lat, 0.005), None)
+            app.m_fail += reads * (1.0 - no_fail)
+        # writes: the cluster's primary (or primaries, in a split brain)
+        if writes > 0:
+            if cluster is None:
+                self._client_ok(1, writes, lb + wait + hold_w, spread, app, None)
+                return
+            if cluster.read_only:
+                self._fail(1, writes, lb + wait + 0.005, None)
+                app.m_fail += writes
+                return
+            per = writes / len(writers)
+            for writer in writers:
+                ok, lat, flat = self._call(app, writer, db_timeout)
+                if ok > 0 and self._sync_stalled(cluster, writer):
+                    ok, flat = 0.0, db_timeout
+                good = per * ok
+                if good > 0:
+                    lat_w = lb + wait + app.spec.service_time * app.slow + writer.spec.write_latency * writer.slow
+                    lat_w += writer.wait + self._sync_cost(cluster, writer)
+                    good = self._client_ok(1, good, lat_w, spread, app, None)
+                    self._ack(cluster, writer, good)
+                bad = per - good
+                if bad > 0:
+                    self._fail(1, bad, lb + wait + flat, None)
+                    app.m_fail += bad
+                    writer.m_fail += bad
+
+    def _client_ok(
+        self, cls: int, amount: float, latency: float, spread: float, app: Node, cdn: str | None, degraded: bool = False
+    ) -> float:
+        """Serve ``amount`` requests at ``latency``; users past their timeout give up. Returns those served."""
+        if amount <= 0:
+            return 0.0
+        limit = self._client_timeout
+        late = 0.0
+        if latency >= limit:
+            late = 1.0
+        elif spread > 1e-9:
+            late = math.exp(-(limit - latency) / spread) * 0.5
+        if late > 0:
+            self._fail(cls, amount * late, limit, cdn)
+            app.m_fail += amount * late
+            amount *= 1.0 - late
+        if cls == 3 and cdn is not None:
+            latency += self.nodes[cdn].spec.latency
+        self._ok(cls, amount, latency, spread, degraded)
+        app.m_lat += amount * latency
+        app.m_ok += amount
+        return amount
+
+    def _ack(self, cluster: Cluster, primary: Node, amount: float) -> None:
+        """Acknowledge writes on ``primary``: whole writes get ids and go into its log."""
+        carry = cluster.ack_carry.get(primary.name, 0.0) + amount
+        n = int(carry)
+        cluster.ack_carry[primary.name] = carry - n
+        if n <= 0:
+            return
+        now = self._seg_end
+        start = self._next_id
+        self._next_id += n
+        primary.log.append(start, n, now)
+        primary.m_acked += n
+        allocated = cluster.allocated
+        if allocated and allocated[-1][1] == start:
+            allocated[-1][1] = start + n
+        else:
+            allocated.append([start, start + n])
+        self._write_times.append((start, now))
+        self._acc.acked += n
+        self._acc.w_ok += n
+        # synchronous standbys hold the write before it is acknowledged
+        for standby in self._sync_standbys(cluster, primary):
+            if standby.caught_up and self._reachable(primary, standby) and not standby.replication_broken:
+                standby.applied = primary.log.count
+
+    def _replicate(self, now: float, dt: float) -> None:
+        nodes = self.nodes
+        for cluster in self.clusters.values():
+            for name in cluster.members:
+                node = nodes[name]
+                if node.role != "replica" or node.upstream is None:
+                    continue
+                up = nodes[node.upstream]
+                log = self._root_log(node)
+                if log is None or node.diverged:
+                    node.replicating = False
+                    continue
+                streaming = node.up and up.up and not node.replication_broken and self._reachable(node, up) and self._reachable(up, node)
+                node.replicating = streaming
+                if not streaming:
+                    if node.mode == "sync":
+                        node.caught_up = False
+                    continue
+                if node.mode == "sync" and node.caught_up:
+                    node.applied = log.count
+                    continue
+                delay = node.spec.lag + node.lag_extra
+                rate = node.spec.apply_rate / node.slow
+                recent = self._write_rate(log, now)
+                rho = recent / rate if rate > 0 else 10.0
+                if rho < 1.0:
+                    delay += (1.0 / rate) * rho / (1.0 - rho)
+                target = log.count_at(now - delay)
+                if up.role == "replica":
+                    target = min(target, up.applied)
+                step = rate * dt
+                if target > node.applied:
+                    node.applied = min(target, node.applied + max(1, int(step)))
+                if node.mode == "sync" and node.applied >= log.count:
+                    node.caught_up = True
+
+    def _write_rate(self, log: WriteLog, now: float) -> float:
+        marks_t = log.marks_t
+        if not marks_t or now - marks_t[-1] > 5.0:
+            return 0.0
+        first = log.count_at(now - 5.0)
+        return (log.count - first) / 5.0
