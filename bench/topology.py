@@ -6,7 +6,8 @@
 * 3 or 4 regions behind one global DNS traffic manager and one CDN;
 * per region several VIP groups, each two load balancers (a primary and a
   ``role: standby`` sharing the ``vip``), each fronting a pool of app servers;
-* app servers are most of the nodes; every app server reads through one cache,
+* app servers are most of the nodes, in pools built from one template each
+  (autoscaling groups); every pool reads through one cache,
   writes to one database cluster (a primary and 1-2 async replicas, one of
   them sometimes in the next region as a DR copy) and calls 1-2 services over
   soft edges (``"... -> svc (soft, share=...)"``);
@@ -147,20 +148,19 @@ def generate(n_nodes: int = 1000, seed: int = 0) -> Scenario:
             nodes[lb_b] = {"kind": "load_balancer", "region": region, "vip": vip, "role": "standby", "priority": 100}
             primary_lbs.append(lb_a)
             group = f"{short}-pool-{v + 1}"
+            # a pool is an autoscaling group: every instance is built from one template
+            # (same instance type, same dependencies), as in production
             capacity = float(rng.choice((20, 30, 40, 50)))
+            service_time = round(rng.uniform(0.01, 0.04), 3)
             pool = [f"{short}-app-{v + 1}-{i + 1:03d}" for i in range(apps_per_pool[pool_index])]
-            pool_index += 1
             for app in pool:
                 nodes[app] = {"kind": "app_server", "region": region, "group": group, "capacity": capacity,
-                              "service_time": round(rng.uniform(0.01, 0.04), 3)}
+                              "service_time": service_time}
             all_apps.extend(pool)
             edges.append(f"{lb_a}, {lb_b} -> {', '.join(pool)}")
-            # each app reads through one cache; the pool writes to one cluster
-            by_cache: dict[str, list[str]] = {}
-            for i, app in enumerate(pool):
-                by_cache.setdefault(caches[(v * 3 + i) % n_caches], []).append(app)
-            for cache, apps in by_cache.items():
-                edges.append(f"{', '.join(apps)} -> {cache}")
+            # the pool reads through one cache and writes to one cluster
+            edges.append(f"{', '.join(pool)} -> {caches[pool_index % n_caches]}")
+            pool_index += 1
             edges.append(f"{', '.join(pool)} -> {primaries[v % len(primaries)]}")
             # soft dependencies on 1-2 services
             for svc in rng.sample(services, min(len(services), rng.choice((1, 2)))):

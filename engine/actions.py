@@ -45,7 +45,7 @@ class ActionDriver:
         try:
             command = build_command(step.command, step.target, dict(step.args))
         except CommandError as exc:
-            self.sim.journal.record(self.sim.env.now, "CommandRefused", command=step.command, target=step.target, reason=str(exc))
+            self.sim.record("CommandRefused", command=step.command, target=step.target, reason=str(exc))
             return
         self.sim.apply(command)
 

@@ -64,9 +64,9 @@ class CommandHandling:
         try:
             duration = self._check(command)
         except Refused as refusal:
-            self.journal.record(self.env.now, "CommandRefused", reason=str(refusal), **base)
+            self.record("CommandRefused", reason=str(refusal), **base)
             return Receipt(cid, command.name, command.target, False, str(refusal))
-        self.journal.record(self.env.now, "CommandIssued", **base)
+        self.record("CommandIssued", **base)
         if duration <= 0:
             self._complete(cid, command)
             return Receipt(cid, command.name, command.target, True, completes_at=self.env.now)
@@ -81,7 +81,7 @@ class CommandHandling:
         try:
             self._check(command)
         except Refused as refusal:
-            self.journal.record(self.env.now, "CommandFailed", id=cid, command=command.name, target=command.target, reason=str(refusal))
+            self.record("CommandFailed", id=cid, command=command.name, target=command.target, reason=str(refusal))
             return
         self._complete(cid, command)
 
@@ -90,13 +90,13 @@ class CommandHandling:
         if result is not None and hasattr(result, "__next__"):
             self.env.process(self._finish_process(cid, command, result))
             return
-        self.journal.record(self.env.now, "CommandCompleted", id=cid, command=command.name, target=command.target)
+        self.record("CommandCompleted", id=cid, command=command.name, target=command.target)
 
     def _finish_process(self, cid: int, command: Command, process):
         self._pending[cid] = _Pending(cid, command, self.env.now, self.env.now + self._process_time(command))
         yield from process
         self._pending.pop(cid, None)
-        self.journal.record(self.env.now, "CommandCompleted", id=cid, command=command.name, target=command.target)
+        self.record("CommandCompleted", id=cid, command=command.name, target=command.target)
 
     def _process_time(self, command: Command) -> float:
         if command.name == "restart":
@@ -240,11 +240,10 @@ class CommandHandling:
 
     def _execute(self, command: Command):
         name = command.name
-        now = self.env.now
         if name == "ack":
             alert = self.alerts.instances[command.target]
             alert.acknowledged = True
-            self.journal.record(now, "AlertAcknowledged", alert=alert.id)
+            self.record("AlertAcknowledged", alert=alert.id)
         elif name == "failover":
             vip, node = self._vip_for(command.target)
             target = node if node is not None and node.name != vip.holder else self._vip_candidates(vip)[0]
@@ -256,7 +255,7 @@ class CommandHandling:
             self._changed()
             was_up = node.up
             node.fenced = True
-            self.journal.record(now, "NodeFenced", node=node.name)
+            self.record("NodeFenced", node=node.name)
             if was_up:
                 self._after_down(node)
         elif name == "restart":
@@ -299,7 +298,7 @@ class CommandHandling:
             hint = self.scenario.hints[index]
             self._hints_revealed.append(index)
             self._hint_cost += hint.cost
-            self.journal.record(now, "HintRevealed", index=index, text=hint.text, cost=hint.cost)
+            self.record("HintRevealed", index=index, text=hint.text, cost=hint.cost)
         return None
 
     def _promote(self, node: Node) -> None:
@@ -314,10 +313,10 @@ class CommandHandling:
         node.mode = "async"
         cluster.writer = node.name
         cluster.ack_carry.pop(node.name, None)
-        self.journal.record(self.env.now, "ReplicaPromoted", node=node.name, cluster=cluster.name, old_primary=old.name)
+        self.record("ReplicaPromoted", node=node.name, cluster=cluster.name, old_primary=old.name)
         if behind > 0:
             cluster.reported_lost[old.name] = cluster.reported_lost.get(old.name, 0) + behind
-            self.journal.record(self.env.now, "WritesLost", node=old.name, count=behind, reason=f"not replicated to {node.name}")
+            self.record("WritesLost", node=old.name, count=behind, reason=f"not replicated to {node.name}")
         for name in cluster.members:
             other = self.nodes[name]
             if other is node or other.role != "replica":
@@ -327,9 +326,9 @@ class CommandHandling:
             else:
                 other.diverged = True
                 other.replicating = False
-                self.journal.record(self.env.now, "ReplicaDiverged", node=other.name, ahead_by=other.applied - node.applied)
+                self.record("ReplicaDiverged", node=other.name, ahead_by=other.applied - node.applied)
         if old.up and not self._dark_node(old):
-            self.journal.record(self.env.now, "SplitBrainStarted", cluster=cluster.name, primaries=[old.name, node.name])
+            self.record("SplitBrainStarted", cluster=cluster.name, primaries=[old.name, node.name])
 
     def _scale_out(self, template: Node, count: int):
         """Add ``count`` booting copies of ``template`` now; returns the process that finishes their boot."""
@@ -357,7 +356,7 @@ class CommandHandling:
             for dst in list(self.graph.successors(template.name)):
                 self.graph.add_edge(name, dst, **self.graph.edges[template.name, dst])
             made.append(node)
-            self.journal.record(self.env.now, "NodeAdded", node=name, group=group)
+            self.record("NodeAdded", node=name, group=group)
         self.alerts.retarget({n.name: n.kind for n in self.nodes.values()})
         return self._finish_boot(made, self._boot_time(template))
 
@@ -366,7 +365,7 @@ class CommandHandling:
         self._changed()
         for node in made:
             node.booting = False
-            self.journal.record(self.env.now, "NodeStarted", node=node.name)
+            self.record("NodeStarted", node=node.name)
 
     def preview(self, command: Command | dict) -> Preview:
         """What ``command`` would do now, in words, without doing it."""

@@ -9,6 +9,7 @@ the engine's hot path: it runs a few thousand times per simulated minute.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Node, VipGroup, WriteLog
 
@@ -42,7 +43,10 @@ class TrafficModel:
         """Routing structures that only change when the topology state does."""
         g = self.graph
         self._plan_version = self._version
-        plan_apps: dict[str, dict[str, list]] = {}
+        plan_apps: dict[str, dict[str, Any]] = {}
+        signatures: dict[tuple, int] = {}
+        self._sync_cache: dict[tuple[str, str], list[Node]] = {}
+        self._route_cache: dict[str, tuple] = {}
         for node in self.nodes.values():
             if node.kind != "app_server":
                 continue
@@ -59,7 +63,12 @@ class TrafficModel:
                         dbs.append((cluster, timeout))
                 elif kind == "service":
                     services.append((self.nodes[target], attrs["share"], timeout, attrs["fallback"]))
-            plan_apps[node.name] = {"caches": caches, "dbs": dbs, "services": services}
+            sig = (
+                node.spec.capacity, node.spec.workers, node.spec.service_time, node.spec.queue_timeout,
+                tuple((id(c), t) for c, t in caches), tuple((id(c), t) for c, t in dbs),
+                tuple((id(v), sh, t, f) for v, sh, t, f in services),
+            )
+            plan_apps[node.name] = {"caches": caches, "dbs": dbs, "services": services, "sig": signatures.setdefault(sig, len(signatures))}
         self._plan_apps = plan_apps
         # client entries
         entries: dict[str, tuple[list, list]] = {}
@@ -96,11 +105,15 @@ class TrafficModel:
             return
         if kind == "vip":
             vip = self.vip_of[name]
-            key = (vip.name, origin_of)
-            arr = into.get(key)
+            arr = into.get(vip.name)
             if arr is None:
-                arr = into[key] = [0.0, 0.0, 0.0, 0.0]
+                arr = into[vip.name] = [0.0, 0.0, 0.0, 0.0, None]
             arr[cls] += amount
+            if origin_of is not None:
+                origins = arr[4]
+                if origins is None:
+                    origins = arr[4] = {}
+                origins[origin_of] = origins.get(origin_of, 0.0) + amount
             return
         # DNS: weighted regions, failing over the TTL while the resolver is down
         node = self.nodes[name]
@@ -203,7 +216,7 @@ class TrafficModel:
         nodes = self.nodes
         acc = self._acc
         # 1. clients -> VIP groups
-        into: dict[tuple[str, str | None], list[float]] = {}
+        into: dict[str, list] = {}
         for client, (dynamic, static) in self._entries.items():
             curves = self.curves[client]
             for cls in (0, 1, 2):
@@ -226,15 +239,22 @@ class TrafficModel:
         # 2. VIP groups -> app servers
         app_in: dict[str, list[float]] = {}
         origin_in: dict[str, dict[str, float]] = {}
-        for (vip_name, origin), amounts in into.items():
-            self._balance(self.vips[vip_name], amounts, origin, app_in, origin_in)
-        # 3. app servers admit what their workers can take; downstream load
+        for vip_name, amounts in into.items():
+            self._balance(self.vips[vip_name], amounts, app_in, origin_in)
+        # 3. app servers admit what their workers can take; downstream load.
+        # App servers with the same dependencies, spec, state and arrivals evolve identically
+        # (the usual case for a pool behind one VIP): compute each such class once.
         plan_apps = self._plan_apps
-        admitted: dict[str, tuple[float, float, float, float, float]] = {}
-        idle = [0.0, 0.0, 0.0, 0.0]
-        for name, plan in plan_apps.items():
-            amounts = app_in.get(name, idle)
-            node = nodes[name]
+        idle = (0.0, 0.0, 0.0, 0.0)
+        if self._classes_version != self._version:
+            self._classes = self._app_classes()
+            self._classes_version = self._version
+        admitted: list[tuple[list[Node], tuple, tuple]] = []
+        for members in self._classes:
+            node = members[0]
+            k = len(members)
+            plan = plan_apps[node.name]
+            amounts = app_in.get(node.name) or idle
             total = amounts[0] + amounts[1] + amounts[2] + amounts[3]
             st = node.spec.service_time * node.slow
             hold_r, hold_w = self._app_hold(node, plan, st)
@@ -256,19 +276,25 @@ class TrafficModel:
             node.hold = hold
             node.latency = hold + wait
             node.drop = drop
-            served = (1.0 - drop) * (1.0 - node.err)
             node.m_req += total
+            for other in members[1:]:
+                other.backlog, other.util, other.wait, other.hold = node.backlog, node.util, node.wait, hold
+                other.latency, other.drop = node.latency, drop
+                other.m_util += node.util * dt
+                other.m_req += total
             if total <= 0:
                 continue
-            admitted[name] = (served, wait, hold_r, hold_w, hold_s)
-            reads = amounts[0] * served
-            writes = amounts[1] * served
+            served = (1.0 - drop) * (1.0 - node.err)
+            admitted.append((members, amounts, (served, wait, hold_r, hold_w, hold_s)))
+            reads = amounts[0] * served * k
+            writes = amounts[1] * served * k
             for cache, _ in plan["caches"][:1]:
                 cache.m_in += reads
             for cluster, _ in plan["dbs"][:1]:
                 miss = reads * (1.0 - self._hit(plan)) + writes * WRITE_COST
-                for primary in self._writers(cluster, node):
-                    primary.m_in += miss / max(1, len(self._writers(cluster, node)))
+                writers = self._writers(cluster, node)
+                for primary in writers:
+                    primary.m_in += miss / len(writers)
             for svc, share, _, _ in plan["services"]:
                 if not svc.feature_off:
                     svc.m_in += reads * share
@@ -292,11 +318,51 @@ class TrafficModel:
             node.m_wlat += node.latency * dt
             if node.kind == "cache" and arrivals > 0 and node.warm < 1.0:
                 node.warm += (1.0 - node.warm) * min(1.0, dt / spec.warmup)
-        # 5. outcomes per app server
-        for name, amounts in app_in.items():
-            self._outcomes(nodes[name], amounts, admitted[name], plan_apps[name], origin_in.get(name), dt)
+        # 5. outcomes, once per class of identical app servers, shared out to its members
+        for members, amounts, adm in admitted:
+            node = members[0]
+            k = len(members)
+            origins = origin_in.get(node.name)
+            if k == 1:
+                self._outcomes(node, amounts, adm, plan_apps[node.name], origins, dt)
+                continue
+            before = (node.m_fail, node.m_lat, node.m_ok)
+            scaled = [a * k for a in amounts]
+            self._outcomes(node, scaled, adm, plan_apps[node.name], {c: v * k for c, v in origins.items()} if origins else None, dt)
+            d_fail = (node.m_fail - before[0]) / k
+            d_lat = (node.m_lat - before[1]) / k
+            d_ok = (node.m_ok - before[2]) / k
+            node.m_fail, node.m_lat, node.m_ok = before[0] + d_fail, before[1] + d_lat, before[2] + d_ok
+            for other in members[1:]:
+                other.m_fail += d_fail
+                other.m_lat += d_lat
+                other.m_ok += d_ok
         # 6. replication
         self._replicate(t0 + dt, dt)
+
+    def _app_classes(self) -> list[list[Node]]:
+        """App servers that evolve identically until the state next changes.
+
+        Same dependencies and spec, same region, same load-balancer pools (so
+        the same arrivals) and the same queue state: the usual case for the
+        instances of one autoscaling group behind one VIP. Each class is
+        computed once per step and shared out to its members.
+        """
+        pools: dict[str, list[str]] = {}
+        for lb, members in self._pools.items():
+            for app in members:
+                pools.setdefault(app.name, []).append(lb)
+        partitioned = bool(self._partitions)
+        classes: dict[tuple, list[Node]] = {}
+        for name, plan in self._plan_apps.items():
+            node = self.nodes[name]
+            key = (
+                plan["sig"], node.region, tuple(pools.get(name, ())),
+                node.backlog, node.hold, node.slow, node.cap_div, node.err, node.up,
+                name if partitioned else None,
+            )
+            classes.setdefault(key, []).append(node)
+        return list(classes.values())
 
     def _cdn(self, cdn: Node, amount: float, t: float, into: dict) -> None:
         cdn.m_req += amount
@@ -315,12 +381,13 @@ class TrafficModel:
             kind = "dns" if self.nodes[origin].kind == "dns" else "vip"
             self._route(kind, origin, t, miss / len(origins), 3, into, cdn.name)
 
-    def _balance(self, vip: VipGroup, amounts: list[float], origin: str | None, app_in: dict, origin_in: dict) -> None:
+    def _balance(self, vip: VipGroup, amounts: list, app_in: dict, origin_in: dict) -> None:
+        """Spread a VIP's requests over the holder's healthy pool (``amounts[4]``: CDN origin fetches by CDN)."""
         holder = self.nodes[vip.holder] if vip.holder else None
-        total = amounts[0] + amounts[1] + amounts[2] + amounts[3]
+        a0, a1, a2, a3, origins = amounts
+        total = a0 + a1 + a2 + a3
         if holder is None or not self._reachable(None, holder) or self.env.now < vip.in_transition_until:
-            for cls in range(4):
-                self._fail(cls, amounts[cls], CONNECT_TIMEOUT, origin)
+            self._fail_share(amounts, 1.0, CONNECT_TIMEOUT)
             if holder is not None:
                 holder.m_req += total
                 holder.m_fail += total
@@ -329,50 +396,75 @@ class TrafficModel:
         lb_latency = holder.spec.latency
         keep = (1.0 - vip.shed) * (1.0 - holder.err)
         if keep < 1.0:
-            for cls in range(4):
-                self._fail(cls, amounts[cls] * (1.0 - keep), lb_latency + 0.001, origin)
+            self._fail_share(amounts, 1.0 - keep, lb_latency + 0.001)
             holder.m_fail += total * (1.0 - keep)
         pool = self._pools.get(holder.name, [])
         if not pool:
-            for cls in range(4):
-                self._fail(cls, amounts[cls] * keep, lb_latency + 0.001, origin)
+            self._fail_share(amounts, keep, lb_latency + 0.001)
             holder.m_fail += total * keep
             return
-        good, refused, lost = [], [], []
-        for app in pool:
-            if self._reachable(holder, app):
-                good.append(app)
-            elif self._fails_fast(holder, app):
-                refused.append(app)
-            else:
-                lost.append(app)
-        weights = {a.name: a.spec.capacity for a in pool}
-        total_w = sum(weights.values())
-        redispatch = holder.spec.retries > 0 and good
-        good_w = sum(weights[a.name] for a in good)
-        for app in pool:
-            share = keep * weights[app.name] / total_w
-            if app in good:
+        routes, good_w, refused_w, total_w = self._pool_routes(holder, pool)
+        redispatch = holder.spec.retries > 0 and good_w > 0
+        for app, where, weight in routes:
+            share = keep * weight / total_w
+            if where == 0:
                 if redispatch:
-                    lost_w = sum(weights[a.name] for a in refused)
-                    share = keep * (weights[app.name] + lost_w * weights[app.name] / good_w) / total_w
+                    share = keep * (weight + refused_w * weight / good_w) / total_w
                 arr = app_in.get(app.name)
                 if arr is None:
-                    arr = app_in[app.name] = [0.0, 0.0, 0.0, 0.0]
-                for cls in range(4):
-                    arr[cls] += amounts[cls] * share
-                if origin is not None and amounts[3] > 0:
-                    per = origin_in.setdefault(app.name, {})
-                    per[origin] = per.get(origin, 0.0) + amounts[3] * share
+                    app_in[app.name] = [a0 * share, a1 * share, a2 * share, a3 * share]
+                else:
+                    arr[0] += a0 * share
+                    arr[1] += a1 * share
+                    arr[2] += a2 * share
+                    arr[3] += a3 * share
+                if origins:
+                    per = origin_in.get(app.name)
+                    if per is None:
+                        per = origin_in[app.name] = {}
+                    for cdn, amount in origins.items():
+                        per[cdn] = per.get(cdn, 0.0) + amount * share
                 continue
-            if app in refused and redispatch:
+            if where == 1 and redispatch:
                 continue
-            latency = 0.003 if app in refused else CONNECT_TIMEOUT
-            for cls in range(4):
-                self._fail(cls, amounts[cls] * share, latency, origin)
+            self._fail_share(amounts, share, 0.003 if where == 1 else CONNECT_TIMEOUT)
             app.m_req += total * share
             app.m_fail += total * share
             holder.m_fail += total * share
+
+    def _fail_share(self, amounts: list, fraction: float, latency: float) -> None:
+        """Fail ``fraction`` of a VIP's requests of every class (CDN fetches per CDN, for stale serving)."""
+        for cls in (0, 1, 2):
+            if amounts[cls] > 0:
+                self._fail(cls, amounts[cls] * fraction, latency, None)
+        if amounts[4]:
+            for cdn, amount in amounts[4].items():
+                self._fail(3, amount * fraction, latency, cdn)
+
+    def _pool_routes(self, holder: Node, pool: list[Node]) -> tuple[list[tuple[Node, int, float]], float, float, float]:
+        """Each backend of ``holder`` with how a request to it ends (0 served, 1 refused, 2 lost) and its weight.
+
+        Only state changes (which bump the version) alter it, so it is cached per plan.
+        """
+        cached = self._route_cache.get(holder.name)
+        if cached is not None:
+            return cached
+        routes = []
+        good_w = refused_w = total_w = 0.0
+        for app in pool:
+            weight = app.spec.capacity
+            total_w += weight
+            if self._reachable(holder, app):
+                where = 0
+                good_w += weight
+            elif self._fails_fast(holder, app):
+                where = 1
+                refused_w += weight
+            else:
+                where = 2
+            routes.append((app, where, weight))
+        cached = self._route_cache[holder.name] = (routes, good_w, refused_w, total_w)
+        return cached
 
     def _hit(self, plan: dict) -> float:
         for cache, _ in plan["caches"][:1]:
@@ -417,11 +509,16 @@ class TrafficModel:
         return read, write
 
     def _sync_standbys(self, cluster: Cluster, primary: Node) -> list[Node]:
-        return [
-            self.nodes[n]
-            for n in cluster.members
-            if self.nodes[n].role == "replica" and self.nodes[n].mode == "sync" and self.nodes[n].upstream == primary.name
-        ]
+        """Replicas in sync mode streaming from ``primary`` (cached until the state changes)."""
+        key = (cluster.name, primary.name)
+        cached = self._sync_cache.get(key) if self._plan_version == self._version else None
+        if cached is None:
+            cached = self._sync_cache[key] = [
+                self.nodes[n]
+                for n in cluster.members
+                if self.nodes[n].role == "replica" and self.nodes[n].mode == "sync" and self.nodes[n].upstream == primary.name
+            ]
+        return cached
 
     def _sync_stalled(self, cluster: Cluster, primary: Node) -> bool:
         """Synchronous commit needs one caught-up sync standby (ANY 1); without it writes wait."""
@@ -531,7 +628,7 @@ class TrafficModel:
                     lat_w += writer.wait + self._sync_cost(cluster, writer)
                     good = self._client_ok(1, good, lat_w, spread, app, None)
                     self._ack(cluster, writer, good)
-                bad = per - good
+                bad = per * (1.0 - ok)  # those past the users' timeout were failed by _client_ok
                 if bad > 0:
                     self._fail(1, bad, lb + wait + flat, None)
                     app.m_fail += bad

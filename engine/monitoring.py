@@ -12,7 +12,8 @@ from collections import deque
 from .flow import _SecondAcc
 from .model import Cluster, Node
 
-HISTORY = 600  # seconds of per-node metric history kept for views
+HISTORY = 180  # seconds of per-node metric history kept for views (sparklines)
+HISTORY_METRICS = ("up", "requests", "error_ratio", "utilisation", "latency", "lag")
 
 
 def _percentiles(points: list[tuple[float, float]], qs: tuple[float, ...]) -> list[float]:
@@ -78,8 +79,28 @@ class Monitoring:
         db_load = 0.0
         hit = 1.0
         max_lag = 0.0
+        shared: dict[str, dict[str, float]] = {}
+        if self._classes_version == self._version:
+            # members of one app class had identical seconds: compute the class's metrics once
+            for members in self._classes:
+                if len(members) < 2:
+                    continue
+                first = members[0]
+                sums = (first.m_req, first.m_fail, first.m_ok, first.m_lat, first.m_util)
+                for other in members[1:]:
+                    if (other.m_req, other.m_fail, other.m_ok, other.m_lat, other.m_util) == sums:
+                        shared[other.name] = first.name
         for node in self.nodes.values():
-            m = self._node_second(node)
+            twin = shared.get(node.name)
+            if twin is not None and twin in node_metrics:
+                m = node_metrics[twin]
+                node.m_req = node.m_fail = node.m_ok = node.m_lat = node.m_util = node.m_wlat = 0.0
+                hist = self.node_history.get(node.name)
+                if hist is None:
+                    hist = self.node_history[node.name] = deque(maxlen=HISTORY)
+                hist.append(self.node_history[twin][-1])
+            else:
+                m = self._node_second(node)
             node_metrics[node.name] = m
             if node.kind == "database" and node.role == "primary":
                 db_load = max(db_load, m.get("utilisation", 0.0))
@@ -152,12 +173,16 @@ class Monitoring:
             m["holds_vip"] = 1.0 if vip.holder == node.name else 0.0
             if vip.holder == node.name:
                 m["healthy_backends"] = float(len(self._pools.get(node.name, [])) if hasattr(self, "_pools") else 0)
-        self._node_metric_names.setdefault(node.name, tuple(m))
         hist = self.node_history.get(node.name)
         if hist is None:
             hist = self.node_history[node.name] = deque(maxlen=HISTORY)
-        hist.append(tuple(m.get(k, 0.0) for k in self._node_metric_names[node.name]))
+        hist.append((up, req, m.get("error_ratio", 0.0), m.get("utilisation", 0.0), m.get("latency", 0.0), m.get("lag", 0.0)))
         return m
+
+    def node_series(self, name: str, metric: str) -> list[float]:
+        """The last seconds of one of a node's :data:`HISTORY_METRICS`, oldest first."""
+        index = HISTORY_METRICS.index(metric)
+        return [row[index] for row in self.node_history.get(name, ())]
 
     def replica_lag(self, node: Node) -> float:
         """Seconds of acknowledged writes the replica does not have yet.

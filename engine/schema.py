@@ -298,6 +298,8 @@ class Fault(Strict):
 
     @model_validator(mode="after")
     def _needs(self) -> "Fault":
+        if self.type == "flap" and self.down_for >= self.period:
+            raise ValueError("a flap's 'down_for' must be shorter than its 'period'")
         if self.type == "partition":
             if not self.between or len(self.between) != 2:
                 raise ValueError("a partition needs 'between' with exactly two sides")

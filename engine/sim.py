@@ -63,6 +63,8 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         self.tick = scenario.engine.tick
         self._version = 0
         self._plan_version = -1
+        self._classes_version = -1
+        self._classes: list[list[Node]] = []
         self._flow_t = 0.0
         self._seg_end = 0.0
         self._next_id = 0
@@ -109,7 +111,6 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         }
         self.node_metrics: dict[str, dict[str, float]] = {}
         self.node_history: dict[str, deque[tuple[float, ...]]] = {}
-        self._node_metric_names: dict[str, tuple[str, ...]] = {}
 
         self.journal.record(0.0, "DrillStarted", scenario=scenario.id or scenario.title, seed=self.seed)
         self.env.process(self._ticker())
@@ -219,14 +220,22 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
 
     def run(self, until: float) -> None:
         """Advance simulated time to ``until`` (bounded by the drill's duration)."""
-        until = min(float(until), self.duration)
+        # whole microseconds: a console adding 0.1 s ten times must reach 1.0 s, not 0.9999999999999999
+        until = min(round(float(until), 6), self.duration)
         if until <= self.env.now:
             return
         self.env.run(until=until)
-        self._integrate(until)
+        # Traffic is integrated by the ticker and at state changes, never at a slice's end,
+        # so how a driver slices time cannot change the run.
         if until >= self.duration and not self.finished:
+            self._integrate(until)
             self.finished = True
             self.journal.record(self.duration, "DrillEnded")
+
+    def record(self, type: str, **data: Any) -> None:
+        """Journal an event now, after accounting traffic up to now (keeps the journal in time order)."""
+        self._integrate(self.env.now)
+        self.journal.record(self.env.now, type, **data)
 
     def advance(self, dt: float) -> None:
         """Advance simulated time by ``dt`` seconds."""
@@ -243,13 +252,12 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         self._version += 1
 
     def _integrate(self, t: float) -> None:
-        while self._flow_t < t - 1e-12:
-            boundary = math.floor(self._flow_t + 1e-9) + 1.0
+        while self._flow_t < t:
+            boundary = math.floor(self._flow_t) + 1.0
             end = min(t, boundary)
             self._step(self._flow_t, end - self._flow_t)
             self._flow_t = end
-            if end >= boundary - 1e-9:
-                self._flow_t = boundary
+            if end == boundary:
                 self._close_second(boundary)
 
     # ------------------------------------------------------------------ reachability
@@ -304,7 +312,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         node.running = False
         node.crashed_at = self.env.now
         node.backlog = 0.0
-        self.journal.record(self.env.now, "NodeCrashed", node=node.name, cause=cause)
+        self.record("NodeCrashed", node=node.name, cause=cause)
         self._after_down(node)
         restart = self.scenario.automation.restart
         if restart.enabled and not node.fenced and node.kind != "client":
@@ -330,7 +338,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         node.crashed_at = None
         if node.kind == "cache":
             node.warm = 0.0
-        self.journal.record(self.env.now, "NodeRecovered", node=node.name, cause=cause)
+        self.record("NodeRecovered", node=node.name, cause=cause)
         self._after_up(node)
 
     def _after_up(self, node: Node) -> None:
@@ -344,12 +352,12 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
                 if self.scenario.automation.db_failover.enabled and self.scenario.automation.db_failover.fence:
                     self._rejoin(node, "demoted by automation")
                 else:
-                    self.journal.record(self.env.now, "PrimaryReturned", node=node.name, cluster=cluster.name)
+                    self.record("PrimaryReturned", node=node.name, cluster=cluster.name)
 
     def _auto_restart(self, node: Node, crashed_at: float, delay: float):
         yield self.env.timeout(delay)
         if node.crashed_at == crashed_at and not node.running and not node.fenced and not node.destroyed:
-            self.journal.record(self.env.now, "AutoRestartStarted", node=node.name)
+            self.record("AutoRestartStarted", node=node.name)
             yield from self._boot(node)
 
     def _boot(self, node: Node):
@@ -375,7 +383,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
             cluster = self.cluster_of[node.name]
             if cluster.writer != node.name:
                 self._rejoin(node, "restarted")
-        self.journal.record(self.env.now, "NodeStarted", node=node.name)
+        self.record("NodeStarted", node=node.name)
         self._after_up(node)
 
     def _rejoin(self, node: Node, why: str) -> None:
@@ -392,7 +400,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         common = _common_prefix(mine_ranges, writer_log.ranges if writer_log else [])
         lost = range_count(mine_ranges) - common - cluster.reported_lost.pop(node.name, 0)
         if lost > 0:
-            self.journal.record(self.env.now, "WritesLost", node=node.name, count=lost, reason=f"rewound when {why}")
+            self.record("WritesLost", node=node.name, count=lost, reason=f"rewound when {why}")
         node.role = "replica"
         node.log = None
         node.upstream = writer.name
@@ -400,7 +408,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         node.diverged = False
         node.mode = node.spec.replication if node.spec.role == "replica" else "async"
         node.caught_up = node.mode != "sync"
-        self.journal.record(self.env.now, "ReplicaRejoined", node=node.name, upstream=writer.name, why=why)
+        self.record("ReplicaRejoined", node=node.name, upstream=writer.name, why=why)
 
     # ------------------------------------------------------------------ VRRP
 
@@ -445,7 +453,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         self._changed()
         old = vip.holder
         vip.holder = to
-        self.journal.record(self.env.now, "VipMoved", vip=vip.name, old=old, new=to, why=why)
+        self.record("VipMoved", vip=vip.name, old=old, new=to, why=why)
 
     # ------------------------------------------------------------------ health checks
 
@@ -475,8 +483,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
                 self._changed()
                 state[0] = passed
                 state[1] = 0
-                self.journal.record(
-                    self.env.now, "BackendMarkedUp" if passed else "BackendMarkedDown", lb=lb.name, backend=app_name
+                self.record("BackendMarkedUp" if passed else "BackendMarkedDown", lb=lb.name, backend=app_name
                 )
             else:
                 state[1] = streak
@@ -500,7 +507,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
                 self._crash(node, "flap")
                 yield self.env.timeout(min(fault.down_for, max(0.0, end - self.env.now)))
                 self._recover(node, "flap")
-                rest = fault.period - fault.down_for
+                rest = max(0.0, fault.period - fault.down_for)
                 if self.env.now + rest >= end:
                     break
                 yield self.env.timeout(rest)
@@ -514,8 +521,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         return frozenset(s.strip() for s in side.split(",") if s.strip())
 
     def _inject(self, index: int, fault: Fault) -> None:
-        self.journal.record(
-            self.env.now, "FaultInjected", fault=fault.type, target=fault.target or "/".join(fault.between or [])
+        self.record("FaultInjected", fault=fault.type, target=fault.target or "/".join(fault.between or [])
         )
         self._faults[index] = (fault, "active")
         kind = fault.type
@@ -550,7 +556,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
 
     def _clear(self, index: int, fault: Fault) -> None:
         self._faults[index] = (fault, "cleared")
-        self.journal.record(self.env.now, "FaultCleared", fault=fault.type, target=fault.target or "/".join(fault.between or []))
+        self.record("FaultCleared", fault=fault.type, target=fault.target or "/".join(fault.between or []))
         kind = fault.type
         if kind in ("crash", "dependency_outage"):
             if not fault.destroy:
@@ -618,16 +624,16 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
                 continue
             victim = eligible[stream.randrange(len(eligible))]
             if chaos.leashed:
-                self.journal.record(self.env.now, "ChaosKillAnnounced", node=victim.name)
+                self.record("ChaosKillAnnounced", node=victim.name)
                 continue
-            self.journal.record(self.env.now, "FaultInjected", fault="chaos_kill", target=victim.name)
+            self.record("FaultInjected", fault="chaos_kill", target=victim.name)
             self._crash(victim, "chaos monkey")
 
     def _hint_timer(self, index: int, at: float):
         yield self.env.timeout(at)
         if index not in self._hints_revealed:
             self._hints_revealed.append(index)
-            self.journal.record(self.env.now, "HintRevealed", index=index, text=self.scenario.hints[index].text, cost=0.0)
+            self.record("HintRevealed", index=index, text=self.scenario.hints[index].text, cost=0.0)
 
     # ------------------------------------------------------------------ automation
 
@@ -655,7 +661,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
                 if not candidates:
                     continue
                 best = max(candidates, key=lambda n: (n.applied, -n.order))
-                self.journal.record(self.env.now, "AutomaticFailoverStarted", cluster=cluster.name, candidate=best.name)
+                self.record("AutomaticFailoverStarted", cluster=cluster.name, candidate=best.name)
                 self._promote(best)
                 lost_since.pop(cluster.name, None)
 
@@ -697,7 +703,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         state["to"] = {r: w for r, w in served.items()}
         state["requested"] = weights
         state["since"] = self.env.now
-        self.journal.record(self.env.now, "DnsWeightsChanged", dns=dns, weights={r: round(w, 3) for r, w in served.items()}, why=why)
+        self.record("DnsWeightsChanged", dns=dns, weights={r: round(w, 3) for r, w in served.items()}, why=why)
 
     # ------------------------------------------------------------------ views
 
