@@ -46,6 +46,18 @@ class TrafficModel:
         plan_apps: dict[str, dict[str, Any]] = {}
         signatures: dict[tuple, int] = {}
         self._sync_cache: dict[tuple[str, str], list[Node]] = {}
+        # DNS answers: region -> one member of each VIP group the DNS points at there
+        self._dns_vips: dict[str, dict[str, list[str]]] = {}
+        for dns in self.dns_state:
+            by_region: dict[str, list[str]] = {}
+            seen: set[str] = set()
+            for target in g.successors(dns):
+                vip = self.vip_of.get(target)
+                if vip is None or vip.name in seen:
+                    continue
+                seen.add(vip.name)
+                by_region.setdefault(self.nodes[target].region, []).append(vip.members[0])
+            self._dns_vips[dns] = by_region
         self._route_cache: dict[str, tuple] = {}
         for node in self.nodes.values():
             if node.kind != "app_server":
@@ -124,19 +136,17 @@ class TrafficModel:
         if fail > 0:
             self._fail(cls, amount * fail, CONNECT_TIMEOUT, origin_of)
             amount *= 1.0 - fail
-        weights = self._dns_weights(name, t)
-        targets = [s for s in self.graph.successors(name)]
+        weights = self._step_dns.get(name)
+        if weights is None:
+            weights = self._step_dns[name] = self._dns_weights(name, t)
+        by_region = self._dns_vips[name]
         for region, weight in weights.items():
-            if weight <= 0:
+            vips = by_region.get(region)
+            if weight <= 0 or not vips:
                 continue
-            lbs = [s for s in targets if self.nodes[s].region == region]
-            vips = []
-            for lb in lbs:
-                vip = self.vip_of.get(lb)
-                if vip is not None and vip.name not in vips:
-                    vips.append(vip.name)
-            for vip_name in vips:
-                self._route("vip", self.vips[vip_name].members[0], t, amount * weight / len(vips), cls, into, origin_of)
+            share = amount * weight / len(vips)
+            for vip_member in vips:
+                self._route("vip", vip_member, t, share, cls, into, origin_of)
 
     def _fail(self, cls: int, amount: float, latency: float, origin_of: str | None) -> None:
         """Account failed requests (a CDN origin fetch that fails may still be served stale)."""
@@ -213,6 +223,7 @@ class TrafficModel:
             self._plan()
         t = t0 + dt * 0.5
         self._seg_end = t0 + dt
+        self._step_dns: dict[str, dict[str, float]] = {}
         nodes = self.nodes
         acc = self._acc
         # 1. clients -> VIP groups
@@ -236,7 +247,10 @@ class TrafficModel:
                         self._cdn(nodes[name], share, t, into)
                     else:
                         self._route(kind, name, t, share, cls, into, None)
-        # 2. VIP groups -> app servers
+        if self._classes_version != self._version:
+            self._classes = self._app_classes()
+            self._classes_version = self._version
+        # 2. VIP groups -> app servers (only each class's first member needs its arrivals)
         app_in: dict[str, list[float]] = {}
         origin_in: dict[str, dict[str, float]] = {}
         for vip_name, amounts in into.items():
@@ -246,9 +260,6 @@ class TrafficModel:
         # (the usual case for a pool behind one VIP): compute each such class once.
         plan_apps = self._plan_apps
         idle = (0.0, 0.0, 0.0, 0.0)
-        if self._classes_version != self._version:
-            self._classes = self._app_classes()
-            self._classes_version = self._version
         admitted: list[tuple[list[Node], tuple, tuple]] = []
         for members in self._classes:
             node = members[0]
@@ -362,6 +373,7 @@ class TrafficModel:
                 name if partitioned else None,
             )
             classes.setdefault(key, []).append(node)
+        self._class_firsts = {members[0].name for members in classes.values()}
         return list(classes.values())
 
     def _cdn(self, cdn: Node, amount: float, t: float, into: dict) -> None:
@@ -451,12 +463,15 @@ class TrafficModel:
             return cached
         routes = []
         good_w = refused_w = total_w = 0.0
+        firsts = self._class_firsts
         for app in pool:
             weight = app.spec.capacity
             total_w += weight
             if self._reachable(holder, app):
-                where = 0
                 good_w += weight
+                if app.name not in firsts:
+                    continue  # its class's first member stands for it
+                where = 0
             elif self._fails_fast(holder, app):
                 where = 1
                 refused_w += weight

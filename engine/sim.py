@@ -65,6 +65,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         self._plan_version = -1
         self._classes_version = -1
         self._classes: list[list[Node]] = []
+        self._class_firsts: set[str] = set()
         self._flow_t = 0.0
         self._seg_end = 0.0
         self._next_id = 0
