@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any, Sequence
 
 from .commands import command_specs
+from .files import WriteError, write_atomic
 from .loader import builtin_scenarios, load_actions, load_scenario, validate_file
 from .problems import ScenarioError
 from .runner import Report, Run, run_with_par, simulate
@@ -29,18 +27,10 @@ class InputError(Exception):
 
 
 def _write_atomic(path: str, text: str) -> None:
-    """Write a file whole or not at all (temporary file, fsync, rename)."""
-    target = Path(path)
     try:
-        folder = target.parent if str(target.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        write_atomic(path, text)
+    except WriteError as exc:
+        raise InputError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- formatting

@@ -162,6 +162,7 @@ class Monitoring:
             m["primary"] = 1.0 if node.role == "primary" else 0.0
             if node.role == "replica":
                 m["lag"] = self.replica_lag(node)
+                m["sync"] = 1.0 if node.mode == "sync" else 0.0
                 m["replicating"] = 1.0 if node.replicating else 0.0
                 m["position"] = float(node.applied)
             elif node.log is not None:

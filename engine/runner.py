@@ -60,9 +60,14 @@ class Report:
         }
 
 
+def par_runs(scenario: Scenario, seed: int = 0) -> tuple[Run, Run]:
+    """The two par runs on a scenario and seed: no action, and the reference solution."""
+    no_action = simulate(scenario, seed, NO_ACTION, name="no action")
+    reference = simulate(scenario, seed, scenario.reference_solution, name="reference")
+    return no_action, reference
+
+
 def run_with_par(scenario: Scenario, seed: int = 0, script: ActionScript | None = None) -> Report:
     """The trainee's run and the two par runs on the same scenario and seed."""
     run = simulate(scenario, seed, script or NO_ACTION, name=(script.name if script else "no action"))
-    no_action = simulate(scenario, seed, NO_ACTION, name="no action")
-    reference = simulate(scenario, seed, scenario.reference_solution, name="reference")
-    return Report(scenario, run, no_action, reference)
+    return Report(scenario, run, *par_runs(scenario, seed))

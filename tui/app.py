@@ -1,0 +1,168 @@
+"""The console app: screens and routing only; the drill logic lives in the screens and the session."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Middle
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from engine.files import data_dir
+from engine.history import History
+from engine.schema import Scenario
+
+from .screens.briefing import BriefingScreen
+from .screens.debrief import DebriefScreen
+from .screens.drill import DrillScreen
+from .screens.help import HelpScreen
+from .screens.picker import PickerScreen
+from .session import DrillSession
+
+MIN_WIDTH, MIN_HEIGHT = 80, 24
+
+
+class TooSmallScreen(ModalScreen[None]):
+    """Shown instead of a broken layout while the terminal is below the minimum size."""
+
+    DEFAULT_CSS = """
+    TooSmallScreen { align: center middle; background: $background; }
+    TooSmallScreen Static { width: auto; height: auto; padding: 1 2; border: heavy $warning; }
+    """
+
+    def __init__(self, width: int, height: int, paused: bool) -> None:
+        super().__init__()
+        self.message = self._text(width, height, paused)
+
+    @staticmethod
+    def _text(width: int, height: int, paused: bool) -> str:
+        note = "\nThe drill is paused until it is." if paused else ""
+        return f"The terminal is {width}×{height}; spofdrill needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\nEnlarge it to go on.{note}"
+
+    def compose(self) -> ComposeResult:
+        with Middle():
+            with Center():
+                yield Static(self.message, id="too-small")
+
+
+class SpofdrillApp(App[None]):
+    """Picker → briefing → drill → debrief."""
+
+    TITLE = "spofdrill"
+    BINDINGS = [Binding("question_mark", "help", "Help")]
+
+    def __init__(
+        self,
+        *,
+        scenario: Scenario | None = None,
+        seed: int = 0,
+        extra_dirs: list[Path] | None = None,
+        assess: bool = False,
+        trainee: str = "trainee",
+        autoplay: bool = True,
+        keep_journal: bool = True,
+    ) -> None:
+        super().__init__()
+        self.start_scenario = scenario
+        self.seed = seed
+        self.extra_dirs = list(extra_dirs or [])
+        self.assess = assess
+        self.trainee = trainee
+        self.autoplay = autoplay
+        self.keep_journal = keep_journal
+        self.session: DrillSession | None = None
+        self.history, self.history_problem = History.open_safely()
+        self._too_small: TooSmallScreen | None = None
+        self._paused_for_size = False
+
+    def on_mount(self) -> None:
+        if self.history_problem:
+            self.notify(f"{self.history_problem}; results will not be recorded.", severity="warning", timeout=10)
+        if self.start_scenario is not None:
+            self.brief(self.start_scenario)
+        else:
+            self.push_screen(PickerScreen(self.extra_dirs, self.history), self._picked)
+        self._check_size(self.size.width, self.size.height)
+
+    # ------------------------------------------------------------------ routing
+
+    def _picked(self, scenario: Scenario | None) -> None:
+        if scenario is not None:
+            self.brief(scenario)
+
+    def brief(self, scenario: Scenario) -> None:
+        self.push_screen(BriefingScreen(scenario, self.seed, self.assess), lambda go: self._briefed(scenario, go))
+
+    def _briefed(self, scenario: Scenario, start: bool | None) -> None:
+        if start:
+            self.start_drill(scenario)
+        elif not any(isinstance(screen, PickerScreen) for screen in self.screen_stack):
+            self.push_screen(PickerScreen(self.extra_dirs, self.history), self._picked)
+
+    def start_drill(self, scenario: Scenario) -> DrillScreen:
+        journal = None
+        if self.keep_journal:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            journal = data_dir() / "journals" / f"{scenario.id}-seed{self.seed}-{stamp}.jsonl"
+        self.session = DrillSession(scenario, self.seed, assess=self.assess, trainee=self.trainee, journal_path=journal)
+        screen = DrillScreen(self.session, autoplay=self.autoplay)
+        self.push_screen(screen)
+        return screen
+
+    def on_drill_screen_drill_ended(self, event: DrillScreen.DrillEnded) -> None:
+        session = self.session
+        if session is None:
+            return
+        ending = session.end()
+        if self.history is not None:
+            score = ending.run.score
+            try:
+                self.history.record(
+                    trainee=session.trainee, scenario=session.scenario.id or session.scenario.title, seed=session.seed,
+                    score=score.score, grade=score.grade, passed=score.passed, breakdown=score.penalties,
+                    tags=list(session.scenario.tags), mode="assessment" if session.assess else "practice",
+                )
+            except Exception as exc:  # noqa: BLE001 - a broken history must never cost the debrief
+                self.notify(f"could not record the result: {exc}", severity="warning")
+        self.switch_screen(DebriefScreen(session, ending))
+
+    def action_new_drill(self) -> None:
+        """From the debrief back to a fresh picker."""
+        self.session = None
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(PickerScreen(self.extra_dirs, self.history), self._picked)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # ------------------------------------------------------------------ terminal size
+
+    def on_resize(self, event) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if small and self._too_small is None:
+            session = self.session
+            pause = session is not None and not session.finished and not session.assess and not session.paused
+            if pause:
+                session.paused = True
+                self._paused_for_size = True
+            self._too_small = TooSmallScreen(width, height, pause)
+            self.push_screen(self._too_small)
+        elif small and self._too_small is not None:
+            self._too_small.query_one("#too-small", Static).update(
+                TooSmallScreen._text(width, height, self._paused_for_size)
+            )
+        elif not small and self._too_small is not None:
+            if self.screen is self._too_small:
+                self.pop_screen()
+            self._too_small = None
+            if self._paused_for_size and self.session is not None:
+                self.session.paused = False
+            self._paused_for_size = False

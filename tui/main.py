@@ -1,0 +1,76 @@
+"""The ``spofdrill`` command: the console without a command, headless commands otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+CONSOLE_WORDS = ("drill",)
+
+
+def console_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spofdrill",
+        description="Open the drill console (headless commands: spofdrill list|run|validate|schema|commands).",
+    )
+    parser.add_argument("scenario", nargs="?", help="with 'drill': a built-in scenario name or a YAML file")
+    parser.add_argument("--scenarios", metavar="DIR", action="append", default=[], help="also offer the scenarios in DIR")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--assess", action="store_true", help="assessment mode: no pause, no speed-up, no hints")
+    parser.add_argument("--trainee", default="trainee", help="name recorded with the results")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    drill = bool(args) and args[0] == "drill"
+    if drill:
+        args = args[1:]
+    if not drill and args and not args[0].startswith("-"):
+        from engine.cli import main as headless
+
+        return headless(args)
+    if not drill and any(a in ("-h", "--help") for a in args):
+        console_parser().print_help()
+        print("\nheadless commands:")
+        from engine.cli import build_parser
+
+        build_parser().print_help()
+        return 0
+    options = console_parser().parse_args(args)
+    if options.scenario and not drill:
+        print("spofdrill: to open one scenario directly use 'spofdrill drill SCENARIO'", file=sys.stderr)
+        return 2
+    if drill and not options.scenario:
+        print("spofdrill drill: name a scenario (see 'spofdrill list')", file=sys.stderr)
+        return 2
+    extra = []
+    for folder in options.scenarios:
+        path = Path(folder).expanduser()
+        if not path.is_dir():
+            print(f"spofdrill: --scenarios {folder}: not a directory", file=sys.stderr)
+            return 2
+        extra.append(path)
+    scenario = None
+    if options.scenario:
+        from engine.loader import load_scenario
+        from engine.problems import ScenarioError
+
+        try:
+            scenario = load_scenario(options.scenario)
+        except ScenarioError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    from .app import SpofdrillApp
+
+    app = SpofdrillApp(scenario=scenario, seed=options.seed, extra_dirs=extra, assess=options.assess, trainee=options.trainee)
+    app.run()
+    if app.return_code:
+        return app.return_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The command palette (ctrl+p or :): every trainee command on every target it applies to, fuzzy-searched."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from engine.commands import command_specs
+
+from .targets import palette_targets
+
+if TYPE_CHECKING:
+    from .screens.drill import DrillScreen
+
+
+class DrillCommands(Provider):
+    """Commands of the drill, built from the engine's declarations."""
+
+    def _candidates(self) -> list[tuple[str, str, object]]:
+        screen: DrillScreen = self.screen  # type: ignore[assignment]
+        snapshot = screen.last_snapshot
+        if snapshot is None:
+            return []
+        out = []
+        for spec in command_specs():
+            for target in palette_targets(spec, snapshot):
+                text = f"{spec.name} {target}" if target else spec.name
+                help_text = f"[{spec.key}] {spec.help}" + (" (asks for confirmation)" if spec.destructive else "")
+                out.append((text, help_text, partial(screen.run_command, spec.name, target)))
+        return out
+
+    async def discover(self) -> Hits:
+        for text, help_text, callback in self._candidates():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, help_text, callback in self._candidates():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)

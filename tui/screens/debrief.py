@@ -1,0 +1,262 @@
+"""The debrief: the score and why, the par runs beside it, what happened, and the lessons."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from engine.files import WriteError, data_dir, write_atomic
+from engine.runner import Report, Run
+from engine.scoring import Outcome
+
+from ..session import DrillSession, Ending
+from ..widgets.charts import column_chart, markers, sparkline
+from ..widgets.clock import mmss
+from ..widgets.timeline import describe
+
+
+def _secs(value: float | None) -> str:
+    return "never" if value is None else f"{value:.0f} s"
+
+
+ROWS: tuple[tuple[str, Callable[[Run], str]], ...] = (
+    ("score", lambda r: f"{r.score.score:.1f} ({r.score.grade})"),
+    ("verdict", lambda r: "passed" if r.score.passed else "failed"),
+    ("availability", lambda r: f"{r.outcome.availability:.2%}"),
+    ("downtime (request-weighted)", lambda r: f"{r.outcome.downtime:.1f} s"),
+    ("full outage", lambda r: f"{r.outcome.full_outage:.0f} s"),
+    ("lost writes", lambda r: f"{r.outcome.lost_writes}"),
+    ("RPO window", lambda r: f"{r.outcome.rpo:.1f} s"),
+    ("split brain", lambda r: f"{r.outcome.split_brain_seconds:.0f} s"),
+    ("time to detect", lambda r: _secs(r.outcome.time_to_detect)),
+    ("time to mitigate", lambda r: _secs(r.outcome.time_to_mitigate)),
+    ("time to recover", lambda r: _secs(r.outcome.time_to_recover)),
+    ("hint cost", lambda r: f"{r.outcome.hint_cost:.0f}"),
+)
+
+
+def commands_of(run: Run) -> list[tuple[float, str]]:
+    """The commands a run issued, as (time, "command target args")."""
+    out = []
+    for entry in run.sim.journal.of_type("CommandIssued"):
+        args = " ".join(f"{k}={v}" for k, v in (entry.data.get("args") or {}).items())
+        out.append((entry.t, f"{entry.data['command']} {entry.data.get('target') or ''} {args}".strip()))
+    return out
+
+
+def result_document(session: DrillSession, ending: Ending, report: Report | None) -> dict:
+    """The result as saved to JSON."""
+    run = ending.run
+    doc = {
+        "scenario": session.scenario.id,
+        "title": session.scenario.title,
+        "seed": session.seed,
+        "trainee": session.trainee,
+        "mode": "assessment" if session.assess else "practice",
+        "ended_early": ending.ended_early,
+        "commands": [{"t": t, "command": c} for t, c in commands_of(run)],
+        "run": run.summary(),
+    }
+    if report is not None:
+        doc["par"] = {"no_action": report.no_action.summary(), "reference": report.reference.summary()}
+    return doc
+
+
+class DebriefScreen(Screen):
+    """What the drill cost, why, and what to learn from it."""
+
+    CSS = """
+    DebriefScreen VerticalScroll { padding: 0 2; }
+    DebriefScreen .section { margin-top: 1; }
+    DebriefScreen #headline { margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("s", "save_result", "Save result"),
+        Binding("j", "save_journal", "Save journal"),
+        Binding("n", "new_drill", "New drill"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def __init__(self, session: DrillSession, ending: Ending) -> None:
+        super().__init__()
+        self.session = session
+        self.ending = ending
+        self.report: Report | None = None
+        self.saved_paths: list[Path] = []
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(id="headline")
+            yield Static(id="table", classes="section")
+            yield Static(id="chart", classes="section")
+            yield Static(id="differences", classes="section")
+            yield Static(id="lessons", classes="section")
+            yield Static(id="happened", classes="section")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._render_all()
+        self.compute_par()
+
+    @work(thread=True, exclusive=True)
+    def compute_par(self) -> None:
+        """The par runs take a few tenths of a second: off the UI thread."""
+        report = self.session.report(self.ending)
+        self.app.call_from_thread(self._par_ready, report)
+
+    def _par_ready(self, report: Report) -> None:
+        self.report = report
+        self._render_all()
+
+    # ------------------------------------------------------------------ rendering
+
+    def _render_all(self) -> None:
+        run = self.ending.run
+        self.query_one("#headline", Static).update(self._headline(run))
+        self.query_one("#table", Static).update(self._table(run))
+        self.query_one("#chart", Static).update(self._chart(run))
+        self.query_one("#differences", Static).update(self._differences(run))
+        self.query_one("#lessons", Static).update(self._lessons())
+        self.query_one("#happened", Static).update(self._happened(run))
+
+    def _headline(self, run: Run) -> Text:
+        scenario = self.session.scenario
+        score = run.score
+        text = Text()
+        text.append(f"Debrief — {scenario.title}\n", style="bold")
+        text.append(f"{score.score:.1f}", style="bold cyan")
+        text.append(f" / 100   grade {score.grade}   ")
+        text.append("PASSED" if score.passed else "FAILED", style="bold green" if score.passed else "bold red")
+        text.append(f"   (needs {scenario.scoring.pass_score:g} and every probe)", style="dim")
+        if self.ending.ended_early:
+            text.append(f"\nEnded early at {mmss(run.outcome.elapsed)}.", style="yellow")
+        text.append("\nPoints lost: ")
+        text.append(", ".join(f"{k} {v:.1f}" for k, v in score.penalties.items() if v > 0.05) or "none")
+        for probe in score.probes:
+            value = probe["value"]
+            shown = "never" if value is None else f"{value:.4g}"
+            text.append(f"\nprobe {probe['name']}: {shown} ", style="")
+            text.append("ok" if probe["ok"] else "FAILED", style="green" if probe["ok"] else "bold red")
+        return text
+
+    def _table(self, run: Run) -> Table:
+        table = Table(title="Your run beside the par runs", title_justify="left", expand=False)
+        table.add_column("")
+        table.add_column("you", justify="right", style="bold")
+        table.add_column("no action", justify="right")
+        table.add_column("reference", justify="right")
+        for label, fn in ROWS:
+            if self.report is None:
+                table.add_row(label, fn(run), "…", "…")
+            else:
+                table.add_row(label, fn(run), fn(self.report.no_action), fn(self.report.reference))
+        return table
+
+    def _chart(self, run: Run) -> Text:
+        sim = run.sim
+        errors = sim.series["error_ratio"]
+        lag = sim.series["max_lag"]
+        width = max(20, min(100, self.size.width - 16 if self.size.width else 80))
+        duration = max(1.0, float(len(errors)))
+        text = Text("Error rate and replication lag over the drill (▲ your commands)\n", style="bold")
+        for i, row in enumerate(column_chart(errors, width, 4, 1.0)):
+            label = "errors 100%" if i == 0 else ("       0%  " if i == 3 else "           ")
+            text.append(label, style="dim")
+            text.append(row + "\n", style="red")
+        top = max(5.0, max(lag, default=0.0))
+        text.append("lag        ", style="dim")
+        text.append(sparkline(lag, width, top) + f"  max {max(lag, default=0.0):.1f} s\n", style="magenta")
+        text.append("you        ", style="dim")
+        text.append(markers([t for t, _ in commands_of(run)], duration, width) + "\n", style="bold cyan")
+        if self.report is not None:
+            text.append("reference  ", style="dim")
+            text.append(markers([t for t, _ in commands_of(self.report.reference)], duration, width, "△") + "\n", style="green")
+        text.append("           " + mmss(0) + " " * max(0, width - 10) + mmss(duration), style="dim")
+        return text
+
+    def _differences(self, run: Run) -> Text:
+        text = Text("What you did, and what the reference solution did\n", style="bold")
+        mine = commands_of(run)
+        text.append("you:       ", style="dim")
+        text.append("; ".join(f"{mmss(t)} {c}" for t, c in mine) or "no commands")
+        text.append("\nreference: ", style="dim")
+        if self.report is None:
+            text.append("computing…", style="dim")
+        else:
+            theirs = commands_of(self.report.reference)
+            text.append("; ".join(f"{mmss(t)} {c}" for t, c in theirs) or "no commands")
+            my_verbs = {c.split()[0] for _, c in mine}
+            missing = sorted({c.split()[0] for _, c in theirs} - my_verbs - {"ack"})
+            if missing:
+                text.append("\nThe reference also used: " + ", ".join(missing), style="yellow")
+            o_me, o_ref = run.outcome, self.report.reference.outcome
+            text.append("\n" + _compare(o_me, o_ref))
+        return text
+
+    def _lessons(self) -> Text:
+        text = Text("Lessons\n", style="bold")
+        for lesson in self.session.scenario.lessons:
+            text.append(f"• {lesson}\n")
+        return text
+
+    def _happened(self, run: Run) -> Text:
+        text = Text("What happened (now with what was hidden: faults, crashes, lost writes)\n", style="bold")
+        for entry in run.sim.journal:
+            if entry.type in ("DrillStarted", "AlertResolved"):
+                continue
+            style = "" if entry.visible else "italic magenta"
+            text.append(f"{mmss(entry.t)} ", style="dim")
+            text.append(describe(entry) + "\n", style=style)
+        return text
+
+    # ------------------------------------------------------------------ saving
+
+    def _save(self, kind: str, text: str) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        name = f"{self.session.scenario.id}-seed{self.session.seed}-{stamp}"
+        path = data_dir() / "results" / (f"{name}.json" if kind == "result" else f"{name}.jsonl")
+        try:
+            write_atomic(path, text)
+        except WriteError as exc:
+            self.notify(f"{exc}. The result stays on screen; free some space or set SPOFDRILL_DATA_DIR.",
+                        severity="error", timeout=10)
+            return
+        self.notify(f"Saved {kind} to {path}", timeout=8)
+        self.saved_paths.append(path)
+
+    def action_save_result(self) -> None:
+        doc = result_document(self.session, self.ending, self.report)
+        self._save("result", json.dumps(doc, indent=2, sort_keys=True) + "\n")
+
+    def action_save_journal(self) -> None:
+        self._save("journal", self.ending.run.sim.journal.to_jsonl())
+
+    def action_new_drill(self) -> None:
+        self.app.action_new_drill()
+
+
+def _compare(me: Outcome, ref: Outcome) -> str:
+    """One sentence on where the score went compared to the reference."""
+    parts = []
+    if me.downtime > ref.downtime + 1:
+        parts.append(f"{me.downtime - ref.downtime:.0f} s more downtime")
+    if me.lost_writes > ref.lost_writes:
+        parts.append(f"{me.lost_writes - ref.lost_writes} more lost writes")
+    if me.split_brain_seconds > ref.split_brain_seconds:
+        parts.append(f"{me.split_brain_seconds:.0f} s of split brain")
+    if (me.time_to_recover is None) != (ref.time_to_recover is None) and me.time_to_recover is None:
+        parts.append("redundancy never restored")
+    if not parts:
+        return "You matched or beat the reference solution."
+    return "Compared with the reference: " + ", ".join(parts) + "."

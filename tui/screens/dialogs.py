@@ -1,0 +1,157 @@
+"""Modal dialogs: confirm a destructive command, fill in arguments, the node menu, quitting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from engine.commands import CommandSpec
+
+DIALOG_CSS = """
+ConfirmDialog, ArgsDialog, NodeMenu, QuitDialog { align: center middle; }
+.dialog { width: 64; max-width: 95%; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
+.dialog.danger { border: thick $error; }
+.dialog .title { text-style: bold; margin-bottom: 1; }
+.dialog .buttons { height: auto; align-horizontal: right; margin-top: 1; }
+.dialog Button { margin-left: 1; }
+.dialog Input, .dialog Select { margin-bottom: 1; }
+"""
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Ask before a destructive command, saying what it will do."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [("escape", "cancel", "Cancel"), ("y", "confirm", "Yes"), ("n", "cancel", "No")]
+
+    def __init__(self, title: str, text: str, confirm_label: str = "Do it") -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog danger"):
+            yield Label(self.title_text, classes="title")
+            yield Static(self.text)
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel [n]", id="cancel")
+                yield Button(f"{self.confirm_label} [y]", id="confirm", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ArgsDialog(ModalScreen[dict[str, Any] | None]):
+    """Fill in a command's arguments (prefilled with sensible values)."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [("escape", "cancel", "Cancel")]
+
+    def __init__(self, spec: CommandSpec, target: str | None, values: dict[str, Any], choices: dict[str, tuple[str, ...]]) -> None:
+        super().__init__()
+        self.spec = spec
+        self.target = target
+        self.values = values
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"{self.spec.title}{' ' + self.target if self.target else ''}", classes="title")
+            for arg in self.spec.args:
+                yield Label(f"{arg.name}: {arg.help}")
+                value = self.values.get(arg.name, arg.default)
+                options = self.choices.get(arg.name, ())
+                if arg.type is bool:
+                    yield Select([("true", True), ("false", False)], value=bool(value), allow_blank=False, id=f"arg-{arg.name}")
+                elif options:
+                    yield Select([(o, o) for o in options], value=value if value in options else options[0],
+                                 allow_blank=False, id=f"arg-{arg.name}")
+                else:
+                    yield Input("" if value is None else str(value), id=f"arg-{arg.name}",
+                                type="number" if arg.type in (int, float) else "text")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Continue", id="ok", variant="primary")
+
+    def _collect(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for arg in self.spec.args:
+            widget = self.query_one(f"#arg-{arg.name}")
+            out[arg.name] = widget.value
+        return out
+
+    def on_input_submitted(self) -> None:
+        self.dismiss(self._collect())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(self._collect() if event.button.id == "ok" else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NodeMenu(ModalScreen[str | None]):
+    """The context menu of a node: every command that applies to it."""
+
+    DEFAULT_CSS = DIALOG_CSS + "NodeMenu OptionList { height: auto; max-height: 16; }"
+    BINDINGS = [("escape", "cancel", "Close")]
+
+    def __init__(self, node_name: str, specs: list[CommandSpec]) -> None:
+        super().__init__()
+        self.node_name = node_name
+        self.specs = specs
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.node_name, classes="title")
+            yield OptionList(
+                *[Option(f"[{s.key}] {s.title}{' …' if s.destructive else ''}", id=s.name) for s in self.specs],
+                id="menu",
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class QuitDialog(ModalScreen[str | None]):
+    """Leaving mid-drill: end it and see the debrief, quit (the journal so far is kept), or go on."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [("escape", "cancel", "Go on")]
+
+    def __init__(self, journal_note: str) -> None:
+        super().__init__()
+        self.journal_note = journal_note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Leave the drill?", classes="title")
+            yield Static(self.journal_note)
+            with Horizontal(classes="buttons"):
+                yield Button("Go on", id="cancel")
+                yield Button("End & debrief", id="end", variant="primary")
+                yield Button("Quit", id="quit", variant="error")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

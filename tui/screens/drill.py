@@ -1,0 +1,268 @@
+"""The drill: the live architecture, its metrics and alerts, and the trainee's commands."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from engine.commands import REGISTRY, CommandError, build_command, command_specs
+from engine.snapshot import NodeView, Snapshot
+
+from ..palette import DrillCommands
+from ..session import SPEEDS, DrillSession
+from ..targets import NoTarget, choices_for, commands_for, default_args, target_for
+from ..widgets.alerts import AlertsPanel
+from ..widgets.clock import ClockBar, mmss
+from ..widgets.detail import NodeDetail
+from ..widgets.metrics import MetricsPanel, budget_left
+from ..widgets.timeline import Timeline
+from ..widgets.topology import TopologyView
+from .dialogs import ArgsDialog, ConfirmDialog, NodeMenu, QuitDialog
+
+# Textual key names of the characters command keys use.
+KEY_NAMES = {"+": "plus", "-": "minus", ":": "colon", "?": "question_mark", "/": "slash"}
+TICK = 0.1  # wall seconds between engine slices
+
+
+def key_name(key: str) -> str:
+    return KEY_NAMES.get(key, key)
+
+
+def command_bindings() -> list[Binding]:
+    """One binding per engine command, from its declaration."""
+    return [
+        Binding(key_name(spec.key), f"command('{spec.name}')", spec.title, show=spec.name in ("ack", "hint"))
+        for spec in command_specs()
+    ]
+
+
+class DrillScreen(Screen):
+    """The main screen of a drill, driven by a timer that advances the engine in slices."""
+
+    CSS_PATH = "drill.tcss"
+    COMMANDS = {DrillCommands}
+    BINDINGS = [
+        Binding("space", "pause", "Pause"),
+        Binding("1", "speed(0)", "1×", show=False),
+        Binding("2", "speed(1)", "2×", show=False),
+        Binding("3", "speed(2)", "5×", show=False),
+        Binding("4", "speed(3)", "10×", show=False),
+        Binding("colon", "app.command_palette", "Commands"),
+        Binding("enter", "menu", "Menu", show=False),
+        Binding("tab", "app.focus_next", "Next panel", show=False),
+        Binding("q", "leave", "Leave"),
+        Binding("escape", "leave", "Leave", show=False),
+        *command_bindings(),
+    ]
+
+    class DrillEnded(Message):
+        """The drill's time is up or the trainee ended it."""
+
+    def __init__(self, session: DrillSession, *, autoplay: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self.autoplay = autoplay
+        self.last_snapshot: Snapshot | None = None
+        self.selected: str | None = None
+        self._last_tick = time.monotonic()
+        self._ended = False
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        scenario = self.session.scenario
+        yield ClockBar(id="clock")
+        with Horizontal(id="top"):
+            yield TopologyView(id="topology")
+            yield NodeDetail(id="detail")
+        with Horizontal(id="bottom"):
+            yield MetricsPanel(scenario.slo.target, scenario.slo.latency_p99, id="metrics")
+            with TabbedContent(id="side"):
+                with TabPane("Alerts", id="alerts-tab"):
+                    yield AlertsPanel(id="alerts")
+                with TabPane("Timeline", id="timeline-tab"):
+                    yield Timeline(id="timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_view()
+        self.query_one(TopologyView).focus()
+        self._timer = self.set_interval(TICK, self._on_timer, pause=not self.autoplay)
+        if self.session.journal_error:
+            self.notify(self.session.journal_error, severity="warning", timeout=8)
+
+    # ------------------------------------------------------------------ time
+
+    def _on_timer(self) -> None:
+        now = time.monotonic()
+        wall = min(0.5, now - self._last_tick)
+        self._last_tick = now
+        if self.session.tick(wall):
+            self.refresh_view()
+        if self.session.finished:
+            self._finish()
+
+    def advance_by(self, seconds: float) -> None:
+        """Advance simulated time directly (tests and replays; the timer does it in play)."""
+        self.session.sim.run(self.session.now + seconds)
+        self.session.flush_journal()
+        self.refresh_view()
+        if self.session.finished:
+            self._finish()
+
+    def _finish(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        self._timer.stop()
+        self.post_message(self.DrillEnded())
+
+    def refresh_view(self) -> None:
+        """Render the current snapshot into every panel."""
+        session = self.session
+        snapshot = session.snapshot()
+        self.last_snapshot = snapshot
+        topology = self.query_one(TopologyView)
+        topology.update_snapshot(snapshot)
+        self.query_one(NodeDetail).show(self.selected_node())
+        self.query_one(MetricsPanel).show(snapshot)
+        self.query_one(AlertsPanel).show(snapshot)
+        timeline = self.query_one(Timeline)
+        timeline.add_entries(session.sim.journal.since(timeline.seen))
+        firing = len(snapshot.firing())
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("alerts-tab").label = f"Alerts {firing}" if firing else "Alerts"
+        self.query_one(ClockBar).show(
+            snapshot, speed=session.speed, paused=session.paused, assess=session.assess,
+            title=session.scenario.title, budget_left=budget_left(snapshot, session.scenario.slo.target),
+        )
+
+    def selected_node(self) -> NodeView | None:
+        if self.last_snapshot is None or self.selected is None:
+            return None
+        for node in self.last_snapshot.nodes:
+            if node.name == self.selected:
+                return node
+        return None
+
+    def on_topology_view_node_selected(self, event: TopologyView.NodeSelected) -> None:
+        self.selected = event.node
+        self.query_one(NodeDetail).show(self.selected_node())
+
+    # ------------------------------------------------------------------ actions
+
+    def action_pause(self) -> None:
+        if not self.session.toggle_pause():
+            self.notify("Pause is disabled in assessment mode.", severity="warning")
+        self.refresh_view()
+
+    def action_speed(self, index: int) -> None:
+        if not self.session.set_speed(index):
+            self.notify("Speed-up is disabled in assessment mode.", severity="warning")
+            return
+        self.notify(f"Speed {SPEEDS[index]:g}×", timeout=1.5)
+        self.refresh_view()
+
+    def action_leave(self) -> None:
+        note = "The drill keeps running while you decide."
+        if self.session.journal_path is not None and not self.session.journal_error:
+            note += f"\nThe journal so far is kept in {self.session.journal_path}."
+        self.app.push_screen(QuitDialog(note), self._left)
+
+    def _left(self, choice: str | None) -> None:
+        if choice == "end":
+            self._finish()
+        elif choice == "quit":
+            self.session.flush_journal()
+            self.session.close()
+            self.app.exit(message=self._quit_message())
+
+    def _quit_message(self) -> str:
+        if self.session.journal_path is not None and not self.session.journal_error:
+            return f"Drill left at {mmss(self.session.now)}; its journal is in {self.session.journal_path}"
+        return f"Drill left at {mmss(self.session.now)}."
+
+    def action_menu(self) -> None:
+        node = self.selected_node()
+        if node is None:
+            self.notify("Select a node first (arrow keys or mouse).", severity="warning")
+            return
+        specs = commands_for(node)
+        if not specs:
+            self.notify(f"No command applies to {node.name}.", severity="warning")
+            return
+        self.app.push_screen(NodeMenu(node.name, specs), lambda name: name and self.action_command(name))
+
+    def on_alerts_panel_acknowledge_requested(self, event: AlertsPanel.AcknowledgeRequested) -> None:
+        self.run_command("ack", event.alert_id)
+
+    def action_command(self, name: str) -> None:
+        """A command's key was pressed: target the selection (or the selected alert for ack)."""
+        spec = REGISTRY[name].spec
+        snapshot = self.last_snapshot
+        if snapshot is None:
+            return
+        if name == "ack" and self.focused is self.query_one(AlertsPanel):
+            alert = self.query_one(AlertsPanel).selected_alert
+            if alert is not None:
+                self.run_command(name, alert)
+                return
+        try:
+            target = target_for(spec, self.selected_node(), snapshot)
+        except NoTarget as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        self.run_command(name, target)
+
+    def run_command(self, name: str, target: str | None) -> None:
+        """Ask for arguments if the command has any, then confirm if destructive, then apply."""
+        spec = REGISTRY[name].spec
+        if name == "hint" and not self.session.hints_allowed():
+            self.notify("Hints are disabled in assessment mode.", severity="warning")
+            return
+        if spec.args:
+            node = self.selected_node()
+            snapshot = self.last_snapshot
+            values = default_args(spec, node, snapshot)
+            choices = {a.name: choices_for(spec, a.name, node, snapshot) for a in spec.args}
+            self.app.push_screen(
+                ArgsDialog(spec, target, values, choices),
+                lambda args: args is not None and self._confirm_and_apply(name, target, args),
+            )
+            return
+        self._confirm_and_apply(name, target, {})
+
+    def _confirm_and_apply(self, name: str, target: str | None, args: dict[str, Any]) -> None:
+        try:
+            command = build_command(name, target, args)
+        except CommandError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        preview = self.session.preview(command)
+        if not preview.allowed or not command.spec.destructive:
+            self._apply(command)
+            return
+        self.app.push_screen(
+            ConfirmDialog(f"{command.spec.title}?", preview.text, confirm_label=command.spec.title),
+            lambda yes: yes and self._apply(command),
+        )
+
+    def _apply(self, command) -> None:
+        receipt = self.session.apply(command)
+        if not receipt.accepted:
+            self.notify(f"{command.describe()} refused: {receipt.reason}", severity="error", timeout=6)
+        elif receipt.completes_at is not None and receipt.completes_at > self.session.now:
+            self.notify(f"{command.describe()}: completes at {mmss(receipt.completes_at)}", timeout=3)
+        elif command.name == "hint":
+            hints = self.session.snapshot().hints_revealed
+            self.notify(hints[-1] if hints else "hint revealed", title="Hint", timeout=15)
+        else:
+            self.notify(f"{command.describe()}: done", timeout=2)
+        self.refresh_view()

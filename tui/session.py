@@ -1,0 +1,172 @@
+"""A drill in progress: the engine driven in slices of simulated time.
+
+:class:`DrillSession` is the console's only handle on the simulation. It
+advances the engine by ``wall seconds × speed`` on each timer tick (bounded,
+so the UI never blocks), applies commands through the engine API, appends
+the journal to a file as the drill runs, and ends the drill. It imports no
+Textual: the screens drive it, and tests can drive it directly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from engine.commands import Command
+from engine.runner import Report, Run, par_runs
+from engine.schema import Scenario
+from engine.scoring import compute_outcome, score_outcome
+from engine.sim import Preview, Receipt, Simulation
+from engine.snapshot import Snapshot
+
+SPEEDS = (1.0, 2.0, 5.0, 10.0)
+# Simulated seconds one tick may advance at most, so a stalled UI never jumps far ahead.
+MAX_SLICE = 2.0
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a drill ended and its measured result (par runs are computed later)."""
+
+    run: Run
+    ended_early: bool
+
+
+class DrillSession:
+    """One trainee's drill over one scenario and seed."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int = 0,
+        *,
+        assess: bool = False,
+        trainee: str = "trainee",
+        journal_path: Path | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.assess = assess
+        self.trainee = trainee
+        self.sim = Simulation(scenario, seed)
+        self.speed_index = 0
+        self.paused = False
+        self.ended = False
+        self.journal_path = journal_path
+        self.journal_error: str | None = None
+        self._journal_file: IO[str] | None = None
+        self._journal_seq = 0
+        if journal_path is not None:
+            self._open_journal(journal_path)
+
+    # ------------------------------------------------------------------ time
+
+    @property
+    def speed(self) -> float:
+        return SPEEDS[self.speed_index]
+
+    @property
+    def now(self) -> float:
+        return self.sim.now
+
+    @property
+    def finished(self) -> bool:
+        """The drill's time is up or the trainee ended it."""
+        return self.ended or self.sim.finished
+
+    def tick(self, wall_seconds: float) -> bool:
+        """Advance by ``wall_seconds × speed`` of simulated time; True when something moved."""
+        if self.finished or self.paused:
+            return False
+        step = min(MAX_SLICE, wall_seconds * self.speed)
+        self.sim.run(self.sim.now + step)
+        self.flush_journal()
+        return True
+
+    def set_speed(self, index: int) -> bool:
+        """Choose 1×, 2×, 5× or 10×; refused (False) in assessment mode."""
+        if self.assess and index != 0:
+            return False
+        self.speed_index = max(0, min(len(SPEEDS) - 1, index))
+        return True
+
+    def toggle_pause(self) -> bool:
+        """Pause or resume; refused (False) in assessment mode."""
+        if self.assess:
+            return False
+        self.paused = not self.paused
+        return True
+
+    # ------------------------------------------------------------------ commands and views
+
+    def preview(self, command: Command) -> Preview:
+        return self.sim.preview(command)
+
+    def apply(self, command: Command) -> Receipt:
+        receipt = self.sim.apply(command)
+        self.flush_journal()
+        return receipt
+
+    def hints_allowed(self) -> bool:
+        return not self.assess
+
+    def snapshot(self) -> Snapshot:
+        return self.sim.snapshot()
+
+    def score_so_far(self) -> float:
+        return score_outcome(compute_outcome(self.sim), self.scenario).score
+
+    # ------------------------------------------------------------------ the end
+
+    def end(self) -> Ending:
+        """End the drill now (or note that its time is up) and measure it."""
+        early = not self.sim.finished
+        self.ended = True
+        if early:
+            self.sim.record("DrillEnded", early=True)
+        self.flush_journal()
+        self.close()
+        outcome = compute_outcome(self.sim)
+        run = Run(self.trainee, self.seed, self.sim, outcome, score_outcome(outcome, self.scenario))
+        return Ending(run, early)
+
+    def report(self, ending: Ending) -> Report:
+        """The trainee's run beside the no-action and reference runs (a few tenths of a second: use a worker)."""
+        return Report(self.scenario, ending.run, *par_runs(self.scenario, self.seed))
+
+    # ------------------------------------------------------------------ the journal on disk
+
+    def _open_journal(self, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._journal_file = open(path, "w", encoding="utf-8")
+        except OSError as exc:
+            self.journal_error = f"cannot write the journal to {path}: {exc.strerror or exc}"
+            self._journal_file = None
+
+    def flush_journal(self) -> None:
+        """Append the entries recorded since the last flush (at most a tick is lost in a crash)."""
+        if self._journal_file is None:
+            return
+        entries = self.sim.journal.since(self._journal_seq)
+        if not entries:
+            return
+        try:
+            self._journal_file.write(self.sim.journal.to_jsonl(entries))
+            self._journal_file.flush()
+            os.fsync(self._journal_file.fileno())
+        except OSError as exc:
+            self.journal_error = f"cannot write the journal to {self.journal_path}: {exc.strerror or exc}"
+            self._journal_file = None
+            return
+        self._journal_seq += len(entries)
+
+    def close(self) -> None:
+        if self._journal_file is not None:
+            try:
+                self._journal_file.close()
+            except OSError:
+                pass
+            self._journal_file = None

@@ -1,0 +1,84 @@
+"""Firing and resolved alerts with severity and age; the selected one can be acknowledged."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from engine.snapshot import AlertView, Snapshot
+
+from .clock import mmss
+
+SEVERITY_STYLE = {"page": "bold white on red", "critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+class AlertsPanel(DataTable):
+    """Alerts, firing first; rows are updated by key, not rebuilt."""
+
+    BINDINGS = [("a", "acknowledge", "Ack")]
+
+    class AcknowledgeRequested(Message):
+        """The trainee asked to acknowledge an alert."""
+
+        def __init__(self, alert_id: str) -> None:
+            super().__init__()
+            self.alert_id = alert_id
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._shown: dict[str, tuple] = {}
+
+    def on_mount(self) -> None:
+        self.add_column("sev", key="sev", width=4)
+        self.add_column("alert", key="alert")
+        self.add_column("age", key="age", width=6)
+
+    def show(self, snapshot: Snapshot) -> None:
+        alerts = sorted(
+            (a for a in snapshot.alerts if a.state in ("firing", "resolved")),
+            key=lambda a: (a.state != "firing", a.acknowledged, -a.since, a.id),
+        )
+        order = [a.id for a in alerts]
+        if order != list(self._shown):
+            # the set or the order changed (an alert fired or resolved): rebuild, keeping the cursor's alert
+            keep = self.selected_alert
+            self.clear()
+            self._shown = {}
+            for alert in alerts:
+                cells = self._cells(alert, snapshot.t)
+                self.add_row(*cells, key=alert.id)
+                self._shown[alert.id] = cells
+            if keep in self._shown:
+                self.move_cursor(row=order.index(keep))
+            return
+        for alert in alerts:
+            cells = self._cells(alert, snapshot.t)
+            if self._shown[alert.id] != cells:
+                for column, value in zip(("sev", "alert", "age"), cells):
+                    self.update_cell(alert.id, column, value)
+                self._shown[alert.id] = cells
+
+    def _cells(self, alert: AlertView, now: float) -> tuple:
+        if alert.state == "firing":
+            sev = Text(alert.severity[:4], style=SEVERITY_STYLE.get(alert.severity, ""))
+            name = Text(("✓ " if alert.acknowledged else "● ") + alert.id, style="" if not alert.acknowledged else "dim")
+        else:
+            sev = Text("ok", style="green dim")
+            name = Text("  " + alert.id, style="dim")
+        return (sev, name, mmss(now - alert.since))
+
+    @property
+    def selected_alert(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except Exception:  # noqa: BLE001 - no valid cursor row
+            return None
+        return str(key.value)
+
+    def action_acknowledge(self) -> None:
+        alert = self.selected_alert
+        if alert is not None:
+            self.post_message(self.AcknowledgeRequested(alert))

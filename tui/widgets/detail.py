@@ -1,0 +1,64 @@
+"""The selected node's state, metrics and the commands that apply to it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from engine.snapshot import NodeView
+
+from ..targets import commands_for
+
+FORMATS = {
+    "requests": ("req/s", "{:.0f}"),
+    "error_ratio": ("errors", "{:.1%}"),
+    "utilisation": ("load", "{:.0%}"),
+    "latency": ("latency", "{:.3f} s"),
+    "p99": ("p99", "{:.3f} s"),
+    "queue": ("queue", "{:.0f}"),
+    "hit_ratio": ("hit ratio", "{:.0%}"),
+    "lag": ("lag", "{:.1f} s"),
+    "position": ("position", "{:.0f}"),
+    "writes_acked": ("writes/s", "{:.0f}"),
+    "healthy_backends": ("backends", "{:.0f}"),
+}
+STATE_STYLE = {
+    "healthy": "green", "degraded": "yellow", "down": "bold red", "standby": "cyan", "promoting": "magenta",
+    "fenced": "bold magenta", "booting": "yellow", "draining": "yellow", "destroyed": "bold red",
+}
+
+
+class NodeDetail(Static):
+    """Details of one node; empty hint text when nothing is selected."""
+
+    DEFAULT_CSS = """
+    NodeDetail { padding: 0 1; }
+    """
+
+    def show(self, node: NodeView | None) -> None:
+        if node is None:
+            self.update(Text("Select a node with the arrow keys or the mouse.", style="dim"))
+            return
+        text = Text()
+        text.append(node.label, style="bold")
+        text.append(f"  {node.kind.replace('_', ' ')}", style="dim")
+        text.append("\n")
+        text.append(node.state, style=STATE_STYLE.get(node.state, ""))
+        if node.role:
+            text.append(f" · {node.role}")
+        if node.metric("sync"):
+            text.append(" · sync")
+        text.append(f" · {node.region}", style="dim")
+        if node.progress:
+            text.append(f"\n⟳ {node.progress}", style="magenta")
+        for key, (label, fmt) in FORMATS.items():
+            for name, value in node.metrics:
+                if name == key:
+                    text.append(f"\n{label:<10}{fmt.format(value)}")
+        specs = commands_for(node)
+        if specs:
+            text.append("\n")
+            for spec in specs:
+                text.append(f"\n[{spec.key}] ", style="bold cyan")
+                text.append(spec.title + (" …" if spec.destructive else ""))
+        self.update(text)
