@@ -129,12 +129,13 @@ def compute_outcome(sim: "Simulation") -> Outcome:
     after = s["availability"][offset:]
     bad = [a < target for a in after]
     impacted = any(bad)
-    mitigate = None
+    # nothing has broken yet: nothing to mitigate or recover from
+    mitigate = 0.0 if first_fault is None else None
     if first_fault is not None:
         start = _good_run_start(bad, hold)
         if start is not None:
             mitigate = max(0.0, offset + start - first_fault) if impacted else 0.0
-    recover = None
+    recover = 0.0 if first_fault is None else None
     if first_fault is not None:
         red = [r < 0.5 for r in s["redundant"][offset:]]
         start = _good_run_start(red, min(hold, max(1, len(red))))

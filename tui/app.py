@@ -84,8 +84,8 @@ class SpofdrillApp(App[None]):
         if self.start_scenario is not None:
             self.brief(self.start_scenario)
         else:
-            self.push_screen(PickerScreen(self.extra_dirs, self.history), self._picked)
-        self._check_size(self.size.width, self.size.height)
+            self._show(PickerScreen(self.extra_dirs, self.history), self._picked)
+        self.call_after_refresh(lambda: self._check_size(self.size.width, self.size.height))
 
     # ------------------------------------------------------------------ routing
 
@@ -94,13 +94,13 @@ class SpofdrillApp(App[None]):
             self.brief(scenario)
 
     def brief(self, scenario: Scenario) -> None:
-        self.push_screen(BriefingScreen(scenario, self.seed, self.assess), lambda go: self._briefed(scenario, go))
+        self._show(BriefingScreen(scenario, self.seed, self.assess), lambda go: self._briefed(scenario, go))
 
     def _briefed(self, scenario: Scenario, start: bool | None) -> None:
         if start:
             self.start_drill(scenario)
         elif not any(isinstance(screen, PickerScreen) for screen in self.screen_stack):
-            self.push_screen(PickerScreen(self.extra_dirs, self.history), self._picked)
+            self._show(PickerScreen(self.extra_dirs, self.history), self._picked)
 
     def start_drill(self, scenario: Scenario) -> DrillScreen:
         journal = None
@@ -109,7 +109,7 @@ class SpofdrillApp(App[None]):
             journal = data_dir() / "journals" / f"{scenario.id}-seed{self.seed}-{stamp}.jsonl"
         self.session = DrillSession(scenario, self.seed, assess=self.assess, trainee=self.trainee, journal_path=journal)
         screen = DrillScreen(self.session, autoplay=self.autoplay)
-        self.push_screen(screen)
+        self._show(screen)
         return screen
 
     def on_drill_screen_drill_ended(self, event: DrillScreen.DrillEnded) -> None:
@@ -127,18 +127,29 @@ class SpofdrillApp(App[None]):
                 )
             except Exception as exc:  # noqa: BLE001 - a broken history must never cost the debrief
                 self.notify(f"could not record the result: {exc}", severity="warning")
-        self.switch_screen(DebriefScreen(session, ending))
+        self._show(DebriefScreen(session, ending), replace=True)
 
     def action_new_drill(self) -> None:
         """From the debrief back to a fresh picker."""
         self.session = None
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(PickerScreen(self.extra_dirs, self.history), self._picked)
+        self._show(PickerScreen(self.extra_dirs, self.history), self._picked)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self._show(HelpScreen())
+
+    def _show(self, screen, callback=None, *, replace: bool = False) -> None:
+        """Push (or switch to) a screen, keeping the "terminal too small" message on top."""
+        if self._too_small is not None and self.screen is self._too_small:
+            self.pop_screen()
+            self._too_small = None
+        if replace:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen, callback)
+        self.call_after_refresh(lambda: self._check_size(self.size.width, self.size.height))
 
     # ------------------------------------------------------------------ terminal size
 
@@ -153,7 +164,7 @@ class SpofdrillApp(App[None]):
             if pause:
                 session.paused = True
                 self._paused_for_size = True
-            self._too_small = TooSmallScreen(width, height, pause)
+            self._too_small = TooSmallScreen(width, height, self._paused_for_size)
             self.push_screen(self._too_small)
         elif small and self._too_small is not None:
             self._too_small.query_one("#too-small", Static).update(

@@ -40,8 +40,8 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Label(self.title_text, classes="title")
             yield Static(self.text)
             with Horizontal(classes="buttons"):
-                yield Button("Cancel [n]", id="cancel")
-                yield Button(f"{self.confirm_label} [y]", id="confirm", variant="error")
+                yield Button("Cancel (n)", id="cancel")
+                yield Button(f"{self.confirm_label} (y)", id="confirm", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

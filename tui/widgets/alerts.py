@@ -10,7 +10,7 @@ from engine.snapshot import AlertView, Snapshot
 
 from .clock import mmss
 
-SEVERITY_STYLE = {"page": "bold white on red", "critical": "bold red", "warning": "yellow", "info": "cyan"}
+SEVERITY_STYLE = {"page": "bold red", "critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 class AlertsPanel(DataTable):
@@ -30,9 +30,8 @@ class AlertsPanel(DataTable):
         self._shown: dict[str, tuple] = {}
 
     def on_mount(self) -> None:
-        self.add_column("sev", key="sev", width=4)
+        self.add_column("age", key="age", width=5)
         self.add_column("alert", key="alert")
-        self.add_column("age", key="age", width=6)
 
     def show(self, snapshot: Snapshot) -> None:
         alerts = sorted(
@@ -55,18 +54,19 @@ class AlertsPanel(DataTable):
         for alert in alerts:
             cells = self._cells(alert, snapshot.t)
             if self._shown[alert.id] != cells:
-                for column, value in zip(("sev", "alert", "age"), cells):
+                for column, value in zip(("age", "alert"), cells):
                     self.update_cell(alert.id, column, value)
                 self._shown[alert.id] = cells
 
     def _cells(self, alert: AlertView, now: float) -> tuple:
+        """(age, alert): severity by colour and by symbol (‼ page, ● critical, ▲ warning, · info)."""
         if alert.state == "firing":
-            sev = Text(alert.severity[:4], style=SEVERITY_STYLE.get(alert.severity, ""))
-            name = Text(("✓ " if alert.acknowledged else "● ") + alert.id, style="" if not alert.acknowledged else "dim")
+            symbol = {"page": "‼", "critical": "●", "warning": "▲"}.get(alert.severity, "·")
+            style = "dim" if alert.acknowledged else SEVERITY_STYLE.get(alert.severity, "")
+            name = Text(f"{'✓' if alert.acknowledged else symbol} {alert.id}", style=style)
         else:
-            sev = Text("ok", style="green dim")
-            name = Text("  " + alert.id, style="dim")
-        return (sev, name, mmss(now - alert.since))
+            name = Text(f"○ {alert.id}", style="green dim")
+        return (mmss(now - alert.since), name)
 
     @property
     def selected_alert(self) -> str | None:
