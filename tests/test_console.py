@@ -281,6 +281,9 @@ async def test_end_early_from_the_quit_dialog_goes_to_the_debrief_and_saves():
         await pilot.pause()
         assert isinstance(app.screen, DebriefScreen)
         assert app.screen.ending.ended_early
+        # walking away is not stopping the world: the scenario ran to its end without the trainee
+        assert app.screen.ending.run.outcome.elapsed == 600
+        assert app.screen.ending.run.score.score < 60
         await pilot.press("s", "j")
         await pilot.pause()
         saved = app.screen.saved_paths

@@ -121,11 +121,16 @@ class DrillSession:
     # ------------------------------------------------------------------ the end
 
     def end(self) -> Ending:
-        """End the drill now (or note that its time is up) and measure it."""
+        """End the drill and measure it.
+
+        Ending early means walking away, not stopping the world: the rest of
+        the scenario runs without the trainee, so ending early never scores better.
+        """
         early = not self.sim.finished
         self.ended = True
         if early:
-            self.sim.record("DrillEnded", early=True)
+            self.sim.record("TraineeLeft")
+            self.sim.run(self.sim.duration)
         self.flush_journal()
         self.close()
         outcome = compute_outcome(self.sim)

@@ -140,7 +140,9 @@ class DebriefScreen(Screen):
         text.append("PASSED" if score.passed else "FAILED", style="bold green" if score.passed else "bold red")
         text.append(f"   (needs {scenario.scoring.pass_score:g} and every probe)", style="dim")
         if self.ending.ended_early:
-            text.append(f"\nEnded early at {mmss(run.outcome.elapsed)}.", style="yellow")
+            left = run.sim.journal.of_type("TraineeLeft")
+            when = mmss(left[0].t) if left else "?"
+            text.append(f"\nYou left at {when}; the rest of the scenario ran without you.", style="yellow")
         text.append("\nPoints lost: ")
         text.append(", ".join(f"{k} {v:.1f}" for k, v in score.penalties.items() if v > 0.05) or "none")
         for probe in score.probes:
@@ -167,7 +169,7 @@ class DebriefScreen(Screen):
         sim = run.sim
         errors = sim.series["error_ratio"]
         lag = sim.series["max_lag"]
-        width = max(20, min(100, self.size.width - 16 if self.size.width else 80))
+        width = max(20, min(100, self.size.width - 20 if self.size.width else 80))
         duration = max(1.0, float(len(errors)))
         text = Text("Error rate and replication lag over the drill (▲ your commands)\n", style="bold")
         for i, row in enumerate(column_chart(errors, width, 4, 1.0)):

@@ -14,7 +14,7 @@ from engine.commands import CommandSpec
 
 DIALOG_CSS = """
 ConfirmDialog, ArgsDialog, NodeMenu, QuitDialog { align: center middle; }
-.dialog { width: 64; max-width: 95%; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
+.dialog { width: 72; max-width: 95%; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
 .dialog.danger { border: thick $error; }
 .dialog .title { text-style: bold; margin-bottom: 1; }
 .dialog .buttons { height: auto; align-horizontal: right; margin-top: 1; }
@@ -135,7 +135,7 @@ class QuitDialog(ModalScreen[str | None]):
     """Leaving mid-drill: end it and see the debrief, quit (the journal so far is kept), or go on."""
 
     DEFAULT_CSS = DIALOG_CSS
-    BINDINGS = [("escape", "cancel", "Go on")]
+    BINDINGS = [("escape", "cancel", "Go on"), ("e", "choose('end')", "End & debrief"), ("Q", "choose('quit')", "Quit")]
 
     def __init__(self, journal_note: str) -> None:
         super().__init__()
@@ -146,12 +146,18 @@ class QuitDialog(ModalScreen[str | None]):
             yield Label("Leave the drill?", classes="title")
             yield Static(self.journal_note)
             with Horizontal(classes="buttons"):
-                yield Button("Go on", id="cancel")
-                yield Button("End & debrief", id="end", variant="primary")
-                yield Button("Quit", id="quit", variant="error")
+                yield Button("Go on (esc)", id="cancel")
+                yield Button("End & debrief (e)", id="end", variant="primary")
+                yield Button("Quit (Q)", id="quit", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
