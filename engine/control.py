@@ -68,8 +68,10 @@ class CommandHandling:
             return Receipt(cid, command.name, command.target, False, str(refusal))
         self.record("CommandIssued", **base)
         if duration <= 0:
+            # restarts and scale-outs start now and finish when their instances have booted
+            ends = self.env.now + self._process_time(command)
             self._complete(cid, command)
-            return Receipt(cid, command.name, command.target, True, completes_at=self.env.now)
+            return Receipt(cid, command.name, command.target, True, completes_at=ends)
         ends = self.env.now + duration
         self._pending[cid] = _Pending(cid, command, self.env.now, ends)
         self.env.process(self._later(cid, command, duration))

@@ -382,3 +382,13 @@ def test_run_never_goes_past_the_duration_and_time_is_sliced():
     assert sim.now == 50 and sim.finished
     assert sim.journal[-1].type == "DrillEnded"
     assert not sim.apply(cmd("restart", "app-1")).accepted
+
+
+def test_a_restart_completes_when_the_node_has_booted():
+    sim = Simulation(system("method: [{type: crash, target: app-1, at: 5}]"), seed=1)
+    sim.run(10)
+    receipt = sim.apply(cmd("restart", "app-1"))
+    assert receipt.completes_at == pytest.approx(10 + 30)
+    sim.run(45)
+    done = [e for e in sim.journal.of_type("CommandCompleted") if e.data["command"] == "restart"]
+    assert done and done[0].t == pytest.approx(40)

@@ -169,7 +169,7 @@ class DebriefScreen(Screen):
         sim = run.sim
         errors = sim.series["error_ratio"]
         lag = sim.series["max_lag"]
-        width = max(20, min(100, self.size.width - 20 if self.size.width else 80))
+        width = max(20, min(100, self.size.width - 28 if self.size.width else 80))
         duration = max(1.0, float(len(errors)))
         text = Text("Error rate and replication lag over the drill (▲ your commands)\n", style="bold")
         for i, row in enumerate(column_chart(errors, width, 4, 1.0)):

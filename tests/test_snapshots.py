@@ -1,0 +1,204 @@
+"""SVG snapshots of every console screen (pytest-textual-snapshot).
+
+Each test builds a :class:`~tui.app.SpofdrillApp` with seed 7, the engine timer
+paused (``autoplay=False``: simulated time moves only when a test calls
+``DrillScreen.advance_by``), no journal file, animations off and a fresh data
+directory (so the history is empty and nothing depends on the date), then
+compares the screen with ``tests/__snapshots__/test_snapshots/<test>.svg``.
+
+Each docstring says what a reviewer should see in the SVG. After a deliberate
+change to a screen, regenerate and review the pictures::
+
+    .venv/bin/pytest tests/test_snapshots.py --snapshot-update
+
+(a failing run writes ``snapshot_report.html`` with the old and new pictures
+side by side).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from engine.loader import load_scenario
+from tui.app import SpofdrillApp
+from tui.screens.debrief import DebriefScreen
+from tui.screens.dialogs import ConfirmDialog
+from tui.screens.drill import DrillScreen
+from tui.screens.help import HelpScreen
+from tui.widgets.topology import TopologyView
+
+SEED = 7
+SIZE = (80, 24)
+"""The console's minimum size: most screens are checked where they are tightest."""
+LARGE = (160, 48)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """History and results in a fresh directory, never the home; no animations."""
+    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+
+
+def console(scenario: str | None = None) -> SpofdrillApp:
+    """The app as the tests drive it: fixed seed, paused engine, no journal, no animations."""
+    app = SpofdrillApp(
+        scenario=None if scenario is None else load_scenario(scenario),
+        seed=SEED,
+        autoplay=False,
+        keep_journal=False,
+    )
+    # Textual reads TEXTUAL_ANIMATIONS once, at import: set the level on the instance too.
+    app.animation_level = "none"
+    return app
+
+
+async def start_drill(pilot: Pilot) -> DrillScreen:
+    """Press enter on the briefing and return the drill screen (its clock still at 0)."""
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, DrillScreen)
+    return screen
+
+
+async def mid_incident(pilot: Pilot) -> DrillScreen:
+    """db-primary-async 100 simulated seconds in (its alerts firing), with db-2 selected."""
+    screen = await start_drill(pilot)
+    screen.advance_by(100)
+    screen.query_one(TopologyView).selected = "db-2"
+    await pilot.pause()
+    assert screen.session.now == pytest.approx(100)
+    assert screen.last_snapshot is not None and screen.last_snapshot.firing()
+    return screen
+
+
+def test_picker(snap_compare) -> None:
+    """The picker at 80×24 with an empty history.
+
+    Header "spofdrill  Choose a drill" and "3 scenarios"; a table of the three
+    built-in scenarios (title, level coloured by difficulty, concepts, 10 min)
+    whose Best column shows only "—"; the first row highlighted and its preview
+    below (title, id · level · minutes · concepts, SITUATION, OBJECTIVES); the
+    footer with enter Start, / Filter, r Reload, q Quit, ? Help.
+    """
+    assert snap_compare(console(), terminal_size=SIZE)
+
+
+def test_briefing(snap_compare) -> None:
+    """The lb-failover briefing at 80×24, before the clock starts.
+
+    Header "Briefing  Load balancer crash with a standby" and "easy · 10 min ·
+    seed 7"; the SITUATION paragraph, the three OBJECTIVES, the SLO line
+    (99 %, p99 under 1 s) and the start of WHAT RUNS BY ITSELF; the "Start the
+    clock ⏎" and "Back esc" buttons; nothing about which component will fail.
+    """
+    assert snap_compare(console("lb-failover"), terminal_size=SIZE)
+
+
+def test_drill_at_start(snap_compare) -> None:
+    """The db-primary-async drill at 80×24, just started (00:00, engine paused).
+
+    Clock bar "⏱ 00:00/10:00 … score 100 budget 100% hints 2"; the topology in
+    its compact form: users → lb-1 VIP → app-1, app-2 → cache and db-1 P, db-2 R,
+    db-3 R, every box ✓, the replication line dotted under the databases; the
+    detail panel says "Select a node with the arrow keys or the mouse."; the
+    metrics at zero; an empty Alerts tab; no 🔔 in the clock bar.
+    """
+
+    async def run_before(pilot: Pilot) -> None:
+        await start_drill(pilot)
+
+    assert snap_compare(console("db-primary-async"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_drill_mid_incident(snap_compare) -> None:
+    """The db-primary-async drill at 160×48, 100 simulated seconds in, db-2 selected.
+
+    Clock bar at 01:40 with 🔔3; the full-size topology with app-1, app-2 and the
+    three databases marked "!" and both replication lines labelled "broken"; the
+    detail panel on db-2 (degraded · replica, lag 0.3 s, its position) with the
+    commands that apply to it ([P] Promote replica …, [X] Fence node …); the
+    error-rate and p99 sparklines climbing at the right; the "Alerts 3" tab with
+    HighErrorRate, WriteErrors and the SLOBurnRate page firing, and a resolved
+    NoHealthyBackends.
+    """
+    assert snap_compare(console("db-primary-async"), terminal_size=LARGE, run_before=mid_incident)
+
+
+def test_promote_confirmation(snap_compare) -> None:
+    """P on db-2 mid-incident (80×24): the confirmation dialog over the drill.
+
+    A red-bordered dialog "Promote replica?" saying what promoting db-2 costs
+    (0.3 s behind the primary, about 30 acknowledged writes lost) and that db-1
+    is not fenced (split brain); buttons "Cancel (n)" (focused) and
+    "Promote replica (y)"; the drill dimmed behind it.
+    """
+
+    async def run_before(pilot: Pilot) -> None:
+        await mid_incident(pilot)
+        await pilot.press("P")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+
+    assert snap_compare(console("db-primary-async"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help(snap_compare) -> None:
+    """? during a drill (80×24): the help over the drill.
+
+    A bordered panel "Keys" (space, 1 2 3 4, arrows and h j k l, enter, : or
+    ctrl+p, tab, q and escape, ?) then the start of "Commands on the selected
+    node" (key, command, applies to: a Acknowledge alert first); a scrollbar,
+    because the command list goes on below.
+    """
+
+    async def run_before(pilot: Pilot) -> None:
+        await start_drill(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, HelpScreen)
+
+    assert snap_compare(console("db-primary-async"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_debrief(snap_compare) -> None:
+    """The db-primary-async debrief (80×24) after a drill run to its end with no command.
+
+    "Debrief — Database primary lost, two async replicas", the score 46.3 / 100,
+    grade F, FAILED (needs 60 and every probe), the points lost and both probes;
+    then the table "Your run beside the par runs" with figures in all three
+    columns (you equal to no action, the reference passing with 82.7), never "…".
+    """
+
+    async def run_before(pilot: Pilot) -> None:
+        app = pilot.app
+        drill = await start_drill(pilot)
+        drill.advance_by(drill.session.scenario.duration + 1)
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.screen.report is not None
+
+    assert snap_compare(console("db-primary-async"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_terminal_too_small(snap_compare) -> None:
+    """A drill whose terminal shrinks to 60×20: the size message instead of a broken layout.
+
+    On a blank screen, a heavy yellow-bordered box: "The terminal is 60×20;
+    spofdrill needs at least 80×24. Enlarge it to go on. The drill is paused
+    until it is."
+    """
+
+    async def run_before(pilot: Pilot) -> None:
+        drill = await start_drill(pilot)
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        assert drill.session.paused
+
+    assert snap_compare(console("lb-failover"), terminal_size=SIZE, run_before=run_before)
