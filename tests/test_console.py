@@ -348,3 +348,22 @@ async def test_the_drill_topology_draws_every_node_without_overlaps(name, size):
         again = layout(screen.last_snapshot.nodes, screen.last_snapshot.edges, screen.last_snapshot.regions,
                        topology.size.width, topology.size.height)
         assert [b.name for b in again.boxes] == [b.name for b in drawn.boxes]
+
+
+async def test_right_click_opens_the_node_menu_and_runs_a_command():
+    from tui.screens.dialogs import NodeMenu
+
+    app = SpofdrillApp(scenario=load_scenario("lb-failover"), autoplay=False, keep_journal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        screen.advance_by(5)
+        box = screen.query_one(TopologyView).topology_layout.box_of("app-2")
+        await pilot.click(TopologyView, offset=(box.center, box.y + box.h // 2), button=3)
+        await pilot.pause()
+        assert isinstance(app.screen, NodeMenu)
+        assert app.screen.node_name == "app-2"
+        menu = app.screen.query_one("#menu")
+        menu.highlighted = [o.id for o in menu.options].index("drain")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.session.sim.nodes["app-2"].drained

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -151,6 +152,15 @@ class DrillScreen(Screen):
             if node.name == self.selected:
                 return node
         return None
+
+    def on_click(self, event: events.Click) -> None:
+        """A right click on a node opens its menu (the topology has already selected it)."""
+        if event.button != 3:
+            return
+        topology = self.query_one(TopologyView)
+        if event.widget is topology and topology.selected is not None:
+            self.selected = topology.selected
+            self.action_menu()
 
     def on_topology_view_node_selected(self, event: TopologyView.NodeSelected) -> None:
         self.selected = event.node

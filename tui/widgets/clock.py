@@ -30,8 +30,11 @@ class ClockBar(Static):
         else:
             text.append(f"▶ {speed:g}× ", style="bold green")
         text.append(f"score {snapshot.score:.0f} ", style="bold cyan")
-        style = "green" if budget_left > 0.5 else ("yellow" if budget_left > 0 else "bold red")
-        text.append(f"budget {max(-9.99, budget_left) * 100:.0f}% ", style=style)
+        if budget_left >= 0:
+            style = "green" if budget_left > 0.5 else "yellow"
+            text.append(f"budget {budget_left * 100:.0f}% ", style=style)
+        else:
+            text.append(f"budget spent ×{1 - budget_left:.0f} ", style="bold red")
         if assess:
             text.append("ASSESSMENT ", style="bold magenta")
         else:
