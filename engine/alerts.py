@@ -11,37 +11,11 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 
-from .schema import AlertRule, Alerts, Slo
+from .schema import GLOBAL_METRICS, NODE_METRICS, AlertRule, Alerts, Slo
+
+__all__ = ["GLOBAL_METRICS", "NODE_METRICS", "AlertEvaluator", "AlertState", "default_rules"]
 
 OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
-
-# Which node kinds publish which metric (node-scoped rules only watch those).
-NODE_METRICS = {
-    "up": ("dns", "cdn", "load_balancer", "app_server", "cache", "database", "service"),
-    "error_ratio": ("load_balancer", "app_server", "cache", "database", "service"),
-    "utilisation": ("app_server", "cache", "database", "service"),
-    "latency": ("app_server", "cache", "database", "service"),
-    "requests": ("load_balancer", "app_server", "cache", "database", "service", "cdn"),
-    "hit_ratio": ("cache", "cdn"),
-    "lag": ("database",),
-    "replicating": ("database",),
-    "healthy_backends": ("load_balancer",),
-    "queue": ("app_server", "database", "service"),
-}
-
-GLOBAL_METRICS = (
-    "requests",
-    "error_ratio",
-    "availability",
-    "p50",
-    "p95",
-    "p99",
-    "write_error_ratio",
-    "burn_short",
-    "burn_long",
-    "split_brain",
-)
-
 
 def default_rules(slo: Slo) -> list[AlertRule]:
     """The alert set a sensible on-call rotation starts with."""

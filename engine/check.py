@@ -126,6 +126,16 @@ class Check:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def calibration(self) -> dict:
+        """What the picker shows: the measured difficulty, the spread and what it was measured on."""
+        return {
+            "hash": self.hash,
+            "difficulty": self.difficulty,
+            "index": self.difficulty_index,
+            "spread": list(self.spread) if self.spread else None,
+            "seeds": self.seeds,
+        }
+
 
 def _pct(values: list[float], q: float) -> float:
     values = sorted(values)
@@ -133,13 +143,15 @@ def _pct(values: list[float], q: float) -> float:
     return round(values[index], 1)
 
 
-def difficulty_from(scores: dict[str, list[float]], pass_score: float) -> tuple[str, float]:
-    """A 0-1 index and its label: the share of imperfect runs that fail, blended with the score they lose."""
+def difficulty_from(scores: dict[str, list[float]], passes: dict[str, list[bool]]) -> tuple[str, float]:
+    """A 0-1 index and its label: the share of imperfect runs that fail the bar (score and probes),
+    blended with the score they lose against the reference."""
     ref = statistics.mean(scores["reference"])
     imperfect = [s for name, values in scores.items() if name not in ("reference", "no action") for s in values]
+    verdicts = [ok for name, values in passes.items() if name not in ("reference", "no action") for ok in values]
     if not imperfect:
         return DIFFICULTY_LABELS[0], 0.0
-    failing = sum(1 for s in imperfect if s < pass_score) / len(imperfect)
+    failing = sum(1 for ok in verdicts if not ok) / len(verdicts)
     loss = max(0.0, ref - statistics.mean(imperfect)) / max(1.0, ref)
     index = round(0.6 * failing + 0.4 * min(1.0, loss * 2), 3)
     label = DIFFICULTY_LABELS[min(len(DIFFICULTY_LABELS) - 1, int(index * len(DIFFICULTY_LABELS)))]
@@ -173,9 +185,11 @@ def check(
             if progress:
                 progress(len(results), len(jobs))
     scores: dict[str, list[float]] = {}
+    passes: dict[str, list[bool]] = {}
     passed: dict[tuple[str, int], bool] = {}
     for name, seed, score, ok in results:
         scores.setdefault(name, []).append(score)
+        passes.setdefault(name, []).append(ok)
         passed[(name, seed)] = ok
     problems = []
     ref_pass = sum(1 for seed in seeds if passed[("reference", seed)])
@@ -196,9 +210,42 @@ def check(
         scores={k: {"min": round(min(v), 1), "mean": round(statistics.mean(v), 1), "max": round(max(v), 1)} for k, v in scores.items()},
     )
     if measure_difficulty:
-        label, index = difficulty_from(scores, scenario.scoring.pass_score)
+        label, index = difficulty_from(scores, passes)
         everyone = [s for name, v in scores.items() if name != "no action" for s in v]
         verdict.difficulty = label
         verdict.difficulty_index = index
         verdict.spread = (_pct(everyone, 0.1), _pct(everyone, 0.5), _pct(everyone, 0.9))
     return verdict
+
+
+CALIBRATION_FILE = "calibration.json"
+
+
+def calibration_path():
+    """The calibration file shipped beside the built-in scenarios."""
+    from .loader import builtin_dir
+
+    return builtin_dir() / CALIBRATION_FILE
+
+
+def read_calibration() -> dict[str, dict]:
+    """Measured difficulty of the built-in scenarios, by id (empty if the file is missing or broken)."""
+    try:
+        return json.loads(calibration_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_calibration(calibration: dict[str, dict]):
+    from .files import write_atomic
+
+    return write_atomic(calibration_path(), json.dumps(calibration, indent=2, sort_keys=True) + "\n")
+
+
+def measured_difficulty(scenario: Scenario, calibration: dict[str, dict] | None = None) -> dict | None:
+    """The calibration entry for a scenario if it was measured on exactly this content."""
+    calibration = read_calibration() if calibration is None else calibration
+    entry = calibration.get(scenario.id or "")
+    if entry and entry.get("hash") == scenario_hash(scenario):
+        return entry
+    return None

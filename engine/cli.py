@@ -147,6 +147,72 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_PASS if run.score.passed else EXIT_FAIL
 
 
+class _Progress:
+    """A one-line progress bar on standard error (only when it is a terminal, or forced)."""
+
+    def __init__(self, label: str, enabled: bool) -> None:
+        self.label = label
+        self.enabled = enabled
+        self._last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / total) if total else width
+        percent = int(100 * done / total) if total else 100
+        if percent == self._last and done != total:
+            return
+        self._last = percent
+        sys.stderr.write(f"\r{self.label:<24} [{'#' * filled}{'-' * (width - filled)}] {done}/{total} runs")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check, read_calibration, write_calibration
+
+    scenarios = [load_scenario(source) for source in args.scenarios]
+    verdicts = []
+    show = sys.stderr.isatty() or args.progress
+    for scenario in scenarios:
+        label = scenario.id or scenario.title
+        verdict = check(
+            scenario, range(args.seeds), measure_difficulty=not args.quick, progress=_Progress(label, show)
+        )
+        verdicts.append(verdict)
+        mark = "FAIR" if verdict.fair else "NOT FAIR"
+        print(f"{label}: {mark} — reference passed {verdict.reference_passed}/{verdict.seeds} seeds, "
+              f"no action failed {verdict.no_action_failed}/{verdict.seeds}")
+        if verdict.difficulty is not None:
+            low, mid, high = verdict.spread
+            print(f"  difficulty {verdict.difficulty} (index {verdict.difficulty_index:.2f}; declared {scenario.difficulty}); "
+                  f"expected scores p10 {low:g}, median {mid:g}, p90 {high:g}")
+            for name, stats in verdict.scores.items():
+                print(f"    {name:<22} mean {stats['mean']:>5.1f}  (min {stats['min']:g}, max {stats['max']:g})")
+        for problem in verdict.problems[:10]:
+            print(f"  {problem}")
+        if len(verdict.problems) > 10:
+            print(f"  … and {len(verdict.problems) - 10} more")
+    if args.json:
+        _write_atomic(args.json, json.dumps([v.to_dict() for v in verdicts], indent=2) + "\n")
+        print(f"results written to {args.json}")
+    if args.write_calibration:
+        if args.quick:
+            raise InputError("--write-calibration needs the difficulty sweep (leave out --quick)")
+        calibration = read_calibration()
+        for verdict in verdicts:
+            if verdict.fair:
+                calibration[verdict.scenario] = verdict.calibration()
+        try:
+            path = write_calibration(calibration)
+        except WriteError as exc:
+            raise InputError(str(exc)) from None
+        print(f"calibration written to {path}")
+    return 0 if all(v.fair for v in verdicts) else 1
+
+
 def cmd_commands(args: argparse.Namespace) -> int:
     for spec in command_specs():
         argtext = " ".join(f"{a.name}=<{a.type.__name__}>" for a in spec.args)
@@ -178,6 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     p.add_argument("--actions", action="store_true", help="print the action-script schema instead")
     p.set_defaults(func=cmd_schema)
+    p = sub.add_parser("check", help="prove scenarios fair over many seeds and measure their difficulty")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="built-in names or YAML files")
+    p.add_argument("--seeds", type=int, default=20, help="seeds to run (default 20)")
+    p.add_argument("--quick", action="store_true", help="only the proof (reference and no action), no difficulty sweep")
+    p.add_argument("--json", metavar="FILE", help="write the verdicts as JSON")
+    p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    p.add_argument("--write-calibration", action="store_true",
+                   help="store the measured difficulty of fair built-in scenarios for the picker")
+    p.set_defaults(func=cmd_check)
     p = sub.add_parser("commands", help="list the trainee commands")
     p.set_defaults(func=cmd_commands)
     return parser

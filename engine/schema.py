@@ -11,6 +11,7 @@ Defaults that have a well-known real-world value say where it comes from.
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -331,6 +332,35 @@ class Chaos(Strict):
 
 ALERT_SCOPES = ("global", "node")
 
+# Which node kinds publish which per-second metric (node-scoped alert rules watch those kinds).
+NODE_METRICS: dict[str, tuple[str, ...]] = {
+    "up": ("dns", "cdn", "load_balancer", "app_server", "cache", "database", "service"),
+    "requests": ("load_balancer", "app_server", "cache", "database", "service", "cdn", "dns"),
+    "error_ratio": ("load_balancer", "app_server", "cache", "database", "service", "cdn", "dns"),
+    "utilisation": ("app_server", "cache", "database", "service"),
+    "latency": ("app_server", "cache", "database", "service"),
+    "p50": ("app_server", "cache", "database", "service"),
+    "p95": ("app_server", "cache", "database", "service"),
+    "p99": ("app_server", "cache", "database", "service"),
+    "queue": ("app_server", "cache", "database", "service"),
+    "hit_ratio": ("cache", "cdn"),
+    "lag": ("database",),
+    "replicating": ("database",),
+    "sync": ("database",),
+    "position": ("database",),
+    "primary": ("database",),
+    "writes_acked": ("database",),
+    "holds_vip": ("load_balancer",),
+    "healthy_backends": ("load_balancer",),
+}
+
+# Global per-second metrics (the simulation's series).
+GLOBAL_METRICS: tuple[str, ...] = (
+    "requests", "ok", "degraded", "failed", "availability", "error_ratio", "p50", "p95", "p99",
+    "writes", "writes_acked", "writes_failed", "write_error_ratio", "burn_short", "burn_long",
+    "split_brain", "redundant", "db_load", "cache_hit_ratio", "max_lag",
+)
+
 
 class AlertRule(Strict):
     """A Prometheus-style rule: the condition must hold for ``for`` seconds before it fires."""
@@ -345,6 +375,15 @@ class AlertRule(Strict):
     for_: Seconds = Field(0.0, alias="for")
     severity: Literal["info", "warning", "critical", "page"] = "warning"
     summary: str = ""
+
+    @model_validator(mode="after")
+    def _known_metric(self) -> "AlertRule":
+        known = GLOBAL_METRICS if self.scope == "global" else tuple(NODE_METRICS)
+        if self.metric not in known:
+            close = difflib.get_close_matches(self.metric, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; one of: {', '.join(known)}"
+            raise ValueError(f"unknown {self.scope} metric '{self.metric}'{hint}")
+        return self
 
 
 class Alerts(Strict):
@@ -506,7 +545,7 @@ class Scenario(Strict):
     hints: list[Hint] = Field(default_factory=list)
     steady_state_hypothesis: SteadyState = Field(default_factory=SteadyState, alias="steady-state-hypothesis")
     scoring: Scoring = Scoring()
-    reference_solution: ActionScript | list[Step] = Field(default_factory=list)
+    reference_solution: ActionScript | list[Step] = Field(default_factory=lambda: ActionScript(name="reference solution"))
     engine: EngineSettings = EngineSettings()
 
     @field_validator("reference_solution")

@@ -60,7 +60,7 @@ async def test_pick_start_ack_fail_over_and_reach_the_debrief():
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)
-        await pilot.press("slash", *"balancer", "enter", "enter")
+        await pilot.press("slash", *"lb-failover", "enter", "enter")
         screen = await start(pilot, app)
         assert screen.session.scenario.id == "lb-failover"
         screen.advance_by(120)

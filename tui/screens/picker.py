@@ -32,6 +32,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from engine.check import measured_difficulty, read_calibration
 from engine.history import History, HistoryError, Record
 from engine.loader import SCENARIO_SUFFIXES, builtin_scenarios, load_scenario
 from engine.problems import Problem, ScenarioError
@@ -76,6 +77,15 @@ class ScenarioEntry:
     """The loaded scenario; ``None`` when the file has problems."""
     problems: tuple[Problem, ...] = ()
     """Why the file does not load (empty when it does)."""
+    measured: dict | None = None
+    """The difficulty ``spofdrill check`` measured for exactly this content, if any."""
+
+    @property
+    def level(self) -> str:
+        """The measured difficulty when there is one, else the declared one."""
+        if self.measured and self.measured.get("difficulty"):
+            return str(self.measured["difficulty"])
+        return self.scenario.difficulty if self.scenario is not None else "invalid"
 
     @property
     def valid(self) -> bool:
@@ -98,15 +108,30 @@ class ScenarioEntry:
         """The words the filter searches: title, id, file, difficulty, tags."""
         words = [self.label, self.scenario_id, Path(self.source).name]
         if self.scenario is not None:
-            words += [self.scenario.difficulty, *self.scenario.tags]
+            words += [self.level, *self.scenario.tags]
         else:
             words.append("invalid")
         return " ".join(words).lower()
 
 
+def _measured_words(entry: ScenarioEntry) -> str:
+    """Where the difficulty comes from: measured by ``spofdrill check``, or declared."""
+    measured = entry.measured
+    if not measured or not measured.get("spread"):
+        return "difficulty as declared by its author (not measured with spofdrill check)"
+    low, mid, high = measured["spread"]
+    return (f"difficulty measured over {measured.get('seeds', '?')} seeds: expected score "
+            f"{low:g}–{high:g} (median {mid:g}) for anything from a naive to a perfect response")
+
+
+def _calibration() -> dict[str, dict]:
+    return read_calibration()
+
+
 def _load(source: str | Path) -> ScenarioEntry:
     try:
-        return ScenarioEntry(str(source), load_scenario(source))
+        scenario = load_scenario(source)
+        return ScenarioEntry(str(source), scenario, measured=measured_difficulty(scenario, _calibration()))
     except ScenarioError as exc:
         problems = tuple(exc.problems) or (Problem(str(source), None, None, "", "does not load"),)
         return ScenarioEntry(str(source), None, problems)
@@ -367,7 +392,7 @@ class PickerScreen(Screen[Scenario]):
         best = self.best(entry)
         return (
             Text(_ellipsis(scenario.title, title_width)),
-            Text(scenario.difficulty, style=self._colour(_DIFFICULTY_COLOURS[scenario.difficulty])),
+            Text(entry.level, style=self._colour(_DIFFICULTY_COLOURS.get(entry.level, "text-muted"))),
             Text(_ellipsis(", ".join(scenario.tags), concepts_width)),
             Text(_minutes(scenario.duration), justify="right"),
             Text(best, style="dim" if best == _NO_RESULT else "bold"),
@@ -420,16 +445,17 @@ class PickerScreen(Screen[Scenario]):
         self.query_one("#preview", VerticalScroll).scroll_home(animate=False)
 
     def _preview(self, entry: ScenarioEntry, scenario: Scenario) -> Content:
-        colour = _DIFFICULTY_COLOURS[scenario.difficulty]
+        colour = _DIFFICULTY_COLOURS.get(entry.level, "text-muted")
         lines: list[Content] = [
             Content.from_markup("[b $accent]$title[/]", title=scenario.title),
             Content.from_markup(
                 f"[$text-muted]$id · [${colour}]$level[/] · $minutes min · $concepts[/]",
                 id=entry.scenario_id,
-                level=scenario.difficulty,
+                level=entry.level,
                 minutes=_minutes(scenario.duration),
                 concepts=", ".join(scenario.tags) or "no tags",
             ),
+            Content.styled(_measured_words(entry), "$text-muted"),
             Content(""),
             _heading("Situation"),
             Content(_reflow(scenario.briefing) or "No briefing."),
