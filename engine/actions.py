@@ -38,7 +38,8 @@ class ActionDriver:
     def _on_entry(self, entry: Entry) -> None:
         for step in list(self._waiting):
             if _matches(step, entry, self.sim):
-                self._waiting.remove(step)
+                if not step.repeat:
+                    self._waiting.remove(step)
                 self.sim.env.process(self._at(step, entry.t + step.after))
 
     def _apply(self, step: Step) -> None:

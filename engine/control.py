@@ -169,6 +169,8 @@ class CommandHandling:
                 raise Refused(f"{node.name} was destroyed; its disk is gone (scale out or rebuild instead)")
             if node.booting:
                 raise Refused(f"{node.name} is already starting")
+            if node.held:
+                raise Refused(f"{node.name} is out on its provider's side; restarting our end does not bring it back")
             if self._dark_node(node):
                 raise Refused(f"{node.name}'s region {node.region} is unreachable")
         elif name in ("degrade", "enable"):
@@ -321,7 +323,7 @@ class CommandHandling:
             self.record("WritesLost", node=old.name, count=behind, reason=f"not replicated to {node.name}")
         for name in cluster.members:
             other = self.nodes[name]
-            if other is node or other.role != "replica":
+            if other is node or other.role != "replica" or other.destroyed:
                 continue
             if other.applied <= node.applied:
                 other.upstream = node.name

@@ -302,7 +302,8 @@ class TrafficModel:
             for cache, _ in plan["caches"][:1]:
                 cache.m_in += reads
             for cluster, _ in plan["dbs"][:1]:
-                miss = reads * (1.0 - self._hit(plan)) + writes * WRITE_COST
+                # in read-only mode the application refuses writes before they reach the database
+                miss = reads * (1.0 - self._hit(plan)) + (0.0 if cluster.read_only else writes * WRITE_COST)
                 writers = self._writers(cluster, node)
                 for primary in writers:
                     primary.m_in += miss / len(writers)
@@ -488,15 +489,16 @@ class TrafficModel:
         return 0.0
 
     def _writers(self, cluster: Cluster, app: Node) -> list[Node]:
-        """The primaries this app server's writes reach (two or more in a split brain)."""
+        """The primaries this app server's writes go to: every primary it can reach (two or more in a
+        split brain), or the cluster's writer when it reaches none (and its writes fail)."""
         nodes = self.nodes
         writer = nodes[cluster.writer]
-        out = [writer]
+        out = [writer] if self._reachable(app, writer) else []
         for name in cluster.members:
             node = nodes[name]
-            if node is not writer and node.role == "primary" and node.up:
+            if node is not writer and node.role == "primary" and self._reachable(app, node):
                 out.append(node)
-        return out
+        return out or [writer]
 
     def _app_hold(self, node: Node, plan: dict, st: float) -> tuple[float, float]:
         """Seconds a worker is held by a read and by a write, from downstream latencies."""
@@ -511,8 +513,10 @@ class TrafficModel:
             ok, lat, fail_lat = self._call(node, writer, timeout)
             read += (1.0 - hit) * (ok * lat + (1.0 - ok) * fail_lat)
             stall = self._sync_stalled(cluster, writer)
-            if stall or cluster.read_only:
-                write += timeout if stall else 0.0
+            if cluster.read_only:
+                pass  # refused at once by the application
+            elif stall:
+                write += timeout
             else:
                 wl = writer.spec.write_latency * writer.slow + writer.wait + self._sync_cost(cluster, writer)
                 write += ok * min(wl, timeout) + (1.0 - ok) * fail_lat

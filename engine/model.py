@@ -155,6 +155,7 @@ class Node:
     order: int = 0
     # lifecycle
     running: bool = True
+    held: int = 0  # active dependency outages: another team's service, out whatever we restart
     fenced: bool = False
     destroyed: bool = False
     booting: bool = False
@@ -208,8 +209,8 @@ class Node:
 
     @property
     def up(self) -> bool:
-        """Powered and serving (not crashed, fenced, destroyed or booting)."""
-        return self.running and not self.fenced and not self.destroyed and not self.booting
+        """Powered and serving (not crashed, fenced, destroyed, booting, or held down by an outage outside our control)."""
+        return self.running and not self.fenced and not self.destroyed and not self.booting and not self.held
 
 
 @dataclass(eq=False)

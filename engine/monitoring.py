@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 
 from .flow import _SecondAcc
-from .model import Cluster, Node
+from .model import DEFAULT_CALL_TIMEOUT, Cluster, Node
 
 HISTORY = 180  # seconds of per-node metric history kept for views (sparklines)
 HISTORY_METRICS = ("up", "requests", "error_ratio", "utilisation", "latency", "lag")
@@ -106,7 +106,7 @@ class Monitoring:
                 db_load = max(db_load, m.get("utilisation", 0.0))
             if node.kind == "cache":
                 hit = min(hit, m.get("hit_ratio", 0.0))
-            if node.kind == "database" and node.role == "replica":
+            if node.kind == "database" and node.role == "replica" and not node.destroyed:
                 max_lag = max(max_lag, m.get("lag", 0.0))
         s["db_load"].append(db_load)
         s["cache_hit_ratio"].append(hit)
@@ -147,12 +147,15 @@ class Monitoring:
                 mean = lat / ok if ok > 0 else node.latency
             else:
                 mean = wlat if wlat > 0 else node.latency
-            m["latency"] = mean
+            # nobody waits past a timeout: callers give up (the node's queue is capped at it too)
+            cap = self._client_timeout if kind == "app_server" else DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
+            m["latency"] = min(mean, cap)
             # percentiles of an exponential queueing delay on top of the mean service path
             spread = node.wait
-            m["p50"] = max(0.0, mean - spread) + spread * 0.69
-            m["p95"] = max(0.0, mean - spread) + spread * 3.0
-            m["p99"] = max(0.0, mean - spread) + spread * 4.6
+            base = max(0.0, mean - spread)
+            m["p50"] = min(cap, base + spread * 0.69)
+            m["p95"] = min(cap, base + spread * 3.0)
+            m["p99"] = min(cap, base + spread * 4.6)
             m["queue"] = node.backlog
         if kind == "cache":
             m["hit_ratio"] = node.spec.hit_ratio * node.warm if node.up else 0.0
@@ -160,7 +163,7 @@ class Monitoring:
             m["hit_ratio"] = node.spec.hit_ratio if node.up else 0.0
         elif kind == "database":
             m["primary"] = 1.0 if node.role == "primary" else 0.0
-            if node.role == "replica":
+            if node.role == "replica" and not node.destroyed:
                 m["lag"] = self.replica_lag(node)
                 m["sync"] = 1.0 if node.mode == "sync" else 0.0
                 m["replicating"] = 1.0 if node.replicating else 0.0
@@ -223,19 +226,19 @@ class Monitoring:
     def _redundant(self) -> bool:
         """Is every piece of designed redundancy in place (and working)?"""
         for vip in self.vips.values():
-            healthy = [m for m in vip.members if self.nodes[m].up]
+            healthy = [m for m in vip.members if self._reachable(None, self.nodes[m])]
             if len(healthy) < self._design["vip"][vip.name] or vip.holder not in healthy:
                 return False
         for cluster in self.clusters.values():
             writer = self.nodes[cluster.writer]
-            if not writer.up or writer.role != "primary":
+            if not self._reachable(None, writer) or writer.role != "primary":
                 return False
             streaming = [n for n in cluster.members if self.nodes[n].role == "replica" and self.nodes[n].replicating]
             if len(streaming) < cluster.design_replicas:
                 return False
         counts: dict[str, int] = {}
         for node in self.nodes.values():
-            if node.kind in ("app_server", "cache", "service", "cdn", "dns") and node.up and not node.drained:
+            if node.kind in ("app_server", "cache", "service", "cdn", "dns") and self._reachable(None, node) and not node.drained:
                 key = node.group or node.name
                 counts[key] = counts.get(key, 0) + 1
         return all(counts.get(k, 0) >= v for k, v in self._design["groups"].items())

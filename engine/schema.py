@@ -192,6 +192,9 @@ class Topology(Strict):
 class HealthCheck(Strict):
     """Load-balancer health checks (HAProxy defaults: ``inter 2s fall 3 rise 2``, timeout check = inter)."""
 
+    type: Literal["http", "tcp"] = Field(
+        "http", description="http: the check needs a free worker and a good answer; tcp: only an open port."
+    )
     interval: Positive = 2.0
     fall: Annotated[int, Field(ge=1)] = 3
     rise: Annotated[int, Field(ge=1)] = 2
@@ -500,6 +503,7 @@ class Step(Strict):
     at: Seconds | None = None
     trigger: Trigger | None = Field(None, description="Run when this event happens (YAML reads a bare 'on' as true, hence the name).")
     after: Seconds = Field(0.0, description="Reaction delay after the trigger, in seconds.")
+    repeat: bool = Field(False, description="With trigger: act on every matching event, not only the first.")
     command: str
     target: str | None = None
     args: dict[str, Union[bool, int, float, str]] = Field(default_factory=dict)

@@ -471,10 +471,13 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         view = self.health[lb.name]
         for app_name, state in view.items():
             app = self.nodes[app_name]
-            # the check endpoint needs a free worker but no dependency: it fails when the queue is deep
-            passed = self._reachable(lb, app) and app.wait + app.spec.service_time * app.slow < hc.timeout
-            if passed and app.err > 0 and stream.random() < app.err:
-                passed = False
+            # an HTTP check needs a free worker (no dependency): it fails when the queue is deep or on errors;
+            # a TCP check only sees whether the port answers
+            passed = self._reachable(lb, app)
+            if passed and hc.type == "http":
+                passed = app.wait + app.spec.service_time * app.slow < hc.timeout
+                if passed and app.err > 0 and stream.random() < app.err:
+                    passed = False
             marked_up, streak = state
             if passed == marked_up:
                 state[1] = 0
@@ -526,12 +529,20 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         )
         self._faults[index] = (fault, "active")
         kind = fault.type
-        if kind in ("crash", "dependency_outage"):
+        if kind == "crash":
             node = self.nodes[fault.target]
             if fault.destroy:
                 self._changed()
                 node.destroyed = True
             self._crash(node, kind)
+        elif kind == "dependency_outage":
+            node = self.nodes[fault.target]
+            was_up = node.up
+            self._changed()
+            node.held += 1
+            if was_up:
+                self.record("NodeCrashed", node=node.name, cause=kind)
+                self._after_down(node)
         elif kind == "region_outage":
             self._changed()
             self._dark.add(fault.target)
@@ -559,9 +570,16 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         self._faults[index] = (fault, "cleared")
         self.record("FaultCleared", fault=fault.type, target=fault.target or "/".join(fault.between or []))
         kind = fault.type
-        if kind in ("crash", "dependency_outage"):
+        if kind == "crash":
             if not fault.destroy:
                 self._recover(self.nodes[fault.target], "fault cleared")
+        elif kind == "dependency_outage":
+            node = self.nodes[fault.target]
+            self._changed()
+            node.held = max(0, node.held - 1)
+            if node.up:
+                self.record("NodeRecovered", node=node.name, cause="dependency back")
+                self._after_up(node)
         elif kind == "region_outage":
             self._changed()
             self._dark.discard(fault.target)
@@ -718,7 +736,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
             return "booting"
         if any(p.command.name == "promote" and p.command.target == node.name for p in self._pending.values()):
             return "promoting"
-        if not node.running or self._dark_node(node):
+        if not node.running or node.held or self._dark_node(node):
             return "down"
         if node.kind == "load_balancer" and self.vip_of[node.name].holder != node.name:
             return "standby"

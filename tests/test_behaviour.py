@@ -392,3 +392,40 @@ def test_a_restart_completes_when_the_node_has_booted():
     sim.run(45)
     done = [e for e in sim.journal.of_type("CommandCompleted") if e.data["command"] == "restart"]
     assert done and done[0].t == pytest.approx(40)
+
+
+def test_a_dependency_outage_is_not_fixed_by_restarting_our_side():
+    sim = Simulation(system("method: [{type: dependency_outage, target: reco, at: 10, duration: 100}]", **SERVICE), seed=1)
+    sim.run(20)
+    receipt = sim.apply(cmd("restart", "reco"))
+    assert not receipt.accepted and "provider" in receipt.reason
+    assert sim.snapshot().node("reco").state == "down"
+    sim.run(120)
+    assert sim.snapshot().node("reco").state != "down"
+
+
+def test_read_only_mode_takes_the_writes_off_the_database():
+    def db_load(read_only):
+        sim = Simulation(system(read=200, write=200), seed=1)
+        if read_only:
+            sim.apply(cmd("read-only", "db-1", enabled=True))
+        sim.run(30)
+        return sim.series["db_load"][25]
+    assert db_load(True) < db_load(False) / 2
+
+
+def test_a_repeating_trigger_acts_on_every_matching_event():
+    from engine.actions import ActionDriver
+    from engine.schema import ActionScript
+
+    scenario = system("""
+        method: [{type: flap, target: app-1, at: 20, period: 60, down_for: 20, duration: 200}]
+    """)
+    sim = Simulation(scenario, seed=1)
+    script = ActionScript.model_validate(
+        {"steps": [{"trigger": {"node": "app-1"}, "after": 1, "command": "drain", "target": "app-2", "repeat": True}]}
+    )
+    ActionDriver(sim, script).install()
+    sim.run(300)
+    issued = [e for e in sim.journal.of_type("CommandIssued", "CommandRefused") if e.data["command"] == "drain"]
+    assert len(issued) >= 3  # once per crash of app-1 (later ones refused: already drained)

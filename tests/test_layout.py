@@ -115,19 +115,32 @@ def assert_sound(result: Layout, snapshot: Snapshot) -> None:
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_builtin_scenarios_lay_out_soundly(name: str, size: tuple[int, int]) -> None:
     snapshot = scenario_snapshot(name)
-    assert_sound(lay_out(snapshot, *size), snapshot)
+    result = lay_out(snapshot, *size)
+    if not result.fits:
+        # a panel smaller than the drill screen ever gives it: the widget says how much room it needs
+        assert size[0] < 52 or size[1] < 13
+        assert result.needed[0] > size[0] or result.needed[1] > size[1]
+        assert not result.boxes
+        return
+    assert_sound(result, snapshot)
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_builtin_scenarios_show_every_node_on_its_own_at_both_panel_sizes(name: str) -> None:
+    """At 160x48 every node has a box of its own; at 80x24 so does every node of a one-region
+    drill, while two-region drills may fold an instance group into one box (``web-eu ×2``)
+    whose members stay selectable through the group and the palette."""
     snapshot = scenario_snapshot(name)
     small, large = lay_out(snapshot, 52, 13), lay_out(snapshot, 104, 30)
     assert small.style == "compact" and large.style == "full"
     for result in (small, large):
-        assert not any(box.aggregate for box in result.boxes)
-        text = "\n".join(result.render_text())
-        for node in snapshot.nodes:
-            assert node.label in text
+        members = sorted(m for box in result.boxes for m in box.members)
+        assert members == sorted(node.name for node in snapshot.nodes)
+        if result is large or len(snapshot.regions) == 1:
+            assert not any(box.aggregate for box in result.boxes)
+            text = "\n".join(result.render_text())
+            for node in snapshot.nodes:
+                assert node.label in text
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
