@@ -399,7 +399,7 @@ class TrafficModel:
         holder = self.nodes[vip.holder] if vip.holder else None
         a0, a1, a2, a3, origins = amounts
         total = a0 + a1 + a2 + a3
-        if holder is None or not self._reachable(None, holder) or self.env.now < vip.in_transition_until:
+        if holder is None or not self._reachable(None, holder):
             self._fail_share(amounts, 1.0, CONNECT_TIMEOUT)
             if holder is not None:
                 holder.m_req += total

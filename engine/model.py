@@ -159,7 +159,6 @@ class Node:
     fenced: bool = False
     destroyed: bool = False
     booting: bool = False
-    boot_done: float = 0.0
     crashed_at: float | None = None
     drained: bool = False
     # fault effects (products / values recomputed from active faults)
@@ -172,7 +171,6 @@ class Node:
     latency: float = 0.0
     wait: float = 0.0
     drop: float = 0.0
-    fail_mode: str = "ok"
     # app servers: seconds a request holds a worker
     hold: float = 0.0
     # cache
@@ -223,7 +221,6 @@ class VipGroup:
     region: str
     shed: float = 0.0
     preempt: bool = True
-    in_transition_until: float = 0.0
 
 
 @dataclass(eq=False)
@@ -237,5 +234,4 @@ class Cluster:
     design_replicas: int = 0
     allocated: list[list[int]] = field(default_factory=list)
     reported_lost: dict[str, int] = field(default_factory=dict)
-    split_since: float | None = None
     ack_carry: dict[str, float] = field(default_factory=dict)

@@ -77,7 +77,6 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         self._dark: set[str] = set()
         self._partitions: list[tuple[frozenset[str], frozenset[str]]] = []
         self._faults: dict[int, tuple[Fault, str]] = {}
-        self._destroyed_logs: list[list[list[int]]] = []
         self.finished = False
 
         self._build_nodes()
@@ -369,7 +368,6 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         node.booting = True
         node.fenced = False
         node.backlog = 0.0
-        node.boot_done = self.env.now + self._boot_time(node)
         if was_up:
             self._after_down(node)
         yield self.env.timeout(self._boot_time(node))

@@ -7,9 +7,6 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-CONSOLE_WORDS = ("drill",)
-
-
 def console_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spofdrill",

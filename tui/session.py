@@ -115,9 +115,6 @@ class DrillSession:
     def snapshot(self) -> Snapshot:
         return self.sim.snapshot()
 
-    def score_so_far(self) -> float:
-        return score_outcome(compute_outcome(self.sim), self.scenario).score
-
     # ------------------------------------------------------------------ the end
 
     def end(self) -> Ending:
