@@ -142,7 +142,7 @@ class Monitoring:
             m["requests"] = req
             m["error_ratio"] = min(1.0, fail / req) if req > 0 else 0.0
         if kind in ("app_server", "cache", "database", "service"):
-            m["utilisation"] = util if node.up else 0.0
+            m["utilisation"] = util if up else 0.0
             if kind == "app_server":
                 mean = lat / ok if ok > 0 else node.latency
             else:
@@ -158,7 +158,7 @@ class Monitoring:
             m["p99"] = min(cap, base + spread * 4.6)
             m["queue"] = node.backlog
         if kind == "cache":
-            m["hit_ratio"] = node.spec.hit_ratio * node.warm if node.up else 0.0
+            m["hit_ratio"] = node.spec.hit_ratio * node.warm if up else 0.0
         elif kind == "cdn":
             m["hit_ratio"] = node.spec.hit_ratio if node.up else 0.0
         elif kind == "database":

@@ -367,3 +367,21 @@ async def test_right_click_opens_the_node_menu_and_runs_a_command():
         await pilot.press("enter")
         await pilot.pause()
         assert screen.session.sim.nodes["app-2"].drained
+
+
+async def test_shift_from_the_palette_offers_the_other_region():
+    app = SpofdrillApp(scenario=load_scenario("region-outage"), seed=3, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start(pilot, app)
+        screen.advance_by(100)
+        screen.run_command("shift", "eu-west")
+        await pilot.pause()
+        assert isinstance(app.screen, ArgsDialog)
+        assert app.screen.query_one("#arg-to").value == "us-east"
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and "DNS TTL" in app.screen.text
+        await pilot.press("y")
+        await pilot.pause()
+        screen.advance_by(5)
+        assert screen.session.sim.journal.of_type("DnsWeightsChanged")

@@ -68,7 +68,7 @@ def target_for(spec: CommandSpec, node: NodeView | None, snapshot: Snapshot) -> 
     raise NoTarget(f"'{spec.name}' applies to a {_kinds(spec)}; {node.name} is a {node.kind.replace('_', ' ')}")
 
 
-def default_args(spec: CommandSpec, node: NodeView | None, snapshot: Snapshot) -> dict[str, Any]:
+def default_args(spec: CommandSpec, node: NodeView | None, snapshot: Snapshot, target: str | None = None) -> dict[str, Any]:
     """Sensible starting values for a command's arguments (the dialog lets the trainee change them)."""
     args: dict[str, Any] = {}
     for arg in spec.args:
@@ -77,19 +77,22 @@ def default_args(spec: CommandSpec, node: NodeView | None, snapshot: Snapshot) -
     if spec.name == "replication" and node is not None:
         args["mode"] = "async" if node.metric("sync") else "sync"
     if spec.name == "shift":
-        others = [r for r in snapshot.regions if node is None or r != node.region]
+        others = choices_for(spec, "to", node, snapshot, target)
         if others:
             args["to"] = others[0]
     return args
 
 
-def choices_for(spec: CommandSpec, arg_name: str, node: NodeView | None, snapshot: Snapshot) -> tuple[str, ...]:
+def choices_for(
+    spec: CommandSpec, arg_name: str, node: NodeView | None, snapshot: Snapshot, target: str | None = None
+) -> tuple[str, ...]:
     """Allowed values of an argument when they are a closed set."""
     for arg in spec.args:
         if arg.name == arg_name and arg.choices:
             return arg.choices
     if spec.name == "shift" and arg_name == "to":
-        return tuple(r for r in snapshot.regions if node is None or r != node.region)
+        source = target or (node.region if node is not None else None)
+        return tuple(r for r in snapshot.regions if r != source)
     return ()
 
 

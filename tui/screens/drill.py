@@ -240,8 +240,8 @@ class DrillScreen(Screen):
         if spec.args:
             node = self.selected_node()
             snapshot = self.last_snapshot
-            values = default_args(spec, node, snapshot)
-            choices = {a.name: choices_for(spec, a.name, node, snapshot) for a in spec.args}
+            values = default_args(spec, node, snapshot, target)
+            choices = {a.name: choices_for(spec, a.name, node, snapshot, target) for a in spec.args}
             self.app.push_screen(
                 ArgsDialog(spec, target, values, choices),
                 lambda args: args is not None and self._confirm_and_apply(name, target, args),
