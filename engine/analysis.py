@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import reduce
 from itertools import combinations
 from typing import Iterable, Sequence
@@ -290,10 +290,17 @@ class Availability:
 
     def text(self) -> str:
         """For people: ``99.9512 % (3.3 nines, 4.3 h down a year)``."""
-        n = "all" if math.isinf(self.nines) else f"{self.nines:.1f}"
+        if math.isinf(self.nines):
+            return "100 % (no downtime)"
+        digits = min(10, max(2, math.ceil(self.nines)))
         down = self.downtime_hours_per_year
-        amount = f"{down:.1f} h" if down >= 1 else f"{down * 60:.0f} min"
-        return f"{self.percent:.4f} % ({n} nines, {amount} down a year)"
+        if down >= 1:
+            amount = f"{down:.1f} h"
+        elif down * 60 >= 1:
+            amount = f"{down * 60:.0f} min"
+        else:
+            amount = f"{down * 3600:.1f} s"
+        return f"{self.percent:.{digits}f} % ({self.nines:.1f} nines, {amount} down a year)"
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
@@ -396,7 +403,6 @@ class Analysis:
     reliability: tuple[ComponentReliability, ...]
     availability: Availability
     """Probability that every kind is served at once."""
-    _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def kind(self, name: str) -> KindAnalysis:
         """The result for one request kind (KeyError if no client sends it)."""
