@@ -213,6 +213,71 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(v.fair for v in verdicts) else 1
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .analysis import analyze
+    from .whatif import FAIL_AT, what_if
+
+    scenario = load_scenario(args.scenario)
+    analysis = analyze(scenario)
+    label = scenario.id or scenario.title
+    impacts = {}
+    if not args.no_simulation:
+        show = sys.stderr.isatty() or args.progress
+        for impact in what_if(scenario, list(analysis.components), horizon=args.horizon, seed=args.seed,
+                              progress=_Progress(f"what-if {label}", show)):
+            impacts[impact.component] = impact
+    if args.json:
+        doc = analysis.to_dict()
+        doc["what_if"] = {name: impact.to_dict() for name, impact in impacts.items()}
+        doc["what_if_settings"] = {"fails_at": FAIL_AT, "horizon": args.horizon, "seed": args.seed}
+        _write_atomic(args.json, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    print(f"SPOF analysis — {scenario.title} ({label})")
+    print()
+    header = f"  {'component':<16}{'dependency analysis':<36}"
+    if impacts:
+        header += f"what if it fails at {FAIL_AT:g} s (no one acts, {args.horizon:g} s)"
+    print(header)
+    disagreements = []
+    for name in analysis.components:
+        verdict = analysis.of(name)
+        word = verdict.status.upper() if verdict.status == "spof" else verdict.status
+        if verdict.spof_for:
+            word += f" ({', '.join(verdict.spof_for)})"
+        line = f"  {name:<16}{word:<36}"
+        impact = impacts.get(name)
+        if impact is not None:
+            line += f"{impact.status:<10} {impact.reason}"
+            if impact.status != verdict.status:
+                disagreements.append((name, verdict, impact))
+        print(line)
+    print()
+    for name in analysis.components:
+        verdict = analysis.of(name)
+        if verdict.status != "harmless":
+            print(f"  {name}: {verdict.reason}")
+    if disagreements:
+        print("\nwhere the simulation and the dependency analysis disagree (each is a lesson):")
+        for name, verdict, impact in disagreements:
+            print(f"  {name}: the graph says {verdict.status} ({verdict.reason}); the simulation says "
+                  f"{impact.status} ({impact.reason})")
+    print("\nminimal cut sets (failures that together stop requests), up to 3:")
+    for part in analysis.kinds:
+        sets = " ".join("[" + ", ".join(cut) + "]" for cut in part.cut_sets) or "none"
+        print(f"  {part.kind:<7}{sets}")
+    print("\navailability from the reliability block diagram (MTBF/MTTR; instant, perfect failover assumed):")
+    for part in analysis.kinds:
+        print(f"  {part.kind:<7}{part.availability.text()}")
+    print(f"  all    {analysis.availability.text()}")
+    if analysis.findings:
+        print("\nredundancy that is not wired:")
+        for finding in analysis.findings:
+            human = " (needs a human)" if finding.needs_human else ""
+            print(f"  {', '.join(finding.nodes) or '-'}: {finding.reason}{human}")
+    if args.json:
+        print(f"\nanalysis written to {args.json}")
+    return 0
+
+
 def cmd_commands(args: argparse.Namespace) -> int:
     for spec in command_specs():
         argtext = " ".join(f"{a.name}=<{a.type.__name__}>" for a in spec.args)
@@ -253,6 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-calibration", action="store_true",
                    help="store the measured difficulty of fair built-in scenarios for the picker")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("analyze", help="find single points of failure: dependencies, cut sets, what-if, availability")
+    p.add_argument("scenario", metavar="SCENARIO", help="a built-in scenario name or a YAML file")
+    p.add_argument("--json", metavar="FILE", help="write the whole analysis as JSON")
+    p.add_argument("--horizon", type=float, default=600.0, help="simulated seconds of each what-if run (default 600)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the what-if runs (default 0)")
+    p.add_argument("--no-simulation", action="store_true", help="only the dependency analysis, no what-if runs")
+    p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    p.set_defaults(func=cmd_analyze)
     p = sub.add_parser("commands", help="list the trainee commands")
     p.set_defaults(func=cmd_commands)
     return parser

@@ -1,0 +1,118 @@
+"""What if this component fails? Simulated, over the scenario's own traffic and automation.
+
+For each component, the scenario is run with its faults replaced by one
+permanent failure of that component (a crash; for a region, the region going
+dark) and nobody acting: what users feel then is the component's impact.
+The verdict is compared with the dependency analysis (:mod:`engine.analysis`);
+where they disagree, that is itself a lesson (automation that saves the day,
+capacity that a "redundant" pair does not have, a cache whose loss overloads
+the database).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+from .runner import NO_ACTION, simulate
+from .schema import Fault, Scenario
+
+FAIL_AT = 30.0
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The user-facing impact of one component failing for good."""
+
+    component: str
+    status: str  # spof | degrading | harmless
+    availability: float  # after the failure
+    downtime: float  # request-weighted seconds after the failure
+    lost_writes: int
+    degraded_share: float
+    p99: float  # median user p99 after the failure, seconds
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+
+def failure_scenario(scenario: Scenario, component: str, horizon: float) -> Scenario:
+    """The scenario with its method replaced by one permanent failure of ``component``."""
+    if component.startswith("region:"):
+        fault = Fault(type="region_outage", target=component.split(":", 1)[1], at=FAIL_AT)
+    else:
+        fault = Fault(type="crash", target=component, at=FAIL_AT)
+    return scenario.model_copy(update={"method": [fault], "chaos": None, "duration": horizon, "hints": []})
+
+
+def _impact(args: tuple[Scenario, str, float, int]) -> WhatIf:
+    scenario, component, horizon, seed = args
+    run = simulate(failure_scenario(scenario, component, horizon), seed, NO_ACTION, name=f"without {component}")
+    series = run.sim.series
+    start = int(FAIL_AT)
+    requests = series["requests"][start:]
+    failed = series["failed"][start:]
+    degraded = series["degraded"][start:]
+    total = sum(requests)
+    availability = 1.0 - sum(failed) / total if total > 0 else 1.0
+    downtime = sum(f / r for f, r in zip(failed, requests) if r > 0)
+    degraded_share = sum(degraded) / total if total > 0 else 0.0
+    p99 = statistics.median(series["p99"][start:]) if len(series["p99"]) > start else 0.0
+    lost = run.outcome.lost_writes
+    slo = scenario.slo
+    writes = sum(series["writes"][start:])
+    write_loss = sum(series["writes_failed"][start:]) / writes if writes > 0 else 0.0
+    before = series["db_load"][5:start] or [0.0]
+    load_before, load_after = statistics.median(before), statistics.median(series["db_load"][start:] or [0.0])
+    busier = load_after > 1.5 * load_before and load_after - load_before > 0.1
+    if availability < 0.5:
+        status, reason = "spof", f"users lose {1 - availability:.0%} of requests from then on"
+    elif write_loss > 0.5:
+        status, reason = "spof", f"{write_loss:.0%} of writes fail from then on ({1 - availability:.1%} of all requests)"
+    elif availability < slo.target or degraded_share > 0.01 or p99 > slo.latency_p99 or lost > 0 or busier:
+        parts = []
+        if busier:
+            parts.append(f"database load {load_before:.0%} → {load_after:.0%}")
+        if availability < slo.target:
+            parts.append(f"{1 - availability:.1%} of requests fail")
+        if degraded_share > 0.01:
+            parts.append(f"{degraded_share:.0%} served degraded")
+        if p99 > slo.latency_p99:
+            parts.append(f"p99 {p99:.2f} s")
+        if lost:
+            parts.append(f"{lost} acknowledged writes lost")
+        status, reason = "degrading", "; ".join(parts)
+    else:
+        status, reason = "harmless", "users do not notice"
+    return WhatIf(component, status, availability, downtime, lost, degraded_share, p99, reason)
+
+
+def what_if(
+    scenario: Scenario,
+    components: list[str],
+    *,
+    horizon: float = 600.0,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[WhatIf]:
+    """Simulate the failure of each component (on both cores when there are several)."""
+    jobs = [(scenario, name, horizon, seed) for name in components]
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    results: list[WhatIf] = []
+    if workers > 1 and len(jobs) > 2:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(_impact, jobs):
+                results.append(result)
+                if progress:
+                    progress(len(results), len(jobs))
+    else:
+        for job in jobs:
+            results.append(_impact(job))
+            if progress:
+                progress(len(results), len(jobs))
+    return results
