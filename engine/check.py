@@ -192,6 +192,8 @@ def check(
         passes.setdefault(name, []).append(ok)
         passed[(name, seed)] = ok
     problems = []
+    if not scenario.reference_solution.steps:
+        problems.append("the scenario has no reference_solution: write the steps that solve it")
     ref_pass = sum(1 for seed in seeds if passed[("reference", seed)])
     none_fail = sum(1 for seed in seeds if not passed[("no action", seed)])
     for seed in seeds:
