@@ -139,7 +139,7 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value)
+        return repr(value if len(value) <= 60 else value[:57] + "...")
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, (list, tuple)):
