@@ -46,7 +46,13 @@ def failure_scenario(scenario: Scenario, component: str, horizon: float) -> Scen
         fault = Fault(type="region_outage", target=component.split(":", 1)[1], at=FAIL_AT)
     else:
         fault = Fault(type="crash", target=component, at=FAIL_AT)
-    return scenario.model_copy(update={"method": [fault], "chaos": None, "duration": horizon, "hints": []})
+    # a what-if run reports per-second averages over minutes: a 1 s traffic step is plenty (state
+    # changes still close a segment at their exact time); nobody reads alerts in a what-if run
+    engine = scenario.engine.model_copy(update={"tick": max(scenario.engine.tick, 1.0)})
+    alerts = scenario.alerts.model_copy(update={"defaults": False, "rules": []})
+    return scenario.model_copy(
+        update={"method": [fault], "chaos": None, "duration": horizon, "hints": [], "engine": engine, "alerts": alerts}
+    )
 
 
 def _impact(args: tuple[Scenario, str, float, int]) -> WhatIf:

@@ -361,3 +361,97 @@ def test_availability_equals_enumeration_of_every_state(scenario):
         assert k.availability.value == pytest.approx(totals[k.kind], abs=1e-9)
     if kinds:
         assert result.availability.value == pytest.approx(every, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- the fast algorithms on raw expressions
+
+from engine import analysis as _an  # noqa: E402
+
+_NAMES = [f"x{i}" for i in range(7)]
+
+
+@st.composite
+def expressions(draw, depth=3):
+    """Random monotone AND/OR expressions over a few components, with many repeats."""
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return _an._var(draw(st.sampled_from(_NAMES)))
+    op = draw(st.sampled_from([_an._and, _an._or]))
+    return op(*draw(st.lists(expressions(depth=depth - 1), min_size=1, max_size=4)))
+
+
+def _enumerated_cuts(expr, limit):
+    if not _an._holds(expr, frozenset()):
+        return []
+    cuts, out = [], []
+    names = sorted(_an._variables(expr), key=_NAMES.index)
+    for size in range(1, limit + 1):
+        for combo in itertools.combinations(names, size):
+            failed = frozenset(combo)
+            if not any(c <= failed for c in cuts) and not _an._holds(expr, failed):
+                cuts.append(failed)
+                out.append(combo)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions(), st.integers(1, 3))
+def test_mocus_cut_sets_equal_subset_enumeration(expr, limit):
+    dag = _an._Dag(_NAMES)
+    order = {n: i for i, n in enumerate(_NAMES)}
+    assert _an._minimal_cuts(dag, dag.intern(expr), order, limit) == _enumerated_cuts(expr, limit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions(), st.lists(st.sampled_from([0.5, 0.9, 0.99, 0.3]), min_size=7, max_size=7))
+def test_dag_probability_equals_enumeration_of_every_state(expr, values):
+    dag = _an._Dag(_NAMES)
+    dag.p = list(values)
+    value, exact = dag.availability(dag.intern(expr))
+    assert exact
+    total = 0.0
+    for states in itertools.product((True, False), repeat=len(_NAMES)):
+        weight = math.prod(p if up else 1 - p for p, up in zip(values, states))
+        if _an._holds(expr, {n for n, up in zip(_NAMES, states) if not up}):
+            total += weight
+    assert value == pytest.approx(total, abs=1e-12)
+
+
+def test_spofs_are_the_single_failures_that_stop_the_expression():
+    expr = _an._and(_an._var("x0"), _an._or(_an._and(_an._var("x1"), _an._var("x2")), _an._and(_an._var("x1"), _an._var("x3"))))
+    dag = _an._Dag(_NAMES)
+    cuts = _an._minimal_cuts(dag, dag.intern(expr), {n: i for i, n in enumerate(_NAMES)}, 3)
+    assert [c for c in cuts if len(c) == 1] == [("x0",), ("x1",)]
+    assert ("x2", "x3") in cuts
+
+
+def test_availability_falls_back_to_a_flagged_approximation(monkeypatch):
+    v = _an._var
+    # a bridge network: no series-parallel rewriting removes the shared components
+    bridge = _an._or(_an._and(v("x0"), v("x1")), _an._and(v("x2"), v("x3")),
+                     _an._and(v("x0"), v("x4"), v("x3")), _an._and(v("x2"), v("x4"), v("x1")))
+    p = 0.9
+    exact_value = sum(
+        math.prod(p if up else 1 - p for up in states)
+        for states in itertools.product((True, False), repeat=5)
+        if _an._holds(bridge, {f"x{i}" for i, up in enumerate(states) if not up})
+    )
+    dag = _an._Dag(_NAMES)
+    dag.p = [p] * 7
+    value, exact = dag.availability(dag.intern(bridge))
+    assert exact and value == pytest.approx(exact_value, abs=1e-12)
+    monkeypatch.setattr(_an, "EXACT_BUDGET", 0)
+    dag = _an._Dag(_NAMES)
+    dag.p = [p] * 7
+    value, exact = dag.availability(dag.intern(bridge))
+    assert not exact
+    assert value != exact_value and value == pytest.approx(exact_value, abs=0.02)  # close, not promised exact
+    assert Availability(value, exact).to_dict()["exact"] is False
+
+
+def test_generated_topologies_are_exact_and_fast():
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "bench"))
+    from topology import generate
+
+    result = analyze(generate(200, 1))
+    assert result.availability.exact and all(k.availability.exact for k in result.kinds)
+    assert result.to_dict()["availability"]["exact"] is True
