@@ -215,6 +215,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze
+    from .suggest import suggestions
     from .whatif import FAIL_AT, what_if
 
     scenario = load_scenario(args.scenario)
@@ -226,9 +227,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         for impact in what_if(scenario, list(analysis.components), horizon=args.horizon, seed=args.seed,
                               progress=_Progress(f"what-if {label}", show)):
             impacts[impact.component] = impact
+    advice, unmodelled = suggestions(scenario, analysis, simulate=not args.no_simulation,
+                                     horizon=args.horizon, seed=args.seed)
     if args.json:
         doc = analysis.to_dict()
         doc["what_if"] = {name: impact.to_dict() for name, impact in impacts.items()}
+        doc["suggestions"] = [item.to_dict() for item in advice]
+        doc["suggestions_not_modelled"] = unmodelled
         doc["what_if_settings"] = {"fails_at": FAIL_AT, "horizon": args.horizon, "seed": args.seed}
         _write_atomic(args.json, json.dumps(doc, indent=2, sort_keys=True) + "\n")
     print(f"SPOF analysis — {scenario.title} ({label})")
@@ -273,6 +278,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         for finding in analysis.findings:
             human = " (needs a human)" if finding.needs_human else ""
             print(f"  {', '.join(finding.nodes) or '-'}: {finding.reason}{human}")
+    if advice or unmodelled:
+        print("\nthe smallest change that removes each SPOF (applied to a copy and measured again):")
+        for item in advice:
+            print(f"  {item.component}: {item.change}")
+            gone = "no longer a SPOF" if not item.still_spof else "still a SPOF"
+            print(f"      {gone}; availability {100 * item.availability_before:.4f} % → {100 * item.availability_after:.4f} %")
+            if item.what_if_after is not None:
+                print(f"      if it fails: before {item.what_if_before}; after {item.what_if_after}")
+        for line in unmodelled:
+            print(f"  {line}")
     if args.json:
         print(f"\nanalysis written to {args.json}")
     return 0

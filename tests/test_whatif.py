@@ -52,3 +52,24 @@ def test_analyze_without_simulation_and_bad_input(capsys):
     assert "what if" not in capsys.readouterr().out
     assert main(["analyze", "no-such-scenario"]) == 2
     assert "unknown scenario" in capsys.readouterr().err
+
+
+def test_suggestions_remove_the_seed_systems_spofs_and_say_what_they_buy():
+    from engine.suggest import suggestions
+
+    scenario = load_scenario("spof-baseline")
+    advice, unmodelled = suggestions(scenario)
+    by = {item.component: item for item in advice}
+    assert set(by) == {"lb-1", "db-1"} and not unmodelled
+    assert not by["lb-1"].still_spof and by["lb-1"].what_if_after.startswith("harmless")
+    assert not by["db-1"].still_spof
+    assert by["db-1"].availability_after > by["db-1"].availability_before
+    # an async replica with automatic promotion still loses its lag's worth of writes: measured, not assumed
+    assert by["db-1"].what_if_after.startswith(("degrading", "harmless"))
+
+
+def test_a_spof_without_a_modelled_remedy_is_reported_as_such():
+    from engine.suggest import suggestions
+
+    advice, unmodelled = suggestions(load_scenario("region-outage"), simulate=False)
+    assert any(line.startswith("dns:") for line in unmodelled)
