@@ -215,6 +215,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze
+    from .blast import blast_radii
     from .suggest import suggestions
     from .whatif import FAIL_AT, what_if
 
@@ -229,10 +230,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             impacts[impact.component] = impact
     advice, unmodelled = suggestions(scenario, analysis, simulate=not args.no_simulation,
                                      horizon=args.horizon, seed=args.seed)
+    radii = blast_radii(scenario)
     if args.json:
         doc = analysis.to_dict()
         doc["what_if"] = {name: impact.to_dict() for name, impact in impacts.items()}
         doc["suggestions"] = [item.to_dict() for item in advice]
+        doc["blast_radius"] = {name: list(cut_off) for name, cut_off in radii.items()}
         doc["suggestions_not_modelled"] = unmodelled
         doc["what_if_settings"] = {"fails_at": FAIL_AT, "horizon": args.horizon, "seed": args.seed}
         _write_atomic(args.json, json.dumps(doc, indent=2, sort_keys=True) + "\n")
@@ -260,6 +263,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         verdict = analysis.of(name)
         if verdict.status != "harmless":
             print(f"  {name}: {verdict.reason}")
+    wide = {name: cut for name, cut in radii.items() if cut}
+    if wide:
+        print("\nblast radius (cut off from every client when it fails):")
+        for name, cut in wide.items():
+            print(f"  {name}: {', '.join(cut)}")
     if disagreements:
         print("\nwhere the simulation and the dependency analysis disagree (each is a lesson):")
         for name, verdict, impact in disagreements:

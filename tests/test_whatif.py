@@ -73,3 +73,16 @@ def test_a_spof_without_a_modelled_remedy_is_reported_as_such():
 
     advice, unmodelled = suggestions(load_scenario("region-outage"), simulate=False)
     assert any(line.startswith("dns:") for line in unmodelled)
+
+
+def test_blast_radius_from_dominators_respects_failover_paths():
+    from engine.blast import blast_radii
+
+    seed_system = blast_radii(load_scenario("spof-baseline"))
+    assert seed_system["lb-1"] == ("app-1", "app-2", "cache", "db-1")
+    assert seed_system["app-1"] == () and seed_system["cache"] == ()
+    # a standby sharing the VIP gives traffic another way in: nothing is cut off with lb-1
+    assert all(not cut for cut in blast_radii(load_scenario("lb-failover")).values())
+    # promotable replicas survive their primary; a replica outside the failover set does not
+    assert blast_radii(load_scenario("db-primary-async"))["db-1"] == ()
+    assert blast_radii(load_scenario("region-outage"))["db-eu-1"] == ("db-eu-2",)
