@@ -385,3 +385,28 @@ async def test_shift_from_the_palette_offers_the_other_region():
         await pilot.pause()
         screen.advance_by(5)
         assert screen.session.sim.journal.of_type("DnsWeightsChanged")
+
+
+async def test_the_picker_opens_the_spof_analysis_of_a_scenario():
+    from tui.screens.analysis import AnalysisScreen
+
+    app = SpofdrillApp(autoplay=False, keep_journal=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"spof-baseline", "enter", "a")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AnalysisScreen)
+        labels = {n.name: n.label for n in screen.snapshot.nodes}
+        assert labels["lb-1"].startswith("‼") and labels["db-1"].startswith("‼")
+        assert labels["cache"].startswith("~") and labels["app-1"] == "app-1"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        box = screen.query_one(TopologyView).topology_layout.box_of("lb-1")
+        await pilot.click(TopologyView, offset=(box.center, box.y + box.h // 2))
+        await pilot.pause()
+        detail = str(screen.query_one("#analysis-node").render())
+        assert "SPOF" in detail and "app-1, app-2, cache, db-1" in detail and "users lose 100%" in detail
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)

@@ -258,6 +258,7 @@ class PickerScreen(Screen[Scenario]):
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("r", "reload", "Reload"),
+        Binding("a", "analyze", "SPOF analysis"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -490,6 +491,16 @@ class PickerScreen(Screen[Scenario]):
         return Content("\n").join(lines)
 
     # ------------------------------------------------------------------ actions
+
+    def action_analyze(self) -> None:
+        """Open the SPOF analysis of the highlighted scenario's architecture."""
+        entry = self.highlighted
+        if entry is None or entry.scenario is None:
+            self.notify("Only a scenario that loads can be analysed.", severity="warning")
+            return
+        from .analysis import AnalysisScreen
+
+        self.app.push_screen(AnalysisScreen(entry.scenario))
 
     def action_choose(self) -> None:
         """Start the highlighted scenario, or say why it cannot be started."""

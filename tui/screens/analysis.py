@@ -1,0 +1,144 @@
+"""The SPOF analysis of a scenario's architecture, on its topology.
+
+Opened from the picker (``a``) so a trainee can study an architecture before
+(or after) drilling it. SPOFs are marked on the diagram (``‼``), degrading
+components with ``~``; selecting a node shows why, its blast radius (what is
+cut off with it) and what happens when it fails (simulated in a worker).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from engine.analysis import Analysis, analyze
+from engine.blast import blast_radii
+from engine.schema import Scenario
+from engine.sim import Simulation
+from engine.snapshot import Snapshot
+from engine.whatif import FAIL_AT, WhatIf, what_if
+
+from ..widgets.topology import TopologyView
+
+MARKS = {"spof": "‼", "degrading": "~"}
+
+
+def marked_snapshot(snapshot: Snapshot, analysis: Analysis) -> Snapshot:
+    """The snapshot with SPOF (‼) and degrading (~) marks in front of the node labels."""
+    nodes = []
+    for node in snapshot.nodes:
+        mark = ""
+        if node.name in analysis.components:
+            mark = MARKS.get(analysis.of(node.name).status, "")
+        nodes.append(replace(node, label=f"{mark}{node.label}") if mark else node)
+    return replace(snapshot, nodes=tuple(nodes))
+
+
+class AnalysisScreen(Screen[None]):
+    """Dependencies, SPOFs, blast radius and what-if of one architecture."""
+
+    DEFAULT_CSS = """
+    AnalysisScreen #analysis-top { height: 1fr; }
+    AnalysisScreen #analysis-topology { width: 1fr; }
+    AnalysisScreen #analysis-detail { width: 40%; max-width: 60; border-left: solid $primary-muted; padding: 0 1; }
+    AnalysisScreen #analysis-summary { height: auto; max-height: 40%; border-top: solid $primary-muted; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape,q", "back", "Back")]
+
+    def __init__(self, scenario: Scenario) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.analysis = analyze(scenario)
+        self.radii = blast_radii(scenario)
+        self.impacts: dict[str, WhatIf] | None = None
+        self.selected: str | None = None
+        self.snapshot = marked_snapshot(Simulation(scenario, 0).snapshot(), self.analysis)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="analysis-top"):
+            yield TopologyView(id="analysis-topology")
+            with VerticalScroll(id="analysis-detail"):
+                yield Static(id="analysis-node")
+        with VerticalScroll(id="analysis-summary"):
+            yield Static(self._summary(), id="analysis-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        topology = self.query_one(TopologyView)
+        topology.update_snapshot(self.snapshot)
+        topology.focus()
+        self._show_node()
+        self.simulate()
+
+    @work(thread=True, exclusive=True)
+    def simulate(self) -> None:
+        """Each component's failure, simulated off the UI thread (a second or two)."""
+        impacts = {w.component: w for w in what_if(self.scenario, list(self.analysis.components), workers=1)}
+        self.app.call_from_thread(self._simulated, impacts)
+
+    def _simulated(self, impacts: dict[str, WhatIf]) -> None:
+        self.impacts = impacts
+        self._show_node()
+
+    def on_topology_view_node_selected(self, event: TopologyView.NodeSelected) -> None:
+        self.selected = event.node
+        self._show_node()
+
+    def _summary(self) -> Text:
+        a = self.analysis
+        text = Text()
+        text.append(f"SPOF analysis — {self.scenario.title}\n", style="bold")
+        text.append("SPOFs: ", style="bold")
+        text.append(", ".join(a.spofs) or "none", style="bold red" if a.spofs else "green")
+        text.append("   (‼ SPOF, ~ degrading on the diagram)\n", style="dim")
+        for part in a.kinds:
+            text.append(f"{part.kind:<7}", style="bold")
+            text.append(part.availability.text())
+            cuts = " ".join("[" + ", ".join(c) + "]" for c in part.cut_sets[:6])
+            text.append(f"   cut sets {cuts}\n", style="dim")
+        for finding in a.findings:
+            text.append("• ", style="yellow")
+            text.append(finding.reason + (" (needs a human)" if finding.needs_human else "") + "\n")
+        return text
+
+    def _show_node(self) -> None:
+        text = Text()
+        name = self.selected
+        if name is None:
+            text.append("Select a component (arrows or mouse) to see why it matters, what fails with it "
+                        "and what users feel when it fails.", style="dim")
+        elif name not in self.analysis.components:
+            text.append(f"{name}\n", style="bold")
+            text.append("users: the source of requests", style="dim")
+        else:
+            verdict = self.analysis.of(name)
+            style = {"spof": "bold red", "degrading": "yellow"}.get(verdict.status, "green")
+            text.append(f"{name}\n", style="bold")
+            text.append(verdict.status.upper() if verdict.status == "spof" else verdict.status, style=style)
+            if verdict.spof_for:
+                text.append(f" for {', '.join(verdict.spof_for)}")
+            text.append(f"\n{verdict.reason}\n\n")
+            cut = self.radii.get(name, ())
+            text.append("Blast radius: ", style="bold")
+            text.append(", ".join(cut) if cut else "nothing else is cut off", style="red" if cut else "")
+            text.append("\n\n")
+            text.append(f"If it fails at {FAIL_AT:g} s and nobody acts: ", style="bold")
+            if self.impacts is None:
+                text.append("simulating…", style="dim")
+            else:
+                impact = self.impacts.get(name)
+                if impact is not None:
+                    text.append(f"{impact.status} — {impact.reason}", style={"spof": "red", "degrading": "yellow"}.get(impact.status, "green"))
+                    if impact.status != verdict.status:
+                        text.append("\nThe graph and the simulation disagree: that is the lesson here.", style="italic")
+        self.query_one("#analysis-node", Static).update(text)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
