@@ -26,8 +26,9 @@ DIFFICULTY_LABELS = ("intro", "easy", "medium", "hard", "expert")
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """A content hash of everything that decides a run (not the id)."""
-    data = scenario.model_dump(mode="json", by_alias=True, exclude={"id"})
+    """A content hash of everything that decides a run (not the id). Fields left at their defaults
+    are left out, so a new optional field in the format does not change existing scenarios' hashes."""
+    data = scenario.model_dump(mode="json", by_alias=True, exclude={"id"}, exclude_defaults=True)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -79,6 +79,12 @@ def format_report(report: Report) -> str:
         value = probe["value"]
         shown = "never" if value is None else f"{value:.4g}"
         lines.append(f"  probe {probe['name']}: {shown} ({bound}) {'ok' if probe['ok'] else 'FAILED'}")
+    if sc.spof_hunt:
+        from .hunt import score_hunt
+
+        hunt = score_hunt(sc, set(report.run.sim.marks))
+        lines.append(f"  SPOF hunt {hunt.score:.0f}/100: right {', '.join(hunt.right) or '-'}; "
+                     f"missed {', '.join(hunt.missed) or '-'}; false alarms {', '.join(hunt.false_alarms) or '-'}")
     verdict = "PASSED" if report.run.score.passed else "FAILED"
     lines.append("")
     lines.append(

@@ -261,6 +261,12 @@ class RevealHint(Command):
     """Reveal the next hint now, at its score cost."""
 
 
+@command(name="mark", title="Mark as a SPOF", key="m", targets=("*",), duration=0.0)
+@dataclass(frozen=True)
+class MarkSpof(Command):
+    """SPOF hunt: mark (or unmark) a component you believe is a single point of failure, before failures start."""
+
+
 def build_command(name: str, target: str | None = None, args: dict[str, Any] | None = None) -> Command:
     """Build a command from its name, target and arguments, or raise :class:`CommandError`."""
     cls = REGISTRY.get(name)

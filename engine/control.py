@@ -227,6 +227,14 @@ class CommandHandling:
         elif name == "hint":
             if self._next_hint() is None:
                 raise Refused("no hints left")
+        elif name == "mark":
+            node = self._node(command.target)
+            if not self.scenario.spof_hunt:
+                raise Refused("this drill has no SPOF hunt")
+            if node.kind == "client":
+                raise Refused("users are not a component")
+            if any(e.type == "FaultInjected" for e in self.journal):
+                raise Refused("the hunt is over: failures have started")
         return spec.duration
 
     def _next_hint(self) -> int | None:
@@ -297,6 +305,13 @@ class CommandHandling:
             self._changed()
             vip, _ = self._vip_for(command.target)
             vip.shed = command.percent / 100.0
+        elif name == "mark":
+            if command.target in self.marks:
+                self.marks.discard(command.target)
+                self.record("NodeUnmarked", node=command.target)
+            else:
+                self.marks.add(command.target)
+                self.record("NodeMarked", node=command.target)
         elif name == "hint":
             index = self._next_hint()
             hint = self.scenario.hints[index]

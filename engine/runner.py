@@ -24,7 +24,12 @@ class Run:
     score: Score
 
     def summary(self) -> dict[str, Any]:
-        return {"name": self.name, "seed": self.seed, "outcome": self.outcome.to_dict(), **self.score.to_dict()}
+        doc = {"name": self.name, "seed": self.seed, "outcome": self.outcome.to_dict(), **self.score.to_dict()}
+        if self.sim.scenario.spof_hunt:
+            from .hunt import score_hunt
+
+            doc["spof_hunt"] = score_hunt(self.sim.scenario, set(self.sim.marks)).to_dict()
+        return doc
 
 
 def simulate(scenario: Scenario, seed: int = 0, script: ActionScript | None = None, name: str = "trainee") -> Run:

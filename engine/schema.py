@@ -550,6 +550,9 @@ class Scenario(Strict):
     steady_state_hypothesis: SteadyState = Field(default_factory=SteadyState, alias="steady-state-hypothesis")
     scoring: Scoring = Scoring()
     reference_solution: ActionScript | list[Step] = Field(default_factory=lambda: ActionScript(name="reference solution"))
+    spof_hunt: bool = Field(
+        False, description="A SPOF hunt: before the first fault the trainee marks the components they believe are SPOFs."
+    )
     engine: EngineSettings = EngineSettings()
 
     @field_validator("reference_solution")

@@ -73,6 +73,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         self._cmd_seq = 0
         self._pending: dict[int, _Pending] = {}
         self._hints_revealed: list[int] = []
+        self.marks: set[str] = set()  # SPOF hunt: components the trainee marked
         self._hint_cost = 0.0
         self._dark: set[str] = set()
         self._partitions: list[tuple[frozenset[str], frozenset[str]]] = []
@@ -769,7 +770,8 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
             metrics = tuple(sorted(self.node_metrics.get(node.name, {}).items()))
             views.append(
                 NodeView(node.name, node.kind, node.region, node.group, node.spec.label or node.name,
-                         self.node_state(node), node.up and not self._dark_node(node), role, metrics, progress)
+                         self.node_state(node), node.up and not self._dark_node(node), role, metrics, progress,
+                         node.name in self.marks)
             )
         edges = []
         for src, dst, attrs in self.graph.edges(data=True):

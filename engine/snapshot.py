@@ -24,6 +24,7 @@ class NodeView:
     role: str | None  # primary/replica for databases, master/backup for load balancers
     metrics: tuple[tuple[str, float], ...]
     progress: str | None = None  # a running command on this node, e.g. "promote 40%"
+    marked: bool = False  # SPOF hunt: the trainee marked it as a single point of failure
 
     def metric(self, name: str, default: float = 0.0) -> float:
         for key, value in self.metrics:

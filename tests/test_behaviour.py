@@ -429,3 +429,32 @@ def test_a_repeating_trigger_acts_on_every_matching_event():
     sim.run(300)
     issued = [e for e in sim.journal.of_type("CommandIssued", "CommandRefused") if e.data["command"] == "drain"]
     assert len(issued) >= 3  # once per crash of app-1 (later ones refused: already drained)
+
+
+def test_spof_hunt_marks_before_the_failures_and_is_scored_against_the_analysis():
+    from engine.hunt import score_hunt
+    from engine.loader import load_scenario
+
+    scenario = load_scenario("spof-baseline")
+    assert scenario.spof_hunt
+    sim = Simulation(scenario, seed=1)
+    sim.run(5)
+    assert sim.apply(cmd("mark", "lb-1")).accepted
+    assert sim.apply(cmd("mark", "app-1")).accepted
+    assert sim.apply(cmd("mark", "app-1")).accepted  # marking again takes the mark back
+    assert sim.apply(cmd("mark", "cache")).accepted
+    assert sim.marks == {"lb-1", "cache"}
+    assert sim.snapshot().node("lb-1").marked
+    sim.run(120)
+    refused = sim.apply(cmd("mark", "db-1"))
+    assert not refused.accepted and "failures have started" in refused.reason
+    result = score_hunt(scenario, sim.marks)
+    assert result.right == ("lb-1",) and result.missed == ("db-1",) and result.false_alarms == ("cache",)
+    assert result.score == pytest.approx(100 / 3, abs=0.1)
+    assert "reads go to the database" in result.reasons["cache"]
+
+
+def test_marking_is_refused_where_there_is_no_hunt():
+    sim = Simulation(system(), seed=1)
+    receipt = sim.apply(cmd("mark", "lb-1"))
+    assert not receipt.accepted and "no SPOF hunt" in receipt.reason

@@ -410,3 +410,22 @@ async def test_the_picker_opens_the_spof_analysis_of_a_scenario():
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)
+
+
+async def test_spof_hunt_marks_with_m_and_the_debrief_scores_them():
+    app = SpofdrillApp(scenario=load_scenario("spof-baseline"), seed=7, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await start(pilot, app)
+        await select(pilot, screen, "lb-1")
+        await pilot.press("m")
+        await select(pilot, screen, "app-2")
+        await pilot.press("m")
+        await pilot.pause()
+        assert screen.session.sim.marks == {"lb-1", "app-2"}
+        screen.advance_by(600)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        hunt = str(app.screen.query_one("#hunt").render())
+        assert "SPOF hunt: 33 / 100" in hunt and "missed" in hunt and "false alarm" in hunt

@@ -25,6 +25,8 @@ class DrillCommands(Provider):
             return []
         out = []
         for spec in command_specs():
+            if spec.name == "mark" and not screen.session.scenario.spof_hunt:
+                continue
             for target in palette_targets(spec, snapshot):
                 text = f"{spec.name} {target}" if target else spec.name
                 help_text = f"[{spec.key}] {spec.help}" + (" (asks for confirmation)" if spec.destructive else "")

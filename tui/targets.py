@@ -35,11 +35,11 @@ def applies_to(spec: CommandSpec, node: NodeView) -> bool:
     return node.kind in spec.targets
 
 
-def commands_for(node: NodeView | None) -> list[CommandSpec]:
-    """The commands a node offers, in declaration order."""
+def commands_for(node: NodeView | None, *, hunt: bool = False) -> list[CommandSpec]:
+    """The commands a node offers, in declaration order (``mark`` only in a SPOF hunt)."""
     if node is None:
         return []
-    return [spec for spec in command_specs() if applies_to(spec, node)]
+    return [spec for spec in command_specs() if applies_to(spec, node) and (hunt or spec.name != "mark")]
 
 
 def target_for(spec: CommandSpec, node: NodeView | None, snapshot: Snapshot) -> str | None:

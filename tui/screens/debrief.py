@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from engine.files import WriteError, data_dir, write_atomic
+from engine.hunt import score_hunt
 from engine.runner import Report, Run
 from engine.scoring import Outcome
 
@@ -70,6 +71,8 @@ def result_document(session: DrillSession, ending: Ending, report: Report | None
     }
     if report is not None:
         doc["par"] = {"no_action": report.no_action.summary(), "reference": report.reference.summary()}
+    if session.scenario.spof_hunt:
+        doc["spof_hunt"] = score_hunt(session.scenario, set(run.sim.marks)).to_dict()
     return doc
 
 
@@ -101,6 +104,7 @@ class DebriefScreen(Screen):
             yield Static(id="table", classes="section")
             yield Static(id="chart", classes="section")
             yield Static(id="differences", classes="section")
+            yield Static(id="hunt", classes="section")
             yield Static(id="lessons", classes="section")
             yield Static(id="happened", classes="section")
         yield Footer()
@@ -128,6 +132,10 @@ class DebriefScreen(Screen):
         self.query_one("#chart", Static).update(self._chart(run))
         self.query_one("#differences", Static).update(self._differences(run))
         self.query_one("#lessons", Static).update(self._lessons())
+        hunt = self.query_one("#hunt", Static)
+        hunt.display = self.session.scenario.spof_hunt
+        if self.session.scenario.spof_hunt:
+            hunt.update(self._hunt(run))
         self.query_one("#happened", Static).update(self._happened(run))
 
     def _headline(self, run: Run) -> Text:
@@ -204,6 +212,18 @@ class DebriefScreen(Screen):
                 text.append("\nThe reference also used: " + ", ".join(missing), style="yellow")
             o_me, o_ref = run.outcome, self.report.reference.outcome
             text.append("\n" + _compare(o_me, o_ref))
+        return text
+
+    def _hunt(self, run: Run) -> Text:
+        result = score_hunt(self.session.scenario, set(run.sim.marks))
+        text = Text(f"SPOF hunt: {result.score:.0f} / 100\n", style="bold")
+        for label, names, style in (("right", result.right, "green"), ("missed", result.missed, "red"),
+                                    ("false alarm", result.false_alarms, "yellow")):
+            for name in names:
+                text.append(f"{label:<12}", style=style)
+                text.append(f"{name}: {result.reasons.get(name, '')}\n")
+        if not (result.right or result.missed or result.false_alarms):
+            text.append("No single point of failure, and none marked.\n")
         return text
 
     def _lessons(self) -> Text:

@@ -132,7 +132,7 @@ class DrillScreen(Screen):
         self.last_snapshot = snapshot
         topology = self.query_one(TopologyView)
         topology.update_snapshot(snapshot)
-        self.query_one(NodeDetail).show(self.selected_node())
+        self.query_one(NodeDetail).show(self.selected_node(), hunt=self.session.scenario.spof_hunt)
         self.query_one(MetricsPanel).show(snapshot)
         self.query_one(AlertsPanel).show(snapshot)
         timeline = self.query_one(Timeline)
@@ -164,7 +164,7 @@ class DrillScreen(Screen):
 
     def on_topology_view_node_selected(self, event: TopologyView.NodeSelected) -> None:
         self.selected = event.node
-        self.query_one(NodeDetail).show(self.selected_node())
+        self.query_one(NodeDetail).show(self.selected_node(), hunt=self.session.scenario.spof_hunt)
 
     # ------------------------------------------------------------------ actions
 
@@ -204,7 +204,7 @@ class DrillScreen(Screen):
         if node is None:
             self.notify("Select a node first (arrow keys or mouse).", severity="warning")
             return
-        specs = commands_for(node)
+        specs = commands_for(node, hunt=self.session.scenario.spof_hunt)
         if not specs:
             self.notify(f"No command applies to {node.name}.", severity="warning")
             return

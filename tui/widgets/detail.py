@@ -35,7 +35,7 @@ class NodeDetail(Static):
     NodeDetail { padding: 0 1; }
     """
 
-    def show(self, node: NodeView | None) -> None:
+    def show(self, node: NodeView | None, *, hunt: bool = False) -> None:
         if node is None:
             self.update(Text("Select a node with the arrow keys or the mouse.", style="dim"))
             return
@@ -51,11 +51,13 @@ class NodeDetail(Static):
         text.append(f" · {node.region}", style="dim")
         if node.progress:
             text.append(f"\n⟳ {node.progress}", style="magenta")
+        if node.marked:
+            text.append("\n⚑ you marked it as a SPOF", style="bold magenta")
         for key, (label, fmt) in FORMATS.items():
             for name, value in node.metrics:
                 if name == key:
                     text.append(f"\n{label:<10}{fmt.format(value)}")
-        specs = commands_for(node)
+        specs = commands_for(node, hunt=hunt)
         if specs:
             text.append("\n")
             for spec in specs:

@@ -43,6 +43,8 @@ def describe(entry: Entry) -> str:
     if kind in ("CommandFailed", "CommandRefused"):
         word = "failed" if kind == "CommandFailed" else "refused"
         return f"{word} {d.get('command')} {d.get('target') or ''}: {d.get('reason')}"
+    if kind in ("NodeMarked", "NodeUnmarked"):
+        return f"{'marked' if kind == 'NodeMarked' else 'unmarked'} {d.get('node')} as a SPOF"
     if kind == "HintRevealed":
         return f"hint: {d.get('text')}"
     if kind == "BackendMarkedDown":
