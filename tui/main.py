@@ -10,7 +10,7 @@ from typing import Sequence
 def console_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spofdrill",
-        description="Open the drill console (headless commands: spofdrill list|run|validate|schema|commands).",
+        description="Open the drill console (headless commands: spofdrill list|run|validate|check|analyze|schema|commands).",
     )
     parser.add_argument("scenario", nargs="?", help="with 'drill': a built-in scenario name or a YAML file")
     parser.add_argument("--scenarios", metavar="DIR", action="append", default=[], help="also offer the scenarios in DIR")
