@@ -429,3 +429,12 @@ async def test_spof_hunt_marks_with_m_and_the_debrief_scores_them():
         assert isinstance(app.screen, DebriefScreen)
         hunt = str(app.screen.query_one("#hunt").render())
         assert "SPOF hunt: 33 / 100" in hunt and "missed" in hunt and "false alarm" in hunt
+        from tui.screens.analysis import AnalysisScreen
+
+        await pilot.press("v")  # the analysis, after the drill
+        await pilot.pause()
+        assert isinstance(app.screen, AnalysisScreen)
+        await app.workers.wait_for_complete()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)

@@ -87,6 +87,7 @@ class DebriefScreen(Screen):
     BINDINGS = [
         Binding("s", "save_result", "Save result"),
         Binding("j", "save_journal", "Save journal"),
+        Binding("v", "analysis", "SPOF analysis"),
         Binding("n", "new_drill", "New drill"),
         Binding("q", "app.quit", "Quit"),
     ]
@@ -263,6 +264,12 @@ class DebriefScreen(Screen):
 
     def action_save_journal(self) -> None:
         self._save("journal", self.ending.run.sim.journal.to_jsonl())
+
+    def action_analysis(self) -> None:
+        """The architecture's SPOF analysis, now that the drill is over (it would spoil a hunt before)."""
+        from .analysis import AnalysisScreen
+
+        self.app.push_screen(AnalysisScreen(self.session.scenario))
 
     def action_new_drill(self) -> None:
         self.app.action_new_drill()
