@@ -478,6 +478,15 @@ class _Dag:
         factored = self.mk(inner, [g, self.mk(tag, rests)])
         return self.simplify(self.mk(tag, [*rest, factored]))
 
+    def _leaf(self, n: int) -> float | None:
+        """The probability of a component or constant node; None for an AND/OR node."""
+        tag = self.tag[n]
+        if tag == "v":
+            return self.p[self.kids[n][0]]
+        if tag in ("t", "f"):
+            return 1.0 if tag == "t" else 0.0
+        return None
+
     def probability(self, n: int) -> float:
         """Exact probability that node ``n`` holds, components independent (``self.p``).
 
@@ -491,11 +500,8 @@ class _Dag:
         if hit is not None:
             return hit
         tag = self.tag[n]
-        if tag == "v":
-            out = self.p[self.kids[n][0]]
-        elif tag in ("t", "f"):
-            out = 1.0 if tag == "t" else 0.0
-        else:
+        out = self._leaf(n)
+        if out is None:
             s = self.simplify(n)
             if s != n:
                 out = self.probability(s)
@@ -565,10 +571,9 @@ class _Dag:
         if hit is not None:
             return hit
         tag = self.tag[n]
-        if tag == "v":
-            out = self.p[self.kids[n][0]]
-        elif tag in ("t", "f"):
-            out = 1.0 if tag == "t" else 0.0
+        out = self._leaf(n)
+        if out is not None:
+            pass
         elif tag == "a":
             out = series(*(self.approximate(k) for k in self.kids[n]))
         else:
