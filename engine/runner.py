@@ -40,8 +40,13 @@ def simulate(scenario: Scenario, seed: int = 0, script: ActionScript | None = No
     slice_ = 60.0
     while sim.now < sim.duration:
         sim.run(sim.now + slice_)
+    return measure(sim, name)
+
+
+def measure(sim: Simulation, name: str = "trainee") -> Run:
+    """The measurements of a finished simulation."""
     outcome = compute_outcome(sim)
-    return Run(name, seed, sim, outcome, score_outcome(outcome, scenario))
+    return Run(name, sim.seed, sim, outcome, score_outcome(outcome, sim.scenario))
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import IO
 
 from engine.commands import Command
-from engine.runner import Report, Run, par_runs
+from engine.runner import Report, Run, measure, par_runs
 from engine.schema import Scenario
-from engine.scoring import compute_outcome, score_outcome
 from engine.sim import Preview, Receipt, Simulation
 from engine.snapshot import Snapshot
 
@@ -81,7 +80,8 @@ class DrillSession:
         if self.finished or self.paused:
             return False
         step = min(MAX_SLICE, wall_seconds * self.speed)
-        self.sim.run(self.sim.now + step)
+        # whole milliseconds, so a journal (times to the millisecond) replays this drill exactly
+        self.sim.run(round(self.sim.now + step, 3))
         self.flush_journal()
         return True
 
@@ -130,9 +130,7 @@ class DrillSession:
             self.sim.run(self.sim.duration)
         self.flush_journal()
         self.close()
-        outcome = compute_outcome(self.sim)
-        run = Run(self.trainee, self.seed, self.sim, outcome, score_outcome(outcome, self.scenario))
-        return Ending(run, early)
+        return Ending(measure(self.sim, self.trainee), early)
 
     def report(self, ending: Ending) -> Report:
         """The trainee's run beside the no-action and reference runs (a few tenths of a second: use a worker)."""
