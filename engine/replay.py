@@ -18,11 +18,16 @@ through it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Mapping
+
+from pydantic import ValidationError
 
 from .commands import CommandError, build_command
 from .journal import Entry
+from .files import write_atomic
 from .schema import Scenario
 from .sim import Simulation
 
@@ -222,3 +227,82 @@ class Replayer:
 def replay(scenario: Scenario, seed: int, transcript: Transcript) -> Simulation:
     """The finished simulation of a scenario, seed and transcript."""
     return Replayer(scenario, seed, transcript).finish()
+
+
+# --------------------------------------------------------------------------- the drill header beside a live journal
+
+HEADER_SUFFIX = ".drill.json"
+"""A live journal ``X.jsonl`` has its drill header in ``X.drill.json``."""
+HEADER_FORMAT = 1
+
+
+def scenario_document(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain JSON data (what bundles and drill headers embed)."""
+    return scenario.model_dump(mode="json", by_alias=True)
+
+
+def scenario_from_document(data: Any, where: str) -> Scenario:
+    """A scenario back from :func:`scenario_document`; :class:`TranscriptError` naming ``where`` when it is not one."""
+    if not isinstance(data, Mapping):
+        raise TranscriptError(f"{where}: the embedded scenario is missing or not an object")
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        place = ".".join(str(part) for part in first.get("loc", ())) or "scenario"
+        raise TranscriptError(f"{where}: the embedded scenario is not valid ({place}: {first.get('msg')})") from None
+
+
+@dataclass(frozen=True)
+class DrillHeader:
+    """What a journal alone does not say: the whole scenario, the seed, who drilled and how."""
+
+    scenario: Scenario
+    seed: int
+    trainee: str
+    mode: str
+
+    def to_dict(self) -> dict[str, Any]:
+        from .check import scenario_hash
+
+        return {
+            "format": HEADER_FORMAT,
+            "scenario": scenario_document(self.scenario),
+            "scenario_hash": scenario_hash(self.scenario),
+            "seed": self.seed,
+            "trainee": self.trainee,
+            "mode": self.mode,
+        }
+
+
+def header_path(journal: Path | str) -> Path:
+    """Where the drill header of a journal file is kept."""
+    path = Path(journal)
+    return path.with_name(path.name.removesuffix(".jsonl") + HEADER_SUFFIX)
+
+
+def write_header(journal: Path | str, header: DrillHeader) -> Path:
+    """Write the header beside the journal, atomically; raises :class:`engine.files.WriteError`."""
+    return write_atomic(header_path(journal), json.dumps(header.to_dict(), indent=1, sort_keys=True) + "\n")
+
+
+def read_header(journal: Path | str) -> DrillHeader:
+    """The header beside a journal; :class:`TranscriptError` naming the file when missing or damaged."""
+    path = header_path(journal)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TranscriptError(f"{path}: missing (it names the scenario and seed of {Path(journal).name})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TranscriptError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    except json.JSONDecodeError as exc:
+        raise TranscriptError(f"{path}: line {exc.lineno}: not JSON ({exc.msg}); the file is damaged") from None
+    if not isinstance(data, dict):
+        raise TranscriptError(f"{path}: not a drill header (expected a JSON object)")
+    if data.get("format") != HEADER_FORMAT:
+        raise TranscriptError(f"{path}: drill header format {data.get('format')!r}, this release reads {HEADER_FORMAT}")
+    scenario = scenario_from_document(data.get("scenario"), str(path))
+    seed = data.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TranscriptError(f"{path}: 'seed' must be a whole number, not {seed!r}")
+    return DrillHeader(scenario, seed, str(data.get("trainee") or "trainee"), str(data.get("mode") or "practice"))

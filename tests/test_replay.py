@@ -102,3 +102,31 @@ def test_an_unknown_command_in_a_transcript_is_journaled_as_refused_not_raised()
     sim = replay(scenario, 0, Transcript((TimedCommand(5.0, "teleport", "lb-1"),)))
     refused = sim.journal.of_type("CommandRefused")
     assert refused and refused[0].data["command"] == "teleport" and refused[0].t == 5.0
+
+
+def test_a_live_journal_has_a_header_from_which_the_drill_replays(tmp_path) -> None:
+    from engine.replay import header_path, read_header
+
+    scenario = load_scenario("lb-failover")
+    journal = tmp_path / "journals" / "drill.jsonl"
+    session = DrillSession(scenario, 5, trainee="ada", journal_path=journal)
+    session.tick(0.5)
+    session.end()
+    header = read_header(journal)
+    assert header_path(journal).name == "drill.drill.json"
+    assert (header.scenario, header.seed, header.trainee, header.mode) == (scenario, 5, "ada", "practice")
+    text = journal.read_text()
+    again = replay(header.scenario, header.seed, transcript_from_journal(read_jsonl(text)))
+    assert again.journal.to_jsonl() == text
+
+
+def test_a_damaged_header_names_the_file(tmp_path) -> None:
+    from engine.replay import read_header
+
+    journal = tmp_path / "x.jsonl"
+    journal.write_text("")
+    with pytest.raises(TranscriptError, match=r"x\.drill\.json: missing"):
+        read_header(journal)
+    (tmp_path / "x.drill.json").write_text('{"format": 1, "seed": 1')
+    with pytest.raises(TranscriptError, match=r"x\.drill\.json: line 1: not JSON"):
+        read_header(journal)

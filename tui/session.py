@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from engine.commands import Command
+from engine.replay import DrillHeader, write_header
 from engine.runner import Report, Run, measure, par_runs
 from engine.schema import Scenario
 from engine.sim import Preview, Receipt, Simulation
@@ -139,8 +140,10 @@ class DrillSession:
     # ------------------------------------------------------------------ the journal on disk
 
     def _open_journal(self, path: Path) -> None:
+        header = DrillHeader(self.scenario, self.seed, self.trainee, "assessment" if self.assess else "practice")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            write_header(path, header)
             self._journal_file = open(path, "w", encoding="utf-8")
         except OSError as exc:
             self.journal_error = f"cannot write the journal to {path}: {exc.strerror or exc}"
