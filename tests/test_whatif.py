@@ -42,7 +42,7 @@ def test_analyze_prints_a_table_and_writes_json(tmp_path, capsys):
 
 
 def test_analyze_reports_disagreements(capsys):
-    assert main(["analyze", "db-primary-async"]) == 0
+    assert main(["analyze", "db-primary-async", "--chaos-days", "0"]) == 0
     text = capsys.readouterr().out
     assert "disagree" in text and "db-1: the graph says harmless" in text
 
