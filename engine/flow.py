@@ -111,8 +111,35 @@ class TrafficModel:
         total = sum(out.values())
         return {r: w / total for r, w in out.items()} if total > 0 else out
 
-    def _route(self, kind: str, name: str, t: float, amount: float, cls: int, into: dict, origin_of: str | None) -> None:
-        """Push ``amount`` requests of class ``cls`` towards VIP groups, recording failures on the way."""
+    def _dns_failing(self, name: str, t: float) -> float:
+        """The fraction of lookups a DNS provider fails: 0 while up, then rising as cached answers expire (TTL)."""
+        node = self.nodes[name]
+        if node.up:
+            return 0.0
+        down = self.dns_state[name]["down_since"] or t
+        return min(1.0, (t - down) / node.spec.ttl)
+
+    def _resolve(self, providers: list, t: float, amount: float, cls: int, into: dict) -> None:
+        """A client with several DNS providers (NS records at each): resolvers retry another provider
+        when one does not answer, so a lookup fails only when every provider fails it; the rest is
+        answered by the providers that do, in proportion to how much each answers."""
+        failing = [self._dns_failing(name, t) for _, name in providers]
+        lost = amount
+        for fail in failing:
+            lost *= fail
+        if lost > 0:
+            self._fail(cls, lost, CONNECT_TIMEOUT, None)
+        answering = sum(1.0 - fail for fail in failing)
+        if answering <= 0:
+            return
+        for (_, name), fail in zip(providers, failing):
+            if fail < 1.0:
+                self._route("dns", name, t, (amount - lost) * (1.0 - fail) / answering, cls, into, None, resolved=True)
+
+    def _route(self, kind: str, name: str, t: float, amount: float, cls: int, into: dict, origin_of: str | None,
+               resolved: bool | None = None) -> None:
+        """Push ``amount`` requests of class ``cls`` towards VIP groups, recording failures on the way
+        (``resolved``: the lookup already succeeded, see :meth:`_resolve`)."""
         if amount <= 0:
             return
         if kind == "vip":
@@ -128,11 +155,7 @@ class TrafficModel:
                 origins[origin_of] = origins.get(origin_of, 0.0) + amount
             return
         # DNS: weighted regions, failing over the TTL while the resolver is down
-        node = self.nodes[name]
-        fail = 0.0
-        if not node.up:
-            down = self.dns_state[name]["down_since"] or t
-            fail = min(1.0, (t - down) / node.spec.ttl)
+        fail = self._dns_failing(name, t) if resolved is None else 0.0
         if fail > 0:
             self._fail(cls, amount * fail, CONNECT_TIMEOUT, origin_of)
             amount *= 1.0 - fail
@@ -240,6 +263,9 @@ class TrafficModel:
                 targets = static if cls == 2 else dynamic
                 if not targets:
                     self._fail(cls, amount, CONNECT_TIMEOUT, None)
+                    continue
+                if len(targets) > 1 and targets is dynamic and all(kind == "dns" for kind, _ in targets):
+                    self._resolve(dynamic, t, amount, cls, into)
                     continue
                 share = amount / len(targets)
                 for kind, name in targets:

@@ -39,6 +39,16 @@ class Suggestion:
         return {k: (round(v, 8) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
 
+UNMODELLED = {
+    "cdn": ("a second CDN (multi-CDN steering) or falling back to the origin would remove it, but the engine "
+            "does not model clients moving between CDNs, so the change could not be measured"),
+    "region": ("a second region would remove it: a copy of the whole stack, cross-region replication and DNS "
+               "in front; too large a change to apply automatically (see the region-outage scenario)"),
+    "cache": "a cache cluster with replicas; the engine models one cache node per app tier",
+}
+"""Why a SPOF of each kind has no change applied automatically (kinds :func:`with_change` cannot handle)."""
+
+
 def _unique(name: str, taken: dict[str, Any]) -> str:
     candidate, n = name, 2
     while candidate in taken:
@@ -77,9 +87,37 @@ def with_change(scenario: Scenario, component: str) -> tuple[Scenario, str] | No
         }
         automation.setdefault("db_failover", {})["enabled"] = True
         change = f"add {replica}, an asynchronous replica of {cluster} in its failover set, with automatic promotion"
+    elif spec["kind"] == "dns":
+        secondary = _unique(f"{component}-secondary", nodes)
+        nodes[secondary] = dict(spec)
+        _copy_edges(data["topology"]["edges"], component, secondary)
+        change = (f"add {secondary}, a second DNS provider serving the same records (NS records at both: "
+                  "resolvers retry the other when one does not answer)")
+    elif spec["kind"] == "app_server":
+        twin = _unique(f"{component}-2", nodes)
+        nodes[twin] = dict(spec)
+        _copy_edges(data["topology"]["edges"], component, twin)
+        change = f"add {twin}, a second app server behind the same load balancers (health checks eject a dead one)"
+    elif spec["kind"] == "service":
+        edges = [edge for edge in data["topology"]["edges"] if edge["to"] == component]
+        for edge in edges:
+            edge["required"] = False
+            edge["fallback"] = True
+        callers = ", ".join(sorted({edge["from"] for edge in edges}))
+        change = (f"make the call to {component} optional with a fallback in {callers} "
+                  "(serve degraded instead of failing: graceful degradation)")
     else:
         return None
     return Scenario.model_validate(data), change
+
+
+def _copy_edges(edges: list[dict], original: str, copy: str) -> None:
+    """Give ``copy`` every dependency of ``original``, both ways."""
+    for edge in list(edges):
+        if edge["from"] == original:
+            edges.append({**edge, "from": copy})
+        elif edge["to"] == original:
+            edges.append({**edge, "to": copy})
 
 
 def suggestions(scenario: Scenario, analysis: Analysis | None = None, *, simulate: bool = True,
@@ -93,8 +131,7 @@ def suggestions(scenario: Scenario, analysis: Analysis | None = None, *, simulat
         changed = with_change(scenario, component)
         if changed is None:
             kind = analysis.of(component).kind
-            unmodelled.append(f"{component}: no change for a {kind.replace('_', ' ')} is modelled yet; "
-                              "think a second instance behind a health check or a second region")
+            unmodelled.append(f"{component}: {UNMODELLED.get(kind, 'no change for it is modelled yet')}")
             continue
         new_scenario, change = changed
         after_analysis = analyze(new_scenario)

@@ -72,7 +72,7 @@ def test_a_spof_without_a_modelled_remedy_is_reported_as_such():
     from engine.suggest import suggestions
 
     advice, unmodelled = suggestions(load_scenario("region-outage"), simulate=False)
-    assert any(line.startswith("dns:") for line in unmodelled)
+    assert any(line.startswith("cdn:") for line in unmodelled)
 
 
 def test_blast_radius_from_dominators_respects_failover_paths():
@@ -86,3 +86,47 @@ def test_blast_radius_from_dominators_respects_failover_paths():
     # promotable replicas survive their primary; a replica outside the failover set does not
     assert blast_radii(load_scenario("db-primary-async"))["db-1"] == ()
     assert blast_radii(load_scenario("region-outage"))["db-eu-1"] == ("db-eu-2",)
+
+
+def _edited(name: str, edit) -> "Scenario":
+    from engine.schema import Scenario
+
+    data = load_scenario(name).model_dump(mode="json", by_alias=True, exclude_none=True)
+    edit(data["topology"])
+    return Scenario.model_validate(data)
+
+
+def test_a_second_dns_provider_removes_the_dns_spof_and_resolvers_really_fail_over():
+    from engine.suggest import suggestions
+
+    scenario = load_scenario("region-outage")
+    advice, unmodelled = suggestions(scenario)
+    dns = {item.component: item for item in advice}["dns"]
+    assert "second DNS provider" in dns.change and not dns.still_spof
+    assert dns.what_if_before.startswith("spof") and dns.what_if_after.startswith("harmless")
+    assert dns.availability_after > dns.availability_before
+    # the CDN has no modelled change, and says why
+    assert any(line.startswith("cdn:") and "not model" in line for line in unmodelled)
+
+
+def test_a_lone_app_server_gets_a_twin_and_a_hard_dependency_a_fallback():
+    from engine.suggest import suggestions
+
+    def one_app(topology):
+        del topology["nodes"]["app-2"]
+        topology["edges"] = [e for e in topology["edges"] if "app-2" not in (e["from"], e["to"])]
+
+    advice, _ = suggestions(_edited("spof-baseline", one_app))
+    app = {item.component: item for item in advice}["app-1"]
+    assert "second app server" in app.change and not app.still_spof
+    assert app.what_if_before.startswith("spof") and not app.what_if_after.startswith("spof")
+
+    def hard_recs(topology):
+        for edge in topology["edges"]:
+            if edge["to"] == "recs":
+                edge.update(required=True, share=1.0)
+
+    advice, _ = suggestions(_edited("recs-outage", hard_recs))
+    recs = {item.component: item for item in advice}["recs"]
+    assert "optional with a fallback" in recs.change and not recs.still_spof
+    assert recs.what_if_before.startswith("spof") and not recs.what_if_after.startswith("spof")
