@@ -407,6 +407,9 @@ async def test_the_picker_opens_the_spof_analysis_of_a_scenario():
         await pilot.pause()
         detail = str(screen.query_one("#analysis-node").render())
         assert "SPOF" in detail and "app-1, app-2, cache, db-1" in detail and "users lose 100%" in detail
+        assert "Chaos run:" in detail and "as the diagram says" in detail
+        summary = str(screen.query_one("#analysis-text").render())
+        assert "measured " in summary and "by the diagram on the same outages" in summary
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)

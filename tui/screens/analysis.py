@@ -4,6 +4,9 @@ Opened from the picker (``a``) so a trainee can study an architecture before
 (or after) drilling it. SPOFs are marked on the diagram (``‼``), degrading
 components with ``~``; selecting a node shows why, its blast radius (what is
 cut off with it) and what happens when it fails (simulated in a worker).
+Then a chaos run measures the availability users would feel over simulated
+years (:mod:`engine.chaosrun`) and shows it beside the block diagram, and per
+component where the gap comes from.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from textual.widgets import Footer, Static
 
 from engine.analysis import Analysis, analyze
 from engine.blast import blast_radii
+from engine.chaosrun import ChaosAvailability, chaos_availability
 from engine.schema import Scenario
 from engine.sim import Simulation
 from engine.snapshot import Snapshot
@@ -51,6 +55,8 @@ class AnalysisScreen(Screen[None]):
     AnalysisScreen #analysis-summary { height: auto; max-height: 40%; border-top: solid $primary-muted; padding: 0 1; }
     """
     BINDINGS = [Binding("escape,q", "back", "Back")]
+    CHAOS_DAYS = 730.0
+    """Simulated days of the console's chaos run (one core, off the UI thread: a few seconds)."""
 
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
@@ -58,6 +64,7 @@ class AnalysisScreen(Screen[None]):
         self.analysis = analyze(scenario)
         self.radii = blast_radii(scenario)
         self.impacts: dict[str, WhatIf] | None = None
+        self.measured: ChaosAvailability | None = None
         self.selected: str | None = None
         self.snapshot = marked_snapshot(Simulation(scenario, 0).snapshot(), self.analysis)
 
@@ -82,9 +89,16 @@ class AnalysisScreen(Screen[None]):
         """Each component's failure, simulated off the UI thread (a second or two)."""
         impacts = {w.component: w for w in what_if(self.scenario, list(self.analysis.components), workers=1)}
         self.app.call_from_thread(self._simulated, impacts)
+        measured = chaos_availability(self.scenario, self.analysis, days=self.CHAOS_DAYS, workers=1)
+        self.app.call_from_thread(self._measured, measured)
 
     def _simulated(self, impacts: dict[str, WhatIf]) -> None:
         self.impacts = impacts
+        self._show_node()
+
+    def _measured(self, measured: ChaosAvailability) -> None:
+        self.measured = measured
+        self.query_one("#analysis-text", Static).update(self._summary())
         self._show_node()
 
     def on_topology_view_node_selected(self, event: TopologyView.NodeSelected) -> None:
@@ -103,6 +117,16 @@ class AnalysisScreen(Screen[None]):
             text.append(part.availability.text())
             cuts = " ".join("[" + ", ".join(c) + "]" for c in part.cut_sets[:6])
             text.append(f"   cut sets {cuts}\n", style="dim")
+        m = self.measured
+        if m is None:
+            text.append(f"measured  chaos run of {self.CHAOS_DAYS:,.0f} simulated days: running…\n", style="dim")
+        else:
+            text.append("measured ", style="bold")
+            text.append(f"{100 * m.availability:.4f} % over {m.days:,.0f} simulated days ({m.outages} outages) vs "
+                        f"{100 * m.diagram_availability:.4f} % by the diagram on the same outages (request-weighted)\n")
+            worst = max(m.components, key=lambda c: c.downtime - c.diagram, default=None)
+            if worst is not None and worst.downtime - worst.diagram > 0.5:
+                text.append(f"  biggest gap: {worst.component}: {worst.cause}\n", style="dim")
         for finding in a.findings:
             text.append("• ", style="yellow")
             text.append(finding.reason + (" (needs a human)" if finding.needs_human else "") + "\n")
@@ -138,6 +162,12 @@ class AnalysisScreen(Screen[None]):
                     text.append(f"{impact.status} — {impact.reason}", style={"spof": "red", "degrading": "yellow"}.get(impact.status, "green"))
                     if impact.status != verdict.status:
                         text.append("\nThe graph and the simulation disagree: that is the lesson here.", style="italic")
+            gap = next((c for c in self.measured.components if c.component == name), None) if self.measured else None
+            if gap is not None and gap.outages:
+                year = self.measured.per_year
+                text.append("\n\nChaos run: ", style="bold")
+                text.append(f"{gap.outages} outage(s) in {self.measured.days:,.0f} days cost {year(gap.downtime):,.0f} s "
+                            f"a year (the diagram: {year(gap.diagram):,.0f} s); {gap.cause}")
         self.query_one("#analysis-node", Static).update(text)
 
     def action_back(self) -> None:
