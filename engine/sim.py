@@ -630,14 +630,16 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
             if self.env.now >= end:
                 return
             grouping = set(chaos.grouping) or {"app_server"}
-            eligible = [
-                n
+            # by name, so the victim does not depend on the order nodes are written in
+            eligible = sorted(
+                (n
                 for n in self.nodes.values()
                 if (n.group in grouping or n.kind in grouping or n.name in grouping)
                 and n.name not in chaos.exceptions
                 and n.up
-                and n.kind != "client"
-            ]
+                and n.kind != "client"),
+                key=lambda n: n.name,
+            )
             if not eligible:
                 continue
             victim = eligible[stream.randrange(len(eligible))]
