@@ -236,6 +236,11 @@ class History:
             f"SELECT {_COLUMNS} FROM runs{where} ORDER BY finished_at DESC, id DESC LIMIT ?", (*params, max(0, int(limit)))
         )
 
+    def all_runs(self, trainee: str | None = None) -> list[Record]:
+        """Every run, newest first, optionally of one trainee (progress looks at the whole history)."""
+        where, params = _filters(None, trainee)
+        return self._query(f"SELECT {_COLUMNS} FROM runs{where} ORDER BY finished_at DESC, id DESC", params)
+
     def _query(self, sql: str, params: tuple[Any, ...]) -> list[Record]:
         with self._lock:
             try:

@@ -35,6 +35,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from engine.check import measured_difficulty, read_calibration
 from engine.history import History, HistoryError, Record
 from engine.loader import SCENARIO_SUFFIXES, builtin_scenarios, load_scenario
+from engine.progress import DrillOption, NextDrill, suggest_next
 from engine.problems import Problem, ScenarioError
 from engine.schema import Scenario, Topology
 
@@ -254,6 +255,9 @@ class PickerScreen(Screen[Scenario]):
     """Choose a drill: a table of scenarios, a preview, a filter."""
 
     CSS_PATH = "picker.tcss"
+    CSS = """
+    PickerScreen #picker-suggestion { height: 1; margin: 0 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "clear_filter", "Clear filter"),
@@ -281,6 +285,8 @@ class PickerScreen(Screen[Scenario]):
         self.shown: list[ScenarioEntry] = []
         """The entries the filter lets through, in table order."""
         self._best: dict[str, Record | None] = {}
+        self.suggestion: NextDrill | None = None
+        """The drill suggested next from the history (:func:`engine.progress.suggest_next`)."""
         self._preview_content = Content("")
         self._widths_used = (_TITLE_WIDTH, _CONCEPTS_WIDTH)
 
@@ -291,6 +297,7 @@ class PickerScreen(Screen[Scenario]):
             yield Static(Content.from_markup("[b $accent]spofdrill[/]  [b]Choose a drill[/]"), id="picker-title")
             yield Static("", id="picker-count")
         yield _ScenarioTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="picker-suggestion")
         with VerticalScroll(id="preview"):
             yield Static("", id="preview-body")
         with Horizontal(id="filter-bar"):
@@ -333,7 +340,21 @@ class PickerScreen(Screen[Scenario]):
         self._refresh_best()
         self._fill_table()
 
+    def _refresh_suggestion(self) -> None:
+        """Where the trainee is weakest, from every recorded drill (none when the history cannot be read)."""
+        try:
+            records = self.history.all_runs() if self.history is not None else []
+        except HistoryError:
+            records = []
+        options = [DrillOption.of(e.scenario, e.measured) for e in self.entries if e.scenario is not None]
+        self.suggestion = suggest_next(records, options)
+        line = self.query_one("#picker-suggestion", Static)
+        line.display = self.suggestion is not None
+        if self.suggestion is not None:
+            line.update(Content.assemble(("Suggested next: ", "b"), self.suggestion.scenario, f" — {self.suggestion.reason}"))
+
     def _refresh_best(self) -> None:
+        self._refresh_suggestion()
         self._best = {}
         if self.history is None:
             return
