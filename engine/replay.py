@@ -283,7 +283,8 @@ def header_path(journal: Path | str) -> Path:
 
 def write_header(journal: Path | str, header: DrillHeader) -> Path:
     """Write the header beside the journal, atomically; raises :class:`engine.files.WriteError`."""
-    return write_atomic(header_path(journal), json.dumps(header.to_dict(), indent=1, sort_keys=True) + "\n")
+    # not sort_keys: the order of the scenario's mappings (its nodes) is part of the drill
+    return write_atomic(header_path(journal), json.dumps(header.to_dict(), indent=1) + "\n")
 
 
 def read_header(journal: Path | str) -> DrillHeader:
