@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from engine.commands import REGISTRY, CommandError, build_command, command_specs
+from engine.journal import Journal
 from engine.snapshot import NodeView, Snapshot
 
 from ..palette import DrillCommands
@@ -42,6 +43,18 @@ def command_bindings() -> list[Binding]:
         Binding(key_name(spec.key), f"command('{spec.name}')", spec.title, show=spec.name in ("ack", "hint"))
         for spec in command_specs()
     ]
+
+
+def show_panels(screen: Screen, snapshot: Snapshot, journal: Journal, node: NodeView | None, *, hunt: bool) -> None:
+    """Render a snapshot into the panels a drill and its replay share: topology, node, metrics, alerts, timeline."""
+    screen.query_one(TopologyView).update_snapshot(snapshot)
+    screen.query_one(NodeDetail).show(node, hunt=hunt)
+    screen.query_one(MetricsPanel).show(snapshot)
+    screen.query_one(AlertsPanel).show(snapshot)
+    timeline = screen.query_one(Timeline)
+    timeline.add_entries(journal.since(timeline.seen))
+    firing = len(snapshot.firing())
+    screen.query_one(TabbedContent).get_tab("alerts-tab").label = f"Alerts {firing}" if firing else "Alerts"
 
 
 class DrillScreen(Screen):
@@ -94,6 +107,7 @@ class DrillScreen(Screen):
 
     def on_mount(self) -> None:
         self.refresh_view()
+        self.call_after_refresh(self.refresh_view)  # once laid out: a recovered (paused) drill's charts fill their width
         self.query_one(TopologyView).focus()
         self._timer = self.set_interval(TICK, self._on_timer, pause=not self.autoplay)
         if self.session.journal_error:
@@ -130,16 +144,7 @@ class DrillScreen(Screen):
         session = self.session
         snapshot = session.snapshot()
         self.last_snapshot = snapshot
-        topology = self.query_one(TopologyView)
-        topology.update_snapshot(snapshot)
-        self.query_one(NodeDetail).show(self.selected_node(), hunt=self.session.scenario.spof_hunt)
-        self.query_one(MetricsPanel).show(snapshot)
-        self.query_one(AlertsPanel).show(snapshot)
-        timeline = self.query_one(Timeline)
-        timeline.add_entries(session.sim.journal.since(timeline.seen))
-        firing = len(snapshot.firing())
-        tabs = self.query_one(TabbedContent)
-        tabs.get_tab("alerts-tab").label = f"Alerts {firing}" if firing else "Alerts"
+        show_panels(self, snapshot, session.sim.journal, self.selected_node(), hunt=session.scenario.spof_hunt)
         self.query_one(ClockBar).show(
             snapshot, speed=session.speed, paused=session.paused, assess=session.assess,
             title=session.scenario.title, budget_left=budget_left(snapshot, session.scenario.slo.target),
@@ -183,7 +188,7 @@ class DrillScreen(Screen):
     def action_leave(self) -> None:
         note = "The drill keeps running while you decide."
         if self.session.journal_path is not None and not self.session.journal_error:
-            note += f"\nThe journal so far is kept in {self.session.journal_path}."
+            note += f"\nQuit keeps the journal so far in {self.session.journal_path}: spofdrill offers to take it up next time."
         self.app.push_screen(QuitDialog(note), self._left)
 
     def _left(self, choice: str | None) -> None:
@@ -196,7 +201,10 @@ class DrillScreen(Screen):
 
     def _quit_message(self) -> str:
         if self.session.journal_path is not None and not self.session.journal_error:
-            return f"Drill left at {mmss(self.session.now)}; its journal is in {self.session.journal_path}"
+            return (
+                f"Drill left at {mmss(self.session.now)}; its journal is in {self.session.journal_path}"
+                " (the next start offers to take it up again)"
+            )
         return f"Drill left at {mmss(self.session.now)}."
 
     def action_menu(self) -> None:

@@ -60,3 +60,50 @@ def markers(times: Sequence[float], duration: float, width: int, mark: str = "â–
         if duration > 0 and width > 0:
             line[min(width - 1, int(t / duration * width))] = mark
     return "".join(line)
+
+
+def time_columns(values: Sequence[float], duration: float, width: int) -> list[float | None]:
+    """``values`` (one a simulated second from 0) on ``width`` columns spanning ``duration``.
+
+    Each column is the largest value of its seconds; ``None`` where none of
+    them has been simulated yet (a replay in progress). Column ``i`` covers
+    the same seconds :func:`markers` puts a time ``t`` in.
+    """
+    out: list[float | None] = []
+    for i in range(max(0, width)):
+        start = int(i * duration / width)
+        bucket = values[start : max(start + 1, int((i + 1) * duration / width))]
+        out.append(max(bucket) if bucket else None)
+    return out
+
+
+def line_levels(columns: Sequence[float | None], height: int, top: float) -> list[int | None]:
+    """The row (0 the bottom, ``height - 1`` the top) each column's value falls on.
+
+    Any value above zero is at least row 1, so a small error rate does not
+    vanish into the zero line; ``None`` stays ``None``.
+    """
+    levels: list[int | None] = []
+    for value in columns:
+        if value is None:
+            levels.append(None)
+        elif value <= 0 or top <= 0:
+            levels.append(0)
+        else:
+            levels.append(max(1, min(height - 1, int(round(value / top * (height - 1))))))
+    return levels
+
+
+def overlay(series: Sequence[Sequence[float | None]], height: int, top: float) -> list[list[int | None]]:
+    """A line chart of several series on the same axes, as a grid of rows (top to bottom).
+
+    Each cell holds the index of the series drawn there, or ``None``; where
+    lines meet, the series listed first is drawn.
+    """
+    width = max((len(columns) for columns in series), default=0)
+    grid: list[list[int | None]] = [[None] * width for _ in range(height)]
+    for index in reversed(range(len(series))):
+        for column, level in enumerate(line_levels(series[index], height, top)):
+            if level is not None:
+                grid[height - 1 - level][column] = index
+    return grid

@@ -13,6 +13,18 @@ def mmss(seconds: float) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
+def append_clock(text: Text, snapshot: Snapshot, *, speed: float, paused: bool) -> None:
+    """Time, play state and score so far: how the clock bar (and the replay's bar) begins."""
+    text.append(f"⏱ {mmss(snapshot.t)}/{mmss(snapshot.duration)} ", style="bold")
+    if snapshot.finished:
+        text.append("■ ended ", style="bold red")
+    elif paused:
+        text.append("⏸ paused ", style="bold yellow")
+    else:
+        text.append(f"▶ {speed:g}× ", style="bold green")
+    text.append(f"score {snapshot.score:.0f} ", style="bold cyan")
+
+
 class ClockBar(Static):
     """One line that says where the drill stands."""
 
@@ -22,14 +34,7 @@ class ClockBar(Static):
 
     def show(self, snapshot: Snapshot, *, speed: float, paused: bool, assess: bool, title: str, budget_left: float) -> None:
         text = Text()
-        text.append(f"⏱ {mmss(snapshot.t)}/{mmss(snapshot.duration)} ", style="bold")
-        if snapshot.finished:
-            text.append("■ ended ", style="bold red")
-        elif paused:
-            text.append("⏸ paused ", style="bold yellow")
-        else:
-            text.append(f"▶ {speed:g}× ", style="bold green")
-        text.append(f"score {snapshot.score:.0f} ", style="bold cyan")
+        append_clock(text, snapshot, speed=speed, paused=paused)
         if budget_left >= 0:
             style = "green" if budget_left > 0.5 else "yellow"
             text.append(f"budget {budget_left * 100:.0f}% ", style=style)

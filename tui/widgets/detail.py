@@ -35,6 +35,10 @@ class NodeDetail(Static):
     NodeDetail { padding: 0 1; }
     """
 
+    def __init__(self, *, read_only: bool = False, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.read_only = read_only  # a replay: no command keys to list
+
     def show(self, node: NodeView | None, *, hunt: bool = False) -> None:
         if node is None:
             self.update(Text("Select a node with the arrow keys or the mouse.", style="dim"))
@@ -57,7 +61,7 @@ class NodeDetail(Static):
             for name, value in node.metrics:
                 if name == key:
                     text.append(f"\n{label:<10}{fmt.format(value)}")
-        specs = commands_for(node, hunt=hunt)
+        specs = [] if self.read_only else commands_for(node, hunt=hunt)
         if specs:
             text.append("\n")
             for spec in specs:

@@ -63,9 +63,10 @@ class Timeline(RichLog):
     Timeline { scrollbar-size-vertical: 1; }
     """
 
-    def __init__(self, *, reveal: bool = False, **kwargs) -> None:
+    def __init__(self, *, reveal: bool = False, marks: bool = False, **kwargs) -> None:
         super().__init__(wrap=True, markup=False, highlight=False, **kwargs)
         self.reveal = reveal
+        self.marks = marks  # replays: the trainee's commands marked ▲, as on the replay's chart
         self._seen = 0
 
     def add_entries(self, entries: list[Entry]) -> None:
@@ -75,7 +76,10 @@ class Timeline(RichLog):
                 continue
             line = Text(f"{mmss(entry.t)} ", style="dim")
             style = STYLES.get(entry.type, "" if entry.visible else "italic magenta")
-            line.append(describe(entry), style=style)
+            text = describe(entry)
+            if self.marks and entry.type in ("CommandIssued", "CommandRefused"):
+                text = "▲ " + text.removeprefix("> ")
+            line.append(text, style=style)
             self.write(line)
 
     @property

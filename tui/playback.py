@@ -1,0 +1,393 @@
+"""Playing a recorded drill back, and taking it over from any moment (rewind and branch).
+
+A :class:`Recording` is what a replay needs: the scenario, the seed, who
+drilled and how, and the transcript of their commands, read from a result
+bundle or from a console journal (and its drill header).
+:class:`ReplaySession` plays it through :class:`engine.replay.Replayer` in
+slices of simulated time, as :class:`~tui.session.DrillSession` plays a live
+drill. :func:`branch_session` rewinds to a moment and hands the simulation to
+a new live drill. Nothing here imports Textual: the screens drive it, tests
+and ``spofdrill replay`` use it directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from engine.files import data_dir
+from engine.journal import read_jsonl
+from engine.replay import (
+    COMMAND_TYPES,
+    Replayer,
+    TimedCommand,
+    Transcript,
+    TranscriptError,
+    read_header,
+    replay,
+    transcript_from_journal,
+)
+from engine.runner import Run, measure
+from engine.schema import Scenario
+from engine.sim import Simulation
+from engine.snapshot import Snapshot
+
+from .session import DrillSession, Ending
+
+REPLAY_SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+"""The speeds a replay plays at (keys 1 to 6)."""
+MAX_WALL = 0.5
+"""Wall seconds one tick may count at most, so a stalled UI never jumps far ahead (30 s at 60×)."""
+
+
+class RecordingError(ValueError):
+    """A file cannot be replayed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A drill as recorded: enough to play it again."""
+
+    scenario: Scenario
+    seed: int
+    trainee: str
+    mode: str
+    transcript: Transcript
+    path: Path
+    kind: str
+    """``journal`` or ``bundle``."""
+    notes: tuple[str, ...] = ()
+    """What the reader had to assume (no drill header: a built-in scenario by name)."""
+    journal_text: str | None = None
+    """A journal's own text, to check the replay against."""
+
+    @property
+    def scenario_name(self) -> str:
+        return self.scenario.id or self.scenario.title
+
+
+# --------------------------------------------------------------------------- reading a recording
+
+
+def read_recording(path: Path | str) -> Recording:
+    """A bundle or a journal, by its content; :class:`RecordingError` naming the file and the problem."""
+    path = Path(path)
+    if path.is_dir():
+        raise RecordingError(f"{path}: is a directory, not a journal or a result bundle")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RecordingError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise RecordingError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if path.suffix == ".jsonl" or (text is not None and _first_line_is_an_entry(text)):
+        if text is None:
+            raise RecordingError(f"{path}: not UTF-8 text, so not a journal (a journal is JSON Lines)")
+        return _read_journal(path, text)
+    return _read_bundle(path)
+
+
+def _first_line_is_an_entry(text: str) -> bool:
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                return False
+            return isinstance(row, dict) and "type" in row and "seq" in row
+    return False
+
+
+def _read_bundle(path: Path) -> Recording:
+    try:
+        from engine.bundle import BundleError, read_bundle
+    except ImportError:
+        raise RecordingError(f"{path}: not a journal, and this spofdrill cannot read result bundles") from None
+    try:
+        bundle = read_bundle(path)
+    except BundleError as exc:
+        raise RecordingError(str(exc)) from None
+    return Recording(bundle.scenario, bundle.seed, bundle.trainee, bundle.mode, bundle.transcript, path, "bundle")
+
+
+def _read_journal(path: Path, text: str) -> Recording:
+    try:
+        rows = read_jsonl(text)
+    except ValueError as exc:
+        raise RecordingError(f"{path}: {exc}: the journal is damaged") from None
+    if not rows:
+        raise RecordingError(f"{path}: empty: no journal entries")
+    first = rows[0]
+    if not isinstance(first, dict) or first.get("type") != "DrillStarted":
+        raise RecordingError(f"{path}: not a spofdrill journal (its first entry is not DrillStarted)")
+    try:
+        transcript = transcript_from_journal(rows)
+    except TranscriptError as exc:
+        raise RecordingError(f"{path}: {exc}") from None
+    name, seed = first.get("scenario"), first.get("seed")
+    try:
+        header = read_header(path)
+    except TranscriptError as exc:
+        scenario, seed = _builtin_fallback(path, name, seed, str(exc))
+        note = (f"No usable drill header ({exc}): replaying the built-in scenario {name!r} with seed {seed}, "
+                "as the journal's first entry names them; if that scenario changed since the drill, the replay differs.")
+        return Recording(scenario, seed, "trainee", "practice", transcript, path, "journal", (note,), text)
+    if header.seed != seed or (header.scenario.id or header.scenario.title) != name:
+        raise RecordingError(
+            f"{path}: its header says {header.scenario.id or header.scenario.title!r} seed {header.seed}, "
+            f"the journal {name!r} seed {seed}: the header belongs to another drill"
+        )
+    return Recording(header.scenario, header.seed, header.trainee, header.mode, transcript, path, "journal",
+                     journal_text=text)
+
+
+def _builtin_fallback(path: Path, name: object, seed: object, problem: str) -> tuple[Scenario, int]:
+    from engine.loader import builtin_scenarios, load_scenario
+
+    if not isinstance(name, str) or name not in builtin_scenarios():
+        raise RecordingError(
+            f"{path}: cannot be replayed: {problem}; and the journal's first entry names scenario {name!r}, "
+            "which is not a built-in scenario (replay the drill's result bundle instead)"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise RecordingError(f"{path}: cannot be replayed: {problem}; and the journal's first entry has no seed")
+    return load_scenario(name), seed
+
+
+# --------------------------------------------------------------------------- moments
+
+
+def format_moment(t: float) -> str:
+    """``mm:ss``, with milliseconds when ``t`` is not a whole second (``01:23.450``)."""
+    whole = int(t)
+    text = f"{whole // 60:02d}:{whole % 60:02d}"
+    millis = int(round((t - whole) * 1000))
+    return text if millis == 0 else f"{text}.{millis:03d}".rstrip("0")
+
+
+def parse_moment(text: str, duration: float) -> float:
+    """A moment of a drill from ``mm:ss`` or seconds, to the millisecond; ValueError saying what is wrong."""
+    raw = text.strip()
+    if not raw:
+        raise ValueError("Enter a moment: mm:ss (01:30) or seconds (90).")
+    minutes, colon, seconds = raw.partition(":")
+    not_a_moment = ValueError(f"{raw!r} is not a moment: write mm:ss (01:30) or seconds (90).")
+    try:
+        secs = float(seconds if colon else raw)
+    except ValueError:
+        raise not_a_moment from None
+    if colon:
+        if not minutes.strip().isdigit() or not math.isfinite(secs):
+            raise not_a_moment
+        if not 0 <= secs < 60:
+            raise ValueError(f"{raw!r}: the seconds after ':' go from 0 to 59.")
+    t = int(minutes) * 60 + secs if colon else secs
+    if not math.isfinite(t) or t < 0:
+        raise ValueError(f"{raw!r}: a moment is 0 seconds or later.")
+    if t >= duration:
+        raise ValueError(f"{format_moment(t)} is not before the end of the drill ({format_moment(duration)}).")
+    return round(t, 3)
+
+
+def default_moment(transcript: Transcript, first_fault: float | None = None) -> float:
+    """Where a rewind starts by default: the first command, else the first fault, else the start."""
+    if transcript.commands:
+        return transcript.commands[0].t
+    return first_fault or 0.0
+
+
+# --------------------------------------------------------------------------- playing back
+
+
+class ReplaySession:
+    """A recording played again through :class:`~engine.replay.Replayer`, in slices of simulated time."""
+
+    def __init__(self, recording: Recording, speed: float = 1.0) -> None:
+        self.recording = recording
+        self.replayer = Replayer(recording.scenario, recording.seed, recording.transcript)
+        self.speed_index = REPLAY_SPEEDS.index(speed) if speed in REPLAY_SPEEDS else 0
+        self.paused = False
+
+    @property
+    def sim(self) -> Simulation:
+        return self.replayer.sim
+
+    @property
+    def now(self) -> float:
+        return self.replayer.now
+
+    @property
+    def speed(self) -> float:
+        return REPLAY_SPEEDS[self.speed_index]
+
+    @property
+    def finished(self) -> bool:
+        return self.sim.finished
+
+    @property
+    def applied(self) -> tuple[TimedCommand, ...]:
+        """The trainee's commands replayed so far."""
+        commands = self.recording.transcript.commands
+        return commands[: len(commands) - len(self.replayer.pending)]
+
+    def snapshot(self) -> Snapshot:
+        return self.sim.snapshot()
+
+    def set_speed(self, index: int) -> None:
+        self.speed_index = max(0, min(len(REPLAY_SPEEDS) - 1, index))
+
+    def tick(self, wall_seconds: float) -> bool:
+        """Advance by ``wall seconds × speed``; True when something moved."""
+        if self.finished or self.paused:
+            return False
+        self.advance(min(MAX_WALL, wall_seconds) * self.speed)
+        return True
+
+    def advance(self, seconds: float) -> None:
+        """Play ``seconds`` of simulated time (to the millisecond, as the console does)."""
+        self.run_to(self.now + seconds)
+
+    def run_to(self, t: float) -> None:
+        self.replayer.run(round(t, 3))
+        if self.now >= self.sim.duration:
+            self.replayer.finish()
+
+    def to_next_command(self) -> TimedCommand | None:
+        """Play to just after the trainee's next command (None: there is none left)."""
+        pending = self.replayer.pending
+        if not pending:
+            return None
+        self.run_to(pending[0].t + 0.001)
+        return pending[0]
+
+    def to_end(self, slice_: float = 60.0) -> None:
+        """Play what is left, a slice at a time."""
+        while not self.finished:
+            self.advance(slice_)
+
+    def ending(self) -> Ending:
+        """The replayed run, measured (the replay must have reached the end)."""
+        return Ending(measure(self.sim, self.recording.trainee), self.recording.transcript.left_at is not None)
+
+    def as_session(self) -> DrillSession:
+        """The finished replay as a drill session, for the debrief."""
+        rec = self.recording
+        session = DrillSession(rec.scenario, rec.seed, assess=rec.mode == "assessment", trainee=rec.trainee, sim=self.sim)
+        session.ended = True
+        return session
+
+    def mismatch(self) -> str | None:
+        """For a journal: where the replay leaves the recorded journal (None: it matches)."""
+        recorded = (self.recording.journal_text or "").splitlines()
+        if not recorded:
+            return None
+        replayed = self.sim.journal.to_jsonl().splitlines()
+        for number, (a, b) in enumerate(zip(recorded, replayed), 1):
+            if a != b:
+                return f"the replay differs from the journal from its line {number}"
+        if len(recorded) > len(replayed):
+            return f"the journal goes on after the replay ends (line {len(replayed) + 1})"
+        return None
+
+
+# --------------------------------------------------------------------------- rewind and branch
+
+
+@dataclass(frozen=True)
+class BranchOrigin:
+    """Where a branch comes from: the original run and the moment it was taken over."""
+
+    at: float
+    original: Run
+
+
+def take_over(scenario: Scenario, seed: int, transcript: Transcript, at: float) -> Simulation:
+    """The drill rewound to ``at``: the commands before it replayed, nobody having left; the caller's from then on."""
+    replayer = Replayer(scenario, seed, Transcript(transcript.until(at).commands, None))
+    replayer.run(at)
+    return replayer.detach()
+
+
+def branch_journal_path(scenario: Scenario, seed: int) -> Path:
+    """Where a branch's live journal goes (beside the console's other journals)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return data_dir() / "journals" / f"{scenario.id or 'drill'}-seed{seed}-branch-{stamp}.jsonl"
+
+
+def branch_session(
+    scenario: Scenario,
+    seed: int,
+    transcript: Transcript,
+    at: float,
+    *,
+    trainee: str,
+    original: Run | None = None,
+    journal_path: Path | None = None,
+) -> DrillSession:
+    """A live drill taken over at ``at``, paused, its journal starting with the replayed entries.
+
+    ``original`` is the finished run it branches from (replayed from the transcript when not given).
+    """
+    if original is None:
+        original = measure(replay(scenario, seed, transcript), trainee)
+    sim = take_over(scenario, seed, transcript, at)
+    session = DrillSession(scenario, seed, trainee=trainee, journal_path=journal_path, sim=sim,
+                           branch_of=BranchOrigin(at, original))
+    session.paused = True
+    return session
+
+
+def commands_in(sim: Simulation) -> list[float]:
+    """When a simulation's trainee commands were given (issued or refused)."""
+    return [entry.t for entry in sim.journal.of_type(*COMMAND_TYPES)]
+
+
+# --------------------------------------------------------------------------- spofdrill replay
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text.rstrip("x×"))
+    except ValueError:
+        value = -1.0
+    if value not in REPLAY_SPEEDS:
+        raise argparse.ArgumentTypeError(f"{text!r}: the speed is one of {', '.join(f'{s:g}' for s in REPLAY_SPEEDS)}")
+    return value
+
+
+def replay_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spofdrill replay",
+        description="Play a recorded drill back in the console, read-only; t takes it over from any moment.",
+    )
+    parser.add_argument("file", metavar="BUNDLE|JOURNAL", help="a result bundle, or a console journal (X.jsonl beside its X.drill.json)")
+    parser.add_argument("--speed", type=_speed, default=1.0, help="1, 2, 5, 10, 30 or 60 (default 1; keys 1-6 change it)")
+    return parser
+
+
+def replay_main(argv: Sequence[str]) -> int:
+    """``spofdrill replay``: 2 and a message naming the file when it cannot be replayed."""
+    try:
+        options = replay_parser().parse_args(list(argv))
+    except SystemExit as exc:  # argparse has printed the usage and the problem
+        return int(exc.code or 0)
+    try:
+        recording = read_recording(options.file)
+    except RecordingError as exc:
+        print(f"spofdrill replay: {exc}", file=sys.stderr)
+        return 2
+    from .app import SpofdrillApp
+
+    app = SpofdrillApp(replay=recording, replay_speed=options.speed, trainee=recording.trainee)
+    app.run()
+    return app.return_code or 0
