@@ -130,6 +130,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.postmortem and args.no_par:
+        raise InputError("--postmortem compares the run with the par runs: leave out --no-par")
     scenario = load_scenario(args.scenario)
     script = load_actions(args.actions, scenario) if args.actions else None
     if args.no_par:
@@ -150,6 +152,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.journal:
         _write_atomic(args.journal, run.sim.journal.to_jsonl())
         print(f"  journal written to {args.journal} ({len(run.sim.journal)} entries)")
+    if args.bundle:
+        from .bundle import bundle_of, write_bundle
+
+        bundle = bundle_of(run, script.name if script else "no action", "headless")
+        try:
+            write_bundle(bundle, args.bundle)
+        except WriteError as exc:
+            raise InputError(str(exc)) from None
+        print(f"  result bundle written to {args.bundle} (check it with: spofdrill verify {args.bundle})")
+        for note in bundle.notes:
+            print(f"  note: {note}")
+    if args.postmortem and report is not None:
+        from .postmortem import postmortem_markdown
+
+        _write_atomic(args.postmortem, postmortem_markdown(report))
+        print(f"  postmortem draft written to {args.postmortem}")
     return EXIT_PASS if run.score.passed else EXIT_FAIL
 
 
@@ -219,6 +237,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(v.fair for v in verdicts) else 1
 
 
+def format_chaos(measured) -> str:
+    """The chaos run's measured availability beside the block diagram, and the gap explained."""
+    from .analysis import Availability
+
+    def pct(value: float) -> str:
+        return Availability(value, True).text()
+
+    lines = [
+        f"\navailability measured by a chaos run ({measured.days:,.0f} simulated days, seed {measured.seed}: "
+        f"{measured.outages} outages from MTBF/MTTR, {measured.simulated_hours:,.0f} h simulated around them):",
+        f"  measured: what users felt         {pct(measured.availability)}",
+        f"  block diagram, the same outages   {pct(measured.diagram_availability)}",
+        f"  block diagram, expected           {pct(measured.expected)}",
+        "  (all three weighted by the request mix; the 'all' figure above counts a moment as down when any"
+        " kind of request is)",
+    ]
+    if measured.lost_writes:
+        lines.append(f"  acknowledged writes lost          {measured.lost_writes:,} "
+                     f"({measured.per_year(measured.lost_writes):,.0f} a year)")
+    rows = [c for c in measured.components if c.downtime > 0.5 or c.diagram > 0.5 or c.lost_writes]
+    if rows:
+        lines.append("  where the gap comes from (request-weighted downtime a year, measured vs the diagram):")
+        for c in rows:
+            lines.append(f"    {c.component:<16}{measured.per_year(c.downtime):>9,.0f} s{measured.per_year(c.diagram):>9,.0f} s"
+                         f"  {c.outages} outage(s): {c.cause}")
+    down, diagram, count = measured.overlapping
+    if count:
+        lines.append(f"    {'overlapping':<16}{measured.per_year(down):>9,.0f} s{measured.per_year(diagram):>9,.0f} s"
+                     f"  {count} window(s) with several components down at once")
+    return "\n".join(lines)
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze
     from .blast import blast_radii
@@ -234,6 +284,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         for impact in what_if(scenario, list(analysis.components), horizon=args.horizon, seed=args.seed,
                               progress=_Progress(f"what-if {label}", show)):
             impacts[impact.component] = impact
+    measured = None
+    if not args.no_simulation and args.chaos_days > 0:
+        from .chaosrun import chaos_availability
+
+        show = sys.stderr.isatty() or args.progress
+        measured = chaos_availability(scenario, analysis, days=args.chaos_days, seed=args.seed,
+                                      progress=_Progress(f"chaos run {label}", show))
     advice, unmodelled = suggestions(scenario, analysis, simulate=not args.no_simulation,
                                      horizon=args.horizon, seed=args.seed)
     radii = blast_radii(scenario)
@@ -242,6 +299,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         doc["what_if"] = {name: impact.to_dict() for name, impact in impacts.items()}
         doc["suggestions"] = [item.to_dict() for item in advice]
         doc["blast_radius"] = {name: list(cut_off) for name, cut_off in radii.items()}
+        doc["chaos_availability"] = measured.to_dict() if measured is not None else None
         doc["suggestions_not_modelled"] = unmodelled
         doc["what_if_settings"] = {"fails_at": FAIL_AT, "horizon": args.horizon, "seed": args.seed}
         _write_atomic(args.json, json.dumps(doc, indent=2, sort_keys=True) + "\n")
@@ -287,6 +345,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for part in analysis.kinds:
         print(f"  {part.kind:<7}{part.availability.text()}")
     print(f"  all    {analysis.availability.text()}")
+    if measured is not None:
+        print(format_chaos(measured))
     if analysis.findings:
         print("\nredundancy that is not wired:")
         for finding in analysis.findings:
@@ -305,6 +365,70 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.json:
         print(f"\nanalysis written to {args.json}")
     return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from .history import History, HistoryError, default_path
+    from .progress import catalogue, history_document, history_text
+
+    try:
+        path = default_path()
+    except (OSError, RuntimeError) as exc:  # e.g. no home directory and no SPOFDRILL_DATA_DIR
+        raise InputError(f"cannot find the drill history: {exc}") from None
+    records, everything = [], []
+    if path.exists():  # reading never creates a history
+        try:
+            with History(path) as history:
+                records = history.runs(args.scenario, args.trainee, args.limit)
+                everything = history.all_runs(args.trainee)
+        except HistoryError as exc:
+            raise InputError(str(exc)) from None
+    options = catalogue()
+    print(history_text(records, everything, options, trainee=args.trainee, source=str(path)))
+    if args.json:
+        doc = history_document(records, everything, options, trainee=args.trainee)
+        _write_atomic(args.json, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        print(f"history written to {args.json}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """One line a bundle: OK, DIVERGES (exit 1, as is an edited file) or ERROR (exit 2: unreadable, not a bundle)."""
+    from .bundle import BundleError, read_bundle, verify
+
+    code = EXIT_PASS
+    for path in args.bundles:
+        try:
+            verdict = verify(read_bundle(path))
+        except BundleError as exc:
+            print(f"{path}: ERROR: {exc.problem}")
+            code = max(code, EXIT_FAIL if exc.edited else EXIT_INPUT)
+            continue
+        except Exception as exc:  # noqa: BLE001 - a bundle is untrusted input: report it, never a traceback
+            print(f"{path}: ERROR: cannot re-simulate the transcript ({type(exc).__name__}: {exc})")
+            code = EXIT_INPUT
+            continue
+        print(f"{path}: {verdict.describe()}")
+        if not verdict.ok:
+            code = max(code, EXIT_FAIL)
+    return code
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    from .assess import assess, csv_text, format_table, json_text, junit_text
+
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError("--jobs must be 1 or more")
+    scenario = load_scenario(args.scenario)
+    show = sys.stderr.isatty() or args.progress
+    result = assess(scenario, args.submissions, args.seed, jobs=args.jobs,
+                    progress=_Progress(f"assess {scenario.id or scenario.title}", show))
+    print(format_table(result))
+    for path, render, what in ((args.csv, csv_text, "CSV"), (args.json, json_text, "JSON"), (args.junit, junit_text, "JUnit XML")):
+        if path:
+            _write_atomic(path, render(result))
+            print(f"{what} written to {path}")
+    return result.exit_code
 
 
 def cmd_commands(args: argparse.Namespace) -> int:
@@ -334,6 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="write the result as JSON")
     p.add_argument("--journal", metavar="FILE", help="write the journal as JSON Lines")
     p.add_argument("--no-par", action="store_true", help="skip the no-action and reference runs")
+    p.add_argument("--postmortem", metavar="FILE", help="write a blameless postmortem draft (Markdown)")
+    p.add_argument("--bundle", metavar="FILE", help="write the result bundle (scenario, seed, commands, result; verifiable)")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     p.add_argument("--actions", action="store_true", help="print the action-script schema instead")
@@ -352,9 +478,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="write the whole analysis as JSON")
     p.add_argument("--horizon", type=float, default=600.0, help="simulated seconds of each what-if run (default 600)")
     p.add_argument("--seed", type=int, default=0, help="seed of the what-if runs (default 0)")
-    p.add_argument("--no-simulation", action="store_true", help="only the dependency analysis, no what-if runs")
+    p.add_argument("--no-simulation", action="store_true", help="only the dependency analysis, no what-if or chaos runs")
+    p.add_argument("--chaos-days", type=float, default=1825.0, metavar="DAYS",
+                   help="simulated days of the chaos run that measures availability (default 1825; 0: skip it)")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     p.set_defaults(func=cmd_analyze)
+    p = sub.add_parser("history", help="recorded drills, progress per concept and the drill to run next")
+    p.add_argument("--trainee", metavar="NAME", help="only this trainee's drills and progress")
+    p.add_argument("--scenario", metavar="ID", help="only drills of this scenario (progress still counts every drill)")
+    p.add_argument("--limit", type=int, default=20, help="drills to list (default 20)")
+    p.add_argument("--json", metavar="FILE", help="write the drills, progress and suggestion as JSON")
+    p.set_defaults(func=cmd_history)
+    p = sub.add_parser("verify", help="re-simulate result bundles and check their recorded results")
+    p.add_argument("bundles", nargs="+", metavar="BUNDLE", help="result bundle files (JSON)")
+    p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("assess", help="grade many submissions (action scripts or result bundles) on one scenario")
+    p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="action scripts (YAML) or result bundles (JSON)")
+    p.add_argument("--scenario", required=True, metavar="SCENARIO", help="a built-in scenario name or a YAML file")
+    p.add_argument("--seed", type=int, default=0, help="seed for the scripts (default 0; bundles keep their own)")
+    p.add_argument("--csv", metavar="FILE", help="write one CSV row per submission")
+    p.add_argument("--json", metavar="FILE", help="write the rows, the par runs and the settings as JSON")
+    p.add_argument("--junit", metavar="FILE", help="write JUnit XML (one test case per submission)")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: up to 2, one per core)")
+    p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    p.set_defaults(func=cmd_assess)
     p = sub.add_parser("commands", help="list the trainee commands")
     p.set_defaults(func=cmd_commands)
     return parser

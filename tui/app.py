@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -13,14 +14,23 @@ from textual.widgets import Static
 
 from engine.files import data_dir
 from engine.history import History
+from engine.recovery import find_interrupted
 from engine.schema import Scenario
+from engine.trainee import DEFAULT_NAME, stored_name
 
 from .screens.briefing import BriefingScreen
 from .screens.debrief import DebriefScreen
 from .screens.drill import DrillScreen
 from .screens.help import HelpScreen
 from .screens.picker import PickerScreen
+from .screens.recover import RecoveryDialog
+from .screens.trainee import TraineeDialog
+from .screens.replay import ReplayScreen
+from .recovery import resumed_note
 from .session import DrillSession
+
+if TYPE_CHECKING:
+    from .playback import Recording
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
@@ -52,7 +62,7 @@ class SpofdrillApp(App[None]):
     """Picker → briefing → drill → debrief."""
 
     TITLE = "spofdrill"
-    BINDINGS = [Binding("question_mark", "help", "Help")]
+    BINDINGS = [Binding("question_mark", "help", "Help"), Binding("t", "change_trainee", "Your name", show=False)]
 
     def __init__(
         self,
@@ -61,16 +71,21 @@ class SpofdrillApp(App[None]):
         seed: int = 0,
         extra_dirs: list[Path] | None = None,
         assess: bool = False,
-        trainee: str = "trainee",
+        trainee: str | None = "trainee",
         autoplay: bool = True,
         keep_journal: bool = True,
+        replay: Recording | None = None,
+        replay_speed: float = 1.0,
     ) -> None:
         super().__init__()
+        self.replay = replay  # spofdrill replay: play this recording instead of the picker
+        self.replay_speed = replay_speed
         self.start_scenario = scenario
         self.seed = seed
         self.extra_dirs = list(extra_dirs or [])
         self.assess = assess
-        self.trainee = trainee
+        # None: the stored name (engine.trainee), else the default in practice and asked once in assessment
+        self.trainee = trainee if trainee is not None else stored_name() or (None if assess else DEFAULT_NAME)
         self.autoplay = autoplay
         self.keep_journal = keep_journal
         self.session: DrillSession | None = None
@@ -81,10 +96,14 @@ class SpofdrillApp(App[None]):
     def on_mount(self) -> None:
         if self.history_problem:
             self.notify(f"{self.history_problem}; results will not be recorded.", severity="warning", timeout=10)
-        if self.start_scenario is not None:
+        if self.replay is not None:
+            self._show(ReplayScreen(self.replay, speed=self.replay_speed, autoplay=self.autoplay))
+        elif self.start_scenario is not None:
             self.brief(self.start_scenario)
         else:
             self._show(PickerScreen(self.extra_dirs, self.history), self._picked)
+        if self.keep_journal and self.replay is None:
+            self.offer_recovery()
         self.call_after_refresh(lambda: self._check_size(self.size.width, self.size.height))
 
     # ------------------------------------------------------------------ routing
@@ -94,7 +113,44 @@ class SpofdrillApp(App[None]):
             self.brief(scenario)
 
     def brief(self, scenario: Scenario) -> None:
+        if self.trainee is None:  # an assessment and no name yet: ask once, before the briefing
+            self._show(TraineeDialog(), lambda name: self._named(scenario, name))
+            return
         self._show(BriefingScreen(scenario, self.seed, self.assess), lambda go: self._briefed(scenario, go))
+        if self.assess:
+            self.notify(f"Assessment of {self.trainee} (t changes the name).", timeout=6)
+
+    def _named(self, scenario: Scenario, name: str | None) -> None:
+        if name is None:
+            self._briefed(scenario, False)
+        else:
+            self.trainee = name
+            self.brief(scenario)
+
+    def action_change_trainee(self) -> None:
+        """On the briefing: change the name results are recorded under (and kept for later drills)."""
+        self._show(TraineeDialog(self.trainee or "", why="Results are recorded under your name."), self._renamed)
+
+    def _renamed(self, name: str | None) -> None:
+        if name is not None:
+            self.trainee = name
+            self.notify(f"Results will be recorded for {name}.", timeout=4)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "change_trainee":
+            return isinstance(self.screen, BriefingScreen)
+        return True
+
+    def offer_recovery(self) -> None:
+        """Offer the drills that did not finish (engine.recovery): recover, discard or later."""
+        interrupted = find_interrupted()
+        if interrupted:
+            self._show(RecoveryDialog(interrupted), self._recovered)
+
+    def _recovered(self, session: DrillSession | None) -> None:
+        if session is not None:
+            self.start_session(session)
+            self.notify(resumed_note(session), timeout=8)
 
     def _briefed(self, scenario: Scenario, start: bool | None) -> None:
         if start:
@@ -112,12 +168,19 @@ class SpofdrillApp(App[None]):
         self._show(screen)
         return screen
 
+    def start_session(self, session: DrillSession) -> DrillScreen:
+        """Hand the trainee a drill built elsewhere (a rewound branch, tui.playback) in place of this screen."""
+        self.session = session
+        screen = DrillScreen(session, autoplay=self.autoplay)
+        self._show(screen, replace=True)
+        return screen
+
     def on_drill_screen_drill_ended(self, event: DrillScreen.DrillEnded) -> None:
         session = self.session
         if session is None:
             return
         ending = session.end()
-        if self.history is not None:
+        if self.history is not None and session.branch_of is None:  # a what-if branch is not a result
             score = ending.run.score
             try:
                 self.history.record(

@@ -10,18 +10,25 @@ from typing import Sequence
 def console_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spofdrill",
-        description="Open the drill console (headless commands: spofdrill list|run|validate|check|analyze|schema|commands).",
+        description="Open the drill console (spofdrill replay BUNDLE|JOURNAL plays a drill back; headless commands: spofdrill list|run|validate|check|analyze|schema|commands).",
     )
     parser.add_argument("scenario", nargs="?", help="with 'drill': a built-in scenario name or a YAML file")
     parser.add_argument("--scenarios", metavar="DIR", action="append", default=[], help="also offer the scenarios in DIR")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--assess", action="store_true", help="assessment mode: no pause, no speed-up, no hints")
-    parser.add_argument("--trainee", default="trainee", help="name recorded with the results")
+    parser.add_argument(
+        "--trainee", metavar="NAME",
+        help="name recorded with the results, for this run (default: the name kept from the last assessment; --assess asks once)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "replay":
+        from .playback import replay_main
+
+        return replay_main(args[1:])
     drill = bool(args) and args[0] == "drill"
     if drill:
         args = args[1:]
@@ -50,6 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"spofdrill: --scenarios {folder}: not a directory", file=sys.stderr)
             return 2
         extra.append(path)
+    if options.trainee is not None:
+        from engine.trainee import TraineeNameError, check_name
+
+        try:
+            options.trainee = check_name(options.trainee)
+        except TraineeNameError as exc:
+            print(f"spofdrill: --trainee: {exc}", file=sys.stderr)
+            return 2
     scenario = None
     if options.scenario:
         from engine.loader import load_scenario

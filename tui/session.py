@@ -12,14 +12,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from engine.commands import Command
-from engine.replay import DrillHeader, write_header
+from engine.files import write_atomic
+from engine.recovery import ProgressMark, hold
+from engine.replay import LEFT_TYPE, DrillHeader, write_header
 from engine.runner import Report, Run, measure, par_runs
 from engine.schema import Scenario
 from engine.sim import Preview, Receipt, Simulation
 from engine.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from .playback import BranchOrigin
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0)
 # Simulated seconds one tick may advance at most, so a stalled UI never jumps far ahead.
@@ -45,12 +50,18 @@ class DrillSession:
         assess: bool = False,
         trainee: str = "trainee",
         journal_path: Path | None = None,
+        sim: Simulation | None = None,
+        branch_of: BranchOrigin | None = None,
     ) -> None:
         self.scenario = scenario
         self.seed = seed
         self.assess = assess
         self.trainee = trainee
-        self.sim = Simulation(scenario, seed)
+        # ``sim``: a drill rewound and taken over (tui.playback) or recovered (tui.recovery);
+        # its journal file starts with what was replayed
+        self.sim = Simulation(scenario, seed) if sim is None else sim
+        self.branch_of = branch_of
+        """For a branch: the run it was taken over from, and when (the debrief compares them)."""
         self.speed_index = 0
         self.paused = False
         self.ended = False
@@ -58,8 +69,10 @@ class DrillSession:
         self.journal_error: str | None = None
         self._journal_file: IO[str] | None = None
         self._journal_seq = 0
+        self._progress: ProgressMark | None = None
         if journal_path is not None:
             self._open_journal(journal_path)
+            self.flush_journal()
 
     # ------------------------------------------------------------------ time
 
@@ -94,8 +107,8 @@ class DrillSession:
         return True
 
     def toggle_pause(self) -> bool:
-        """Pause or resume; refused (False) in assessment mode."""
-        if self.assess:
+        """Pause or resume; pausing is refused (False) in assessment mode (a recovered drill starts paused)."""
+        if self.assess and not self.paused:
             return False
         self.paused = not self.paused
         return True
@@ -124,11 +137,11 @@ class DrillSession:
         Ending early means walking away, not stopping the world: the rest of
         the scenario runs without the trainee, so ending early never scores better.
         """
-        early = not self.sim.finished
-        self.ended = True
-        if early:
-            self.sim.record("TraineeLeft")
+        if not self.sim.finished:
+            self.sim.record(LEFT_TYPE)
             self.sim.run(self.sim.duration)
+        early = bool(self.sim.journal.of_type(LEFT_TYPE))  # also a recovered drill the trainee had left
+        self.ended = True
         self.flush_journal()
         self.close()
         return Ending(measure(self.sim, self.trainee), early)
@@ -144,7 +157,13 @@ class DrillSession:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_header(path, header)
-            self._journal_file = open(path, "w", encoding="utf-8")
+            # the journal so far (a rebuilt drill's replayed entries), whole and atomically, then appended to:
+            # a recovered drill's old journal is replaced only by one that contains it (engine.recovery)
+            write_atomic(path, self.sim.journal.to_jsonl())
+            self._journal_seq = len(self.sim.journal)
+            self._journal_file = open(path, "a", encoding="utf-8")
+            hold(self._journal_file)
+            self._progress = ProgressMark(path, self.sim.now)
         except OSError as exc:
             self.journal_error = f"cannot write the journal to {path}: {exc.strerror or exc}"
             self._journal_file = None
@@ -155,6 +174,8 @@ class DrillSession:
             return
         entries = self.sim.journal.since(self._journal_seq)
         if not entries:
+            if self._progress is not None:
+                self._progress.mark(self.sim.now)
             return
         try:
             self._journal_file.write(self.sim.journal.to_jsonl(entries))
@@ -165,8 +186,13 @@ class DrillSession:
             self._journal_file = None
             return
         self._journal_seq += len(entries)
+        if self._progress is not None:
+            self._progress.mark(self.sim.now)
 
     def close(self) -> None:
+        if self._progress is not None:  # a complete journal says how far the drill got by itself
+            self._progress.close(remove=self.sim.finished)
+            self._progress = None
         if self._journal_file is not None:
             try:
                 self._journal_file.close()

@@ -22,7 +22,7 @@ from engine.runner import Report, Run
 from engine.scoring import Outcome
 
 from ..session import DrillSession, Ending
-from ..widgets.charts import column_chart, markers, sparkline
+from ..widgets.comparison import ChartBand, ChartMarks, ChartSeries, ComparisonChart
 from ..widgets.clock import mmss
 from ..widgets.timeline import describe
 
@@ -87,8 +87,10 @@ class DebriefScreen(Screen):
     BINDINGS = [
         Binding("s", "save_result", "Save result"),
         Binding("j", "save_journal", "Save journal"),
+        Binding("p", "postmortem", "Postmortem"),
         Binding("v", "analysis", "SPOF analysis"),
         Binding("n", "new_drill", "New drill"),
+        Binding("r", "rewind", "Rewind"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -98,12 +100,15 @@ class DebriefScreen(Screen):
         self.ending = ending
         self.report: Report | None = None
         self.saved_paths: list[Path] = []
+        self.bundle_path: Path | None = None
+        """Where ``s`` last saved the result bundle (beside the result JSON)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(id="headline")
+            yield Static(id="branch", classes="section")
             yield Static(id="table", classes="section")
-            yield Static(id="chart", classes="section")
+            yield ComparisonChart(id="chart", classes="section")
             yield Static(id="differences", classes="section")
             yield Static(id="hunt", classes="section")
             yield Static(id="lessons", classes="section")
@@ -130,7 +135,13 @@ class DebriefScreen(Screen):
         run = self.ending.run
         self.query_one("#headline", Static).update(self._headline(run))
         self.query_one("#table", Static).update(self._table(run))
-        self.query_one("#chart", Static).update(self._chart(run))
+        branch = self.query_one("#branch", Static)
+        branch.display = self.session.branch_of is not None
+        if self.session.branch_of is not None:
+            from .replay import branch_comparison
+
+            branch.update(branch_comparison(run, self.session.branch_of))
+        self._chart(run)
         self.query_one("#differences", Static).update(self._differences(run))
         self.query_one("#lessons", Static).update(self._lessons())
         hunt = self.query_one("#hunt", Static)
@@ -174,27 +185,26 @@ class DebriefScreen(Screen):
                 table.add_row(label, fn(run), fn(self.report.no_action), fn(self.report.reference))
         return table
 
-    def _chart(self, run: Run) -> Text:
-        sim = run.sim
-        errors = sim.series["error_ratio"]
-        lag = sim.series["max_lag"]
-        width = max(20, min(100, self.size.width - 28 if self.size.width else 80))
-        duration = max(1.0, float(len(errors)))
-        text = Text("Error rate and replication lag over the drill (▲ your commands)\n", style="bold")
-        for i, row in enumerate(column_chart(errors, width, 4, 1.0)):
-            label = "errors 100%" if i == 0 else ("       0%  " if i == 3 else "           ")
-            text.append(label, style="dim")
-            text.append(row + "\n", style="red")
-        top = max(5.0, max(lag, default=0.0))
-        text.append("lag        ", style="dim")
-        text.append(sparkline(lag, width, top) + f"  max {max(lag, default=0.0):.1f} s\n", style="magenta")
-        text.append("you        ", style="dim")
-        text.append(markers([t for t, _ in commands_of(run)], duration, width) + "\n", style="bold cyan")
+    def _chart(self, run: Run) -> None:
+        """Errors over the drill: you, the original run (a branch), the reference and no action on the same axes."""
+        branch = self.session.branch_of
+        runs = [("you", run, "━", "bold cyan")]
+        if branch is not None:
+            runs.append(("original", branch.original, "╍", "yellow"))
         if self.report is not None:
-            text.append("reference  ", style="dim")
-            text.append(markers([t for t, _ in commands_of(self.report.reference)], duration, width, "△") + "\n", style="green")
-        text.append("           " + mmss(0) + " " * max(0, width - 10) + mmss(duration), style="dim")
-        return text
+            runs += [("reference", self.report.reference, "─", "green"), ("no action", self.report.no_action, "░", "red")]
+        marks = [ChartMarks(label, tuple(t for t, _ in commands_of(r)), "△" if label == "reference" else "▲", style)
+                 for label, r, _, style in runs if label != "no action"]
+        if branch is not None:
+            marks.append(ChartMarks("took over", (branch.at,), "◆", "bold yellow"))
+        lag = run.sim.series["max_lag"]
+        self.query_one("#chart", ComparisonChart).plot(
+            "Error rate over the drill" + (", beside the original run" if branch else "") + " (▲ commands)",
+            [ChartSeries(label, tuple(r.sim.series["error_ratio"]), glyph, style) for label, r, glyph, style in runs],
+            duration=run.sim.duration, marks=marks,
+            bands=[ChartBand("lag", tuple(lag), max(5.0, max(lag, default=0.0)), "magenta",
+                             f"max {max(lag, default=0.0):.1f} s")],
+        )
 
     def _differences(self, run: Run) -> Text:
         text = Text("What you did, and what the reference solution did\n", style="bold")
@@ -245,10 +255,11 @@ class DebriefScreen(Screen):
 
     # ------------------------------------------------------------------ saving
 
-    def _save(self, kind: str, text: str) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        name = f"{self.session.scenario.id}-seed{self.session.seed}-{stamp}"
-        path = data_dir() / "results" / (f"{name}.json" if kind == "result" else f"{name}.jsonl")
+    def _save(self, kind: str, text: str, path: Path | None = None) -> None:
+        if path is None:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            name = f"{self.session.scenario.id}-seed{self.session.seed}-{stamp}"
+            path = data_dir() / "results" / (f"{name}.json" if kind == "result" else f"{name}.jsonl")
         try:
             write_atomic(path, text)
         except WriteError as exc:
@@ -260,10 +271,42 @@ class DebriefScreen(Screen):
 
     def action_save_result(self) -> None:
         doc = result_document(self.session, self.ending, self.report)
+        saved = len(self.saved_paths)
         self._save("result", json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        if len(self.saved_paths) > saved:
+            self._save_bundle(self.saved_paths[-1])
+
+    def _save_bundle(self, result: Path) -> None:
+        """The verifiable result bundle beside the result (``spofdrill verify`` re-simulates it)."""
+        from engine.bundle import bundle_of, write_bundle
+
+        mode = "assessment" if self.session.assess else "practice"
+        path = result.with_name(result.stem + ".bundle.json")
+        try:
+            write_bundle(bundle_of(self.ending.run, self.session.trainee, mode), path)
+        except WriteError as exc:
+            self.notify(f"{exc}. The result stays on screen; free some space or set SPOFDRILL_DATA_DIR.",
+                        severity="error", timeout=10)
+            return
+        self.notify(f"Saved result bundle to {path}", timeout=8)
+        self.bundle_path = path
 
     def action_save_journal(self) -> None:
         self._save("journal", self.ending.run.sim.journal.to_jsonl())
+
+    def action_postmortem(self) -> None:
+        """Write a blameless postmortem draft to the data directory (postmortems/<scenario>-<seed>-<n>.md)."""
+        if self.report is None:
+            self.notify("The par runs are still being computed; press p again in a moment.", severity="warning")
+            return
+        from engine.postmortem import postmortem_markdown
+
+        text = postmortem_markdown(self.report, when=time.strftime("%Y-%m-%d %H:%M"), trainee=self.session.trainee)
+        folder = data_dir() / "postmortems"
+        n = 1
+        while (folder / f"{self.session.scenario.id}-{self.session.seed}-{n}.md").exists():
+            n += 1
+        self._save("postmortem draft", text, folder / f"{self.session.scenario.id}-{self.session.seed}-{n}.md")
 
     def action_analysis(self) -> None:
         """The architecture's SPOF analysis, now that the drill is over (it would spoil a hunt before)."""
@@ -273,6 +316,18 @@ class DebriefScreen(Screen):
 
     def action_new_drill(self) -> None:
         self.app.action_new_drill()
+
+    def action_rewind(self) -> None:
+        """Pick a moment of this run and take it over from there: a what-if branch, compared with this run."""
+        from engine.replay import transcript_of
+
+        from ..playback import default_moment
+        from .replay import ask_take_over
+
+        run = self.ending.run
+        transcript = transcript_of(run.sim)
+        ask_take_over(self, self.session.scenario, self.session.seed, transcript, trainee=self.session.trainee,
+                      default=default_moment(transcript, run.outcome.first_fault), original=run)
 
 
 def _compare(me: Outcome, ref: Outcome) -> str:
