@@ -43,12 +43,17 @@ class ActionDriver:
                 self.sim.env.process(self._at(step, entry.t + step.after))
 
     def _apply(self, step: Step) -> None:
-        try:
-            command = build_command(step.command, step.target, dict(step.args))
-        except CommandError as exc:
-            self.sim.record("CommandRefused", command=step.command, target=step.target, reason=str(exc))
-            return
-        self.sim.apply(command)
+        apply_named(self.sim, step.command, step.target, step.args)
+
+
+def apply_named(sim: Simulation, name: str, target: str | None, args) -> None:
+    """Apply a command given by name; one that cannot even be built is journaled as refused."""
+    try:
+        command = build_command(name, target, dict(args))
+    except CommandError as exc:
+        sim.record("CommandRefused", command=name, target=target, reason=str(exc))
+        return
+    sim.apply(command)
 
 
 def _matches(step: Step, entry: Entry, sim: Simulation) -> bool:

@@ -15,14 +15,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import xml.etree.ElementTree as ET
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .parallel import run_all
 from .bundle import Bundle, BundleError, program_version, read_bundle, verify
 from .check import scenario_hash
 from .loader import load_actions
@@ -191,21 +190,9 @@ def assess(
                 for s in seeds for script in (NO_ACTION, scenario.reference_solution.model_copy(update={"name": "reference"}))]
     work = par_jobs + [p for p in prepared if isinstance(p, _Job)]
     args = [(scenario, job) for job in work]
-    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
-    results: list[Row] = []
     if progress:
         progress(0, len(args))
-    if workers > 1 and len(args) > 2:
-        with ProcessPoolExecutor(max_workers=min(workers, len(args))) as pool:
-            for row in pool.map(_run_job, args):
-                results.append(row)
-                if progress:
-                    progress(len(results), len(args))
-    else:
-        for item in args:
-            results.append(_run_job(item))
-            if progress:
-                progress(len(results), len(args))
+    results: list[Row] = run_all(_run_job, args, workers=jobs, progress=progress)
     par_rows, graded = results[:len(par_jobs)], iter(results[len(par_jobs):])
     par = {s: (par_rows[2 * i], par_rows[2 * i + 1]) for i, s in enumerate(seeds)}
     rows = tuple(next(graded) if isinstance(p, _Job) else p for p in prepared)

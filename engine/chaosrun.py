@@ -35,11 +35,10 @@ health checks) stays on.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from .parallel import run_all, workers_for
 from .analysis import Analysis, ComponentReliability, _holds, _Structure, analyze
 from .rng import Streams
 from .runner import NO_ACTION, simulate
@@ -321,19 +320,8 @@ def chaos_availability(
     outages = list(outages) if outages is not None else schedule(analysis.reliability, days, seed)
     groups = windows(outages)
     jobs = [(scenario, group, structures, shares, seed) for group in groups]
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    results: list[WindowResult] = []
-    if workers > 1 and len(jobs) > 2:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_run_window, jobs, chunksize=max(1, len(jobs) // (8 * workers))):
-                results.append(result)
-                if progress:
-                    progress(len(results), len(jobs))
-    else:
-        for job in jobs:
-            results.append(_run_window(job))
-            if progress:
-                progress(len(results), len(jobs))
+    chunk = max(1, len(jobs) // (8 * workers_for(workers)))
+    results = run_all(_run_window, jobs, workers=workers, chunksize=chunk, progress=progress)
     counts: dict[str, int] = {}
     for outage in outages:
         counts[outage.component] = counts.get(outage.component, 0) + 1

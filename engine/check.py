@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import statistics
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable
 
+from .parallel import run_all
 from .runner import NO_ACTION, simulate
 from .schema import ActionScript, Scenario, Step, Trigger
 
@@ -172,19 +171,7 @@ def check(
     runs = {"no action": NO_ACTION}
     runs.update(policies(scenario) if measure_difficulty else {"reference": scenario.reference_solution})
     jobs = [(scenario, seed, name, script) for name, script in runs.items() for seed in seeds]
-    results: list[tuple[str, int, float, bool]] = []
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    if workers > 1 and len(jobs) > 8:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_one, jobs, chunksize=4):
-                results.append(result)
-                if progress:
-                    progress(len(results), len(jobs))
-    else:
-        for job in jobs:
-            results.append(_one(job))
-            if progress:
-                progress(len(results), len(jobs))
+    results = run_all(_one, jobs, workers=workers, min_jobs=9, chunksize=4, progress=progress)
     scores: dict[str, list[float]] = {}
     passes: dict[str, list[bool]] = {}
     passed: dict[tuple[str, int], bool] = {}

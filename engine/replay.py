@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 
 from pydantic import ValidationError
 
-from .commands import CommandError, build_command
+from .actions import apply_named
 from .journal import Entry
 from .files import write_atomic
 from .schema import Scenario
@@ -216,12 +216,7 @@ class Replayer:
             self._left = True
 
     def _apply(self, command: TimedCommand) -> None:
-        try:
-            built = build_command(command.command, command.target, dict(command.args))
-        except CommandError as exc:
-            self.sim.record("CommandRefused", command=command.command, target=command.target, reason=str(exc))
-            return
-        self.sim.apply(built)
+        apply_named(self.sim, command.command, command.target, command.args)
 
 
 def replay(scenario: Scenario, seed: int, transcript: Transcript) -> Simulation:

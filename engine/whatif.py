@@ -11,12 +11,11 @@ the database).
 
 from __future__ import annotations
 
-import os
 import statistics
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Callable
 
+from .parallel import run_all
 from .runner import NO_ACTION, simulate
 from .schema import Fault, Scenario
 
@@ -108,17 +107,4 @@ def what_if(
 ) -> list[WhatIf]:
     """Simulate the failure of each component (on both cores when there are several)."""
     jobs = [(scenario, name, horizon, seed) for name in components]
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    results: list[WhatIf] = []
-    if workers > 1 and len(jobs) > 2:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_impact, jobs):
-                results.append(result)
-                if progress:
-                    progress(len(results), len(jobs))
-    else:
-        for job in jobs:
-            results.append(_impact(job))
-            if progress:
-                progress(len(results), len(jobs))
-    return results
+    return run_all(_impact, jobs, workers=workers, progress=progress)

@@ -343,7 +343,6 @@ def test_auto_restart_brings_a_crashed_server_back():
 
 
 def test_patroni_style_automation_promotes_the_most_advanced_replica():
-    text = SEED_SYSTEM  # noqa: F841  (documentation: same system, plus a third database)
     sim = Simulation(system("""
         automation: {db_failover: {enabled: true, ttl: 30}}
         method: [{type: crash, target: db-1, at: 60, duration: 100}]

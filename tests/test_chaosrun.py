@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine.analysis import ComponentReliability, analyze
+from engine.analysis import ComponentReliability
 from engine.chaosrun import CAP, DAY, LEAD, SETTLE, Outage, chaos_availability, diagram_downtime, request_shares, schedule, windows
 from engine.cli import main
 from engine.loader import load_scenario

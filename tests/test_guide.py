@@ -20,7 +20,6 @@ so that it cannot silently fall behind ``engine/schema.py``.
 from __future__ import annotations
 
 import re
-import types
 import typing
 from pathlib import Path
 

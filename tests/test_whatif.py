@@ -88,7 +88,7 @@ def test_blast_radius_from_dominators_respects_failover_paths():
     assert blast_radii(load_scenario("region-outage"))["db-eu-1"] == ("db-eu-2",)
 
 
-def _edited(name: str, edit) -> "Scenario":
+def _edited(name: str, edit):
     from engine.schema import Scenario
 
     data = load_scenario(name).model_dump(mode="json", by_alias=True, exclude_none=True)
