@@ -1,8 +1,10 @@
-"""The headless command line: ``spofdrill list|validate|run|schema``.
+"""The headless command line: ``spofdrill list|validate|run|schema|check|analyze|verify|assess|history|commands``.
 
-Exit codes follow Chaos Toolkit and Maelstrom: ``run`` exits 0 when the run
-meets the scenario's bar, 1 when it does not, 2 on bad input; ``validate``
-exits 1 when any file has a problem. Bad input never produces a traceback.
+Exit codes follow Chaos Toolkit and Maelstrom: ``run`` (and ``assess``) exits
+0 when the run meets the scenario's bar, 1 when it does not, 2 on bad input;
+``validate`` exits 1 when any file has a problem; ``verify`` 0 when every
+bundle re-simulates to its result, 1 when one diverges or was edited, 2 when
+one cannot be read. Bad input never produces a traceback.
 """
 
 from __future__ import annotations

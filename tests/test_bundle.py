@@ -246,7 +246,7 @@ async def test_the_debrief_saves_a_bundle_beside_the_result(tmp_path, monkeypatc
         await pilot.press("s")
         await pilot.pause()
         debrief = app.screen
-        assert len(debrief.saved_paths) == 1 and debrief.bundle_path is not None
+        assert len(debrief.saved_paths) == 2 and debrief.bundle_path == debrief.saved_paths[1]
         assert debrief.bundle_path.name == debrief.saved_paths[0].stem + ".bundle.json"
     bundle = read_bundle(debrief.bundle_path)
     assert (bundle.trainee, bundle.mode) == ("lin", "assessment")

@@ -286,8 +286,9 @@ async def test_end_early_from_the_quit_dialog_goes_to_the_debrief_and_saves():
         assert app.screen.ending.run.score.score < 60
         await pilot.press("s", "j")
         await pilot.pause()
-        saved = app.screen.saved_paths
-        assert len(saved) == 2 and all(p.exists() for p in saved)
+        saved = app.screen.saved_paths  # the result, its bundle, the journal
+        assert len(saved) == 3 and all(p.exists() for p in saved)
+        assert saved[1] == app.screen.bundle_path
         doc = json.loads(saved[0].read_text())
         assert doc["scenario"] == "spof-baseline" and doc["ended_early"] is True and "par" in doc
 

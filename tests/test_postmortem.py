@@ -229,7 +229,16 @@ async def test_debrief_p_reports_a_write_error_and_keeps_the_result(_isolated: P
         (_isolated / "postmortems").write_text("a file where the folder should be")
         await pilot.press("p")
         await pilot.pause()
-        assert app.screen is debrief and isinstance(app.screen, DebriefScreen)
-        assert debrief.saved_paths == []
-        errors = [n for n in app._notifications if n.severity == "error"]
-        assert errors and "cannot write" in errors[0].message and "stays on screen" in errors[0].message
+        # the problem is named, the result stays on screen, and the trainee is asked where else to save it
+        from tui.screens.dialogs import AskDialog
+
+        dialog = app.screen
+        assert isinstance(dialog, AskDialog) and debrief.saved_paths == []
+        assert "cannot write" in dialog.text and "stays on screen" in dialog.text
+        elsewhere = _isolated / "elsewhere"
+        elsewhere.mkdir()
+        dialog.query_one("#ask-value").value = str(elsewhere)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is debrief and debrief.saved_paths == [elsewhere / "spof-baseline-7-1.md"]
+        assert "# Postmortem" in debrief.saved_paths[0].read_text(encoding="utf-8")

@@ -278,4 +278,7 @@ async def test_the_picker_suggests_the_next_drill_from_the_history() -> None:
         expected = suggest_next(History().all_runs(), [DrillOption.of(e.scenario, e.measured) for e in screen.entries])
         assert screen.suggestion == expected
         line = str(screen.query_one("#picker-suggestion", Static).render())
-        assert line == f"Suggested next: {expected.scenario} — {expected.reason}"
+        assert line == f"Suggested next (g): {expected.title} — {expected.reason}"
+        await pilot.press("g")  # the cursor goes to the suggested drill
+        await pilot.pause()
+        assert screen.highlighted is not None and screen.highlighted.scenario.id == expected.scenario

@@ -129,7 +129,7 @@ def test_an_assessment_killed_mid_run_recovers_in_assessment_mode(data):
     journal, passed = run_and_kill(data, "db-primary-async", "1", "60", "--assess", "--trainee", "kim")
     (drill,) = find_interrupted()
     assert drill.header.mode == "assessment" and drill.header.trainee == "kim"
-    assert "It was an assessment" in describe(drill) and "trainee kim" in describe(drill)
+    assert "It was an assessment" in describe(drill) and "drilled by kim" in describe(drill)
     session = resume_session(drill)
     assert session.assess and session.trainee == "kim" and session.paused
     assert session.toggle_pause() and not session.paused  # a recovered assessment may be resumed...
@@ -253,7 +253,7 @@ async def test_the_prompt_recovers_a_drill_paused_where_it_stopped_and_it_runs_t
         dialog = app.screen
         assert isinstance(dialog, RecoveryDialog)
         text = dialog.text()
-        for words in ("An interrupted drill was found", "Load balancer", "seed 2", "trainee ada", "stopped at 01:30",
+        for words in ("An interrupted drill was found", "Load balancer", "seed 2", "drilled by ada", "stopped at 01:30",
                       "lb-failover.jsonl"):
             assert words in text, words
         await pilot.press("r")

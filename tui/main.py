@@ -7,10 +7,19 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+def headless_commands() -> list[str]:
+    """The headless commands, as :func:`engine.cli.build_parser` declares them."""
+    from engine.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return list(sub.choices)
+
+
 def console_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spofdrill",
-        description="Open the drill console (spofdrill replay BUNDLE|JOURNAL plays a drill back; headless commands: spofdrill list|run|validate|check|analyze|schema|commands).",
+        description=("Open the drill console (spofdrill drill SCENARIO opens one scenario; spofdrill replay "
+                     f"BUNDLE|JOURNAL plays a drill back; headless commands: spofdrill {'|'.join(headless_commands())})."),
     )
     parser.add_argument("scenario", nargs="?", help="with 'drill': a built-in scenario name or a YAML file")
     parser.add_argument("--scenarios", metavar="DIR", action="append", default=[], help="also offer the scenarios in DIR")

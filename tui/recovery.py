@@ -25,9 +25,10 @@ def describe(drill: InterruptedDrill) -> str:
             f"An interrupted drill was found ({name}), but it cannot be recovered:\n{drill.problem}"
         )
     header = drill.header
+    who = "" if header.trainee == "trainee" else f", drilled by {header.trainee}"
     lines = [
-        f"An interrupted drill was found: {header.scenario.title}, seed {header.seed}, "
-        f"trainee {header.trainee}, stopped at {mmss(drill.stopped_at)} ({name})."
+        f"An interrupted drill was found: {header.scenario.title}, seed {header.seed}{who}, "
+        f"stopped at {mmss(drill.stopped_at)} ({name})."
     ]
     if drill.left_at is not None:
         lines.append(f"The trainee had left it at {mmss(drill.left_at)}: Recover runs the rest and shows the debrief.")

@@ -25,6 +25,7 @@ from ..session import DrillSession, Ending
 from ..widgets.comparison import ChartBand, ChartMarks, ChartSeries, ComparisonChart
 from ..widgets.clock import mmss
 from ..widgets.timeline import describe
+from .dialogs import AskDialog
 
 
 def _secs(value: float | None) -> str:
@@ -85,12 +86,13 @@ class DebriefScreen(Screen):
     DebriefScreen #headline { margin-top: 1; }
     """
     BINDINGS = [
-        Binding("s", "save_result", "Save result"),
-        Binding("j", "save_journal", "Save journal"),
+        # short labels: every key fits the footer at 80 columns
+        Binding("s", "save_result", "Save"),
         Binding("p", "postmortem", "Postmortem"),
-        Binding("v", "analysis", "SPOF analysis"),
-        Binding("n", "new_drill", "New drill"),
         Binding("r", "rewind", "Rewind"),
+        Binding("v", "analysis", "SPOFs"),
+        Binding("j", "save_journal", "Journal"),
+        Binding("n", "new_drill", "New"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -255,7 +257,8 @@ class DebriefScreen(Screen):
 
     # ------------------------------------------------------------------ saving
 
-    def _save(self, kind: str, text: str, path: Path | None = None) -> None:
+    def _save(self, kind: str, text: str, path: Path | None = None, then: Callable[[Path], None] | None = None) -> None:
+        """Write ``text`` atomically; when that fails, say why and ask where else (the result stays on screen)."""
         if path is None:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             name = f"{self.session.scenario.id}-seed{self.session.seed}-{stamp}"
@@ -263,33 +266,49 @@ class DebriefScreen(Screen):
         try:
             write_atomic(path, text)
         except WriteError as exc:
-            self.notify(f"{exc}. The result stays on screen; free some space or set SPOFDRILL_DATA_DIR.",
-                        severity="error", timeout=10)
+            self._save_elsewhere(kind, text, path, str(exc), then)
             return
         self.notify(f"Saved {kind} to {path}", timeout=8)
         self.saved_paths.append(path)
+        if then is not None:
+            then(path)
+
+    def _save_elsewhere(self, kind: str, text: str, failed: Path, problem: str,
+                        then: Callable[[Path], None] | None) -> None:
+        def parse(value: str) -> Path:
+            value = value.strip()
+            if not value:
+                raise ValueError("Enter a file name, e.g. ~/result.json")
+            chosen = Path(value).expanduser()
+            return chosen / failed.name if chosen.is_dir() else chosen
+
+        def chosen(path: Path | None) -> None:
+            if path is None:
+                self.notify(f"The {kind} was not saved; it stays on screen (s, j or p to try again).",
+                            severity="warning", timeout=8)
+            else:
+                self._save(kind, text, path, then)
+
+        self.app.push_screen(AskDialog(
+            f"Could not save the {kind}", f"{problem}.\nThe result stays on screen. Save it somewhere else?",
+            str(Path.home() / failed.name), parse, ok="Save", placeholder="a file or a folder", danger=True,
+        ), chosen)
 
     def action_save_result(self) -> None:
         doc = result_document(self.session, self.ending, self.report)
-        saved = len(self.saved_paths)
-        self._save("result", json.dumps(doc, indent=2, sort_keys=True) + "\n")
-        if len(self.saved_paths) > saved:
-            self._save_bundle(self.saved_paths[-1])
+        self._save("result", json.dumps(doc, indent=2, sort_keys=True) + "\n", then=self._save_bundle)
 
     def _save_bundle(self, result: Path) -> None:
         """The verifiable result bundle beside the result (``spofdrill verify`` re-simulates it)."""
-        from engine.bundle import bundle_of, write_bundle
+        from engine.bundle import bundle_of
 
         mode = "assessment" if self.session.assess else "practice"
         path = result.with_name(result.stem + ".bundle.json")
-        try:
-            write_bundle(bundle_of(self.ending.run, self.session.trainee, mode), path)
-        except WriteError as exc:
-            self.notify(f"{exc}. The result stays on screen; free some space or set SPOFDRILL_DATA_DIR.",
-                        severity="error", timeout=10)
-            return
-        self.notify(f"Saved result bundle to {path}", timeout=8)
-        self.bundle_path = path
+
+        def saved(where: Path) -> None:
+            self.bundle_path = where
+
+        self._save("result bundle", bundle_of(self.ending.run, self.session.trainee, mode).to_json(), path, saved)
 
     def action_save_journal(self) -> None:
         self._save("journal", self.ending.run.sim.journal.to_jsonl())

@@ -1,8 +1,8 @@
-"""Modal dialogs: confirm a destructive command, fill in arguments, the node menu, quitting."""
+"""Modal dialogs: confirm a destructive command, fill in arguments, the node menu, quitting, asking for a value."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -158,6 +158,68 @@ class QuitDialog(ModalScreen[str | None]):
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+T = TypeVar("T")
+
+
+class AskDialog(ModalScreen[T | None], Generic[T]):
+    """Ask for one value: ``parse`` turns the text into it or raises ValueError with the message shown in place.
+
+    The dialog stays open until the text parses (or is cancelled: None).
+    """
+
+    DEFAULT_CSS = DIALOG_CSS + """
+    AskDialog { align: center middle; }
+    AskDialog #ask-error { color: $text-error; height: auto; }
+    AskDialog #ask-note { color: $text-muted; margin-bottom: 1; }
+    """
+    BINDINGS = [("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, text: str, value: str, parse: Callable[[str], T], *, ok: str = "OK",
+                 placeholder: str = "", note: str = "", field_id: str = "ask-value", danger: bool = False) -> None:
+        super().__init__()
+        self.title_text, self.text, self.value, self.parse = title, text, value, parse
+        self.ok, self.placeholder, self.note, self.field_id, self.danger = ok, placeholder, note, field_id, danger
+        self.error = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog danger" if self.danger else "dialog"):
+            yield Label(self.title_text, classes="title")
+            yield Static(self.text)
+            if self.note:
+                yield Static(self.note, id="ask-note")
+            yield Input(self.value, id=self.field_id, placeholder=self.placeholder)
+            yield Static("", id="ask-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(self.ok, id="ok", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def _submit(self) -> None:
+        try:
+            value = self.parse(self.query_one(Input).value)
+        except ValueError as exc:
+            self.error = str(exc)
+            self.query_one("#ask-error", Static).update(self.error)
+            return
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

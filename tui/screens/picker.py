@@ -263,6 +263,7 @@ class PickerScreen(Screen[Scenario]):
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("r", "reload", "Reload"),
         Binding("a", "analyze", "SPOF analysis"),
+        Binding("g", "go_suggested", "Suggested", show=False),  # the suggestion line names the key
         Binding("q", "quit", "Quit"),
     ]
 
@@ -351,7 +352,8 @@ class PickerScreen(Screen[Scenario]):
         line = self.query_one("#picker-suggestion", Static)
         line.display = self.suggestion is not None
         if self.suggestion is not None:
-            line.update(Content.assemble(("Suggested next: ", "b"), self.suggestion.scenario, f" — {self.suggestion.reason}"))
+            line.update(Content.assemble(("Suggested next (g): ", "b"), self.suggestion.title,
+                                         f" — {self.suggestion.reason}"))
 
     def _refresh_best(self) -> None:
         self._refresh_suggestion()
@@ -537,6 +539,22 @@ class PickerScreen(Screen[Scenario]):
         self.app.post_message(self.ScenarioChosen(entry.scenario))
         if len(self.app.screen_stack) > 1 and self.app.screen is self:
             self.dismiss(entry.scenario)
+
+    def action_go_suggested(self) -> None:
+        """Move the cursor to the suggested drill (clearing a filter that hides it)."""
+        if self.suggestion is None:
+            self.notify("No suggestion yet: nothing to compare with.", timeout=3)
+            return
+        wanted = self.suggestion.scenario
+        if not any(e.scenario is not None and (e.scenario.id or e.scenario.title) == wanted for e in self.shown):
+            self.action_clear_filter()
+            self._fill_table()
+        for row, entry in enumerate(self.shown):
+            if entry.scenario is not None and (entry.scenario.id or entry.scenario.title) == wanted:
+                table = self.query_one("#scenarios", DataTable)
+                table.move_cursor(row=row, animate=False)
+                table.focus()
+                return
 
     def action_filter(self) -> None:
         """Show the filter input and type into it."""

@@ -10,8 +10,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Static, TabbedContent, TabPane
+from textual.screen import Screen
+from textual.widgets import Footer, TabbedContent, TabPane
 
 from engine.replay import TimedCommand, Transcript
 from engine.runner import Run
@@ -28,7 +28,7 @@ from ..widgets.timeline import Timeline
 from ..widgets.topology import TopologyView
 from .debrief import DebriefScreen
 from .drill import show_panels
-from .dialogs import DIALOG_CSS
+from .dialogs import AskDialog
 
 TICK = 0.1  # wall seconds between replay slices
 
@@ -218,61 +218,20 @@ def _describe(command: TimedCommand) -> str:
 # --------------------------------------------------------------------------- taking over
 
 
-class TakeOverDialog(ModalScreen[float | None]):
+class TakeOverDialog(AskDialog[float]):
     """Ask for the moment to take a drill over from: mm:ss or seconds, checked before it closes."""
 
-    DEFAULT_CSS = DIALOG_CSS + """
-    TakeOverDialog { align: center middle; }
-    TakeOverDialog #moment-error { color: $text-error; height: auto; }
-    TakeOverDialog #moment-commands { color: $text-muted; margin-bottom: 1; }
-    """
-    BINDINGS = [("escape", "cancel", "Cancel")]
-
     def __init__(self, default: float, duration: float, commands: Sequence[TimedCommand]) -> None:
-        super().__init__()
-        self.default = default
-        self.duration = duration
-        self.commands = tuple(commands)
-        self.error = ""
-
-    def compose(self) -> ComposeResult:
-        shown = "; ".join(f"{mmss(c.t)} {_describe(c)}" for c in self.commands[:4])
-        if len(self.commands) > 4:
-            shown += f"; and {len(self.commands) - 4} more"
-        with Vertical(classes="dialog"):
-            yield Label("Take over from which moment?", classes="title")
-            yield Static("What happened before it is replayed; from then on the drill is yours "
-                         "(paused until you press space). Enter mm:ss or seconds.")
-            yield Static(f"The trainee's commands: {shown or 'none'}", id="moment-commands")
-            yield Input(format_moment(self.default), id="moment", placeholder="mm:ss or seconds")
-            yield Static("", id="moment-error")
-            with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Take over", id="ok", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#moment", Input).focus()
-
-    def on_input_submitted(self) -> None:
-        self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def _submit(self) -> None:
-        try:
-            moment = parse_moment(self.query_one("#moment", Input).value, self.duration)
-        except ValueError as exc:
-            self.error = str(exc)
-            self.query_one("#moment-error", Static).update(self.error)
-            return
-        self.dismiss(moment)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        shown = "; ".join(f"{mmss(c.t)} {_describe(c)}" for c in commands[:4])
+        if len(commands) > 4:
+            shown += f"; and {len(commands) - 4} more"
+        super().__init__(
+            "Take over from which moment?",
+            "What happened before it is replayed; from then on the drill is yours "
+            "(paused until you press space). Enter mm:ss or seconds.",
+            format_moment(default), lambda text: parse_moment(text, duration), ok="Take over",
+            placeholder="mm:ss or seconds", note=f"The trainee's commands: {shown or 'none'}", field_id="moment",
+        )
 
 
 def ask_take_over(
