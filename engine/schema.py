@@ -550,6 +550,9 @@ class Scenario(Strict):
     steady_state_hypothesis: SteadyState = Field(default_factory=SteadyState, alias="steady-state-hypothesis")
     scoring: Scoring = Scoring()
     reference_solution: ActionScript | list[Step] = Field(default_factory=lambda: ActionScript(name="reference solution"))
+    hints_in_assessment: bool = Field(
+        False, description="Assessment mode offers the hints too (timed ones appear, 'hint' works); by default it shows none."
+    )
     spof_hunt: bool = Field(
         False, description="A SPOF hunt: before the first fault the trainee marks the components they believe are SPOFs."
     )

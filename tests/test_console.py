@@ -21,6 +21,7 @@ from tui.screens.dialogs import ArgsDialog, ConfirmDialog, QuitDialog
 from tui.screens.drill import DrillScreen
 from tui.screens.help import HelpScreen
 from tui.screens.picker import PickerScreen
+from tui.widgets.clock import ClockBar
 from tui.widgets.topology import TopologyView
 
 
@@ -218,6 +219,22 @@ async def test_assessment_mode_disables_pause_speed_and_hints():
         assert not screen.session.paused
         assert screen.session.speed == 1.0
         assert not screen.session.sim.journal.of_type("HintRevealed")
+        screen.advance_by(300)  # past the timed hints: they are journaled, but an assessment does not show them
+        await pilot.pause()
+        assert screen.session.sim.journal.of_type("HintRevealed")
+        timeline = "\n".join(str(line.text) for line in screen.query_one("#timeline").lines)
+        assert "hint:" not in timeline and "hints " not in str(screen.query_one(ClockBar).render())
+
+
+async def test_an_assessment_offers_hints_when_the_scenario_says_so():
+    scenario = load_scenario("lb-failover").model_copy(update={"hints_in_assessment": True})
+    app = SpofdrillApp(scenario=scenario, assess=True, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        await pilot.press("H")
+        await pilot.pause()
+        assert screen.session.sim.journal.of_type("HintRevealed")
+        assert "hints " in str(screen.query_one(ClockBar).render())
 
 
 async def test_pause_and_speed_in_practice():

@@ -221,7 +221,6 @@ async def test_debrief_p_writes_numbered_drafts(_isolated: Path) -> None:
 
 async def test_debrief_p_reports_a_write_error_and_keeps_the_result(_isolated: Path) -> None:
     from tui.app import SpofdrillApp
-    from tui.screens.debrief import DebriefScreen
 
     app = SpofdrillApp(scenario=load_scenario("spof-baseline"), seed=7, autoplay=False, keep_journal=False)
     async with app.run_test(size=(100, 32)) as pilot:

@@ -124,7 +124,8 @@ class DrillSession:
         return receipt
 
     def hints_allowed(self) -> bool:
-        return not self.assess
+        """Hints are offered in practice, and in assessment only when the scenario allows them."""
+        return not self.assess or self.scenario.hints_in_assessment
 
     def snapshot(self) -> Snapshot:
         return self.sim.snapshot()

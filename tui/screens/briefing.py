@@ -128,7 +128,7 @@ def hint_summary(scenario: Scenario, assess: bool = False) -> list[str]:
     hints = scenario.hints
     if not hints:
         return ["No hints in this drill."]
-    if assess:
+    if assess and not scenario.hints_in_assessment:
         return [f"{len(hints)} hint{'s' if len(hints) != 1 else ''} exist, but hints are disabled in assessment."]
     lines = [f"{len(hints)} hint{'s' if len(hints) != 1 else ''}, revealed in order (each costs points only if you ask for it):"]
     for number, hint in enumerate(hints, start=1):

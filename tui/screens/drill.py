@@ -102,7 +102,7 @@ class DrillScreen(Screen):
                 with TabPane("Alerts", id="alerts-tab"):
                     yield AlertsPanel(id="alerts")
                 with TabPane("Timeline", id="timeline-tab"):
-                    yield Timeline(id="timeline")
+                    yield Timeline(id="timeline", hints=self.session.hints_allowed())
         yield Footer()
 
     def on_mount(self) -> None:
@@ -146,7 +146,7 @@ class DrillScreen(Screen):
         self.last_snapshot = snapshot
         show_panels(self, snapshot, session.sim.journal, self.selected_node(), hunt=session.scenario.spof_hunt)
         self.query_one(ClockBar).show(
-            snapshot, speed=session.speed, paused=session.paused, assess=session.assess,
+            snapshot, speed=session.speed, paused=session.paused, assess=session.assess, hints=session.hints_allowed(),
             title=session.scenario.title, budget_left=budget_left(snapshot, session.scenario.slo.target),
         )
 
@@ -243,7 +243,8 @@ class DrillScreen(Screen):
         """Ask for arguments if the command has any, then confirm if destructive, then apply."""
         spec = REGISTRY[name].spec
         if name == "hint" and not self.session.hints_allowed():
-            self.notify("Hints are disabled in assessment mode.", severity="warning")
+            self.notify("Hints are disabled in assessment mode (the scenario does not offer them there).",
+                        severity="warning")
             return
         if spec.args:
             node = self.selected_node()

@@ -32,7 +32,8 @@ class ClockBar(Static):
     ClockBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
-    def show(self, snapshot: Snapshot, *, speed: float, paused: bool, assess: bool, title: str, budget_left: float) -> None:
+    def show(self, snapshot: Snapshot, *, speed: float, paused: bool, assess: bool, title: str, budget_left: float,
+             hints: bool = True) -> None:
         text = Text()
         append_clock(text, snapshot, speed=speed, paused=paused)
         if budget_left >= 0:
@@ -42,7 +43,7 @@ class ClockBar(Static):
             text.append(f"budget spent ×{1 - budget_left:.0f} ", style="bold red")
         if assess:
             text.append("ASSESSMENT ", style="bold magenta")
-        else:
+        if hints:
             text.append(f"hints {snapshot.hints_left} ")
         firing = len(snapshot.firing())
         if firing:

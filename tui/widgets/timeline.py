@@ -63,9 +63,10 @@ class Timeline(RichLog):
     Timeline { scrollbar-size-vertical: 1; }
     """
 
-    def __init__(self, *, reveal: bool = False, marks: bool = False, **kwargs) -> None:
+    def __init__(self, *, reveal: bool = False, marks: bool = False, hints: bool = True, **kwargs) -> None:
         super().__init__(wrap=True, markup=False, highlight=False, **kwargs)
         self.reveal = reveal
+        self.hints = hints  # False in an assessment that offers no hints: timed hints stay out of sight
         self.marks = marks  # replays: the trainee's commands marked ▲, as on the replay's chart
         self._seen = 0
 
@@ -73,6 +74,8 @@ class Timeline(RichLog):
         for entry in entries:
             self._seen = max(self._seen, entry.seq + 1)
             if entry.type in SKIP or (not entry.visible and not self.reveal):
+                continue
+            if entry.type == "HintRevealed" and not self.hints:
                 continue
             line = Text(f"{mmss(entry.t)} ", style="dim")
             style = STYLES.get(entry.type, "" if entry.visible else "italic magenta")
