@@ -95,6 +95,8 @@ class Bundle:
     """The spofdrill version that made the bundle."""
     notes: tuple[str, ...] = ()
     """What the maker noticed (e.g. the run and its replay disagreed and the replay was recorded)."""
+    journal: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+    """The replay's journal, entry by entry (verification names the first entry that differs)."""
 
     @property
     def scenario_id(self) -> str:
@@ -118,6 +120,7 @@ class Bundle:
             "transcript": self.transcript.to_dict(),
             "result": self.result,
             "notes": list(self.notes),
+            "journal": list(self.journal),
         })
         doc["digest"] = digest_of(doc)
         return doc
@@ -139,13 +142,14 @@ def bundle_of(run: Run, trainee: str, mode: str) -> Bundle:
     sim = run.sim
     transcript = transcript_of(sim)
     replayed = measure(replay(sim.scenario, sim.seed, transcript), run.name)
+    journal = tuple(entry.to_dict() for entry in replayed.sim.journal)
     result = _plain(replayed.summary())
     notes = []
     differences = compare_results(_plain(run.summary()), result)
     if differences:
         notes.append("the replay of the transcript differs from the run ("
                      + _listed(differences) + "); the bundle records the replay")
-    return Bundle(sim.scenario, sim.seed, trainee, mode, transcript, result, notes=tuple(notes))
+    return Bundle(sim.scenario, sim.seed, trainee, mode, transcript, result, notes=tuple(notes), journal=journal)
 
 
 def write_bundle(bundle: Bundle, path: Path | str) -> Path:
@@ -172,14 +176,33 @@ def _parse(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        end = len(text.rstrip())
-        if text.lstrip().startswith("{") and (exc.pos >= end or exc.msg.startswith("Unterminated string")):
+        if text.lstrip().startswith("{") and _unclosed(text):
             raise BundleError(path, f"the JSON stops at line {exc.lineno}, column {exc.colno} before it is complete: "
                                     "the file looks truncated (was it copied or written completely?)") from None
         raise BundleError(path, f"not JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     if not isinstance(data, dict):
         raise BundleError(path, f"not a result bundle (a JSON {type(data).__name__}, not an object)")
     return data
+
+
+def _unclosed(text: str) -> bool:
+    """Whether JSON text stops with brackets or a string still open (a file cut short)."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+    return in_string or depth > 0
 
 
 def _check_result(path: Path, result: Any) -> dict[str, Any]:
@@ -231,8 +254,12 @@ def read_bundle(path: Path | str) -> Bundle:
     except TranscriptError as exc:
         raise BundleError(path, f"invalid transcript: {exc}") from None
     notes = data.get("notes") or []
+    journal = data.get("journal") or []
+    if not isinstance(journal, list) or not all(isinstance(row, dict) for row in journal):
+        raise BundleError(path, "'journal' must be a list of journal entries (objects)")
     return Bundle(scenario, seed, data["trainee"], mode, transcript, _check_result(path, data["result"]),
-                  version=version, notes=tuple(str(note) for note in notes) if isinstance(notes, list) else ())
+                  version=version, notes=tuple(str(note) for note in notes) if isinstance(notes, list) else (),
+                  journal=tuple(journal))
 
 
 # --------------------------------------------------------------------------- verifying
@@ -298,10 +325,12 @@ class Verification:
     """Where the recorded result and the re-simulation disagree (none: it verifies)."""
     version_note: str | None = None
     """Set when the bundle was made by another spofdrill version."""
+    journal_divergence: str | None = None
+    """The first journal entry where the re-simulation differs from the recorded journal (None: none, or no journal)."""
 
     @property
     def ok(self) -> bool:
-        return not self.differences
+        return not self.differences and self.journal_divergence is None
 
     def describe(self) -> str:
         """``OK …`` or ``DIVERGES: …``, on one line."""
@@ -313,7 +342,10 @@ class Verification:
             if self.version_note:
                 text += f" ({self.version_note}; the re-simulation matches)"
             return text
-        text = "DIVERGES: " + _listed(list(self.differences))
+        parts = [_listed(list(self.differences))] if self.differences else ["the result matches but the journal does not"]
+        if self.journal_divergence:
+            parts.append(f"first difference in the journal: {self.journal_divergence}")
+        text = "DIVERGES: " + "; ".join(parts)
         if self.version_note:
             text += f" ({self.version_note}: the difference is likely the version's)"
         return text
@@ -326,4 +358,27 @@ def verify(bundle: Bundle) -> Verification:
     differences = compare_results(bundle.result, _plain(run.summary()))
     current = program_version()
     note = None if bundle.version == current else f"made by spofdrill {bundle.version}, this is {current}"
-    return Verification(bundle, run, tuple(differences), note)
+    divergence = None
+    if bundle.journal:
+        divergence = first_divergence(list(bundle.journal), [entry.to_dict() for entry in run.sim.journal])
+    return Verification(bundle, run, tuple(differences), note, divergence)
+
+
+def _entry_text(row: Mapping[str, Any]) -> str:
+    fields = " ".join(f"{k}={_shown(v)}" for k, v in row.items() if k not in ("seq", "t", "type", "visible"))
+    return f"{row.get('type')} {fields}".strip()
+
+
+def first_divergence(recorded: list[Mapping[str, Any]], resimulated: list[Mapping[str, Any]]) -> str | None:
+    """Where two journals first differ, in words (entry number, simulated time, both versions); None when equal."""
+    for index, (a, b) in enumerate(zip(recorded, resimulated)):
+        if _plain(a) != _plain(b):
+            t = a.get("t", b.get("t"))
+            when = f"{int(t // 60):02d}:{t % 60:06.3f}" if isinstance(t, (int, float)) else "?"
+            return (f"entry {index + 1} at {when}: recorded '{_entry_text(a)}', "
+                    f"re-simulated '{_entry_text(b)}'")
+    if len(recorded) != len(resimulated):
+        shorter, n = ("recorded", len(recorded)) if len(recorded) < len(resimulated) else ("re-simulated", len(resimulated))
+        longer = resimulated if shorter == "recorded" else recorded
+        return f"the {shorter} journal ends after entry {n}; the other goes on with '{_entry_text(longer[n])}'"
+    return None

@@ -14,6 +14,15 @@ class WriteError(OSError):
 DATA_DIR_ENV = "SPOFDRILL_DATA_DIR"
 
 
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()  # read once, at import (umask has no read-only call)
+
+
 def data_dir() -> Path:
     """The directory spofdrill keeps its data in (not created here).
 
@@ -36,6 +45,12 @@ def write_atomic(path: str | Path, text: str) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        # mkstemp makes the file private (0600); a result file gets the usual permissions
+        try:
+            mode = os.stat(target).st_mode & 0o777
+        except OSError:
+            mode = 0o666 & ~_UMASK
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()

@@ -252,3 +252,27 @@ async def test_the_debrief_saves_a_bundle_beside_the_result(tmp_path, monkeypatc
     assert (bundle.trainee, bundle.mode) == ("lin", "assessment")
     assert verify(bundle).ok
     assert transcript_of(debrief.ending.run.sim) == bundle.transcript
+
+
+def test_a_bundle_holds_its_journal_and_verify_names_the_first_entry_that_differs(written) -> None:
+    bundle = read_bundle(written)
+    assert bundle.journal and bundle.journal[0]["type"] == "DrillStarted"
+    assert verify(bundle).ok and verify(bundle).journal_divergence is None
+
+    def shift_failover(doc):  # the failover given 5 s later: same commands, different drill
+        command = doc["transcript"]["commands"][1]
+        assert command["command"] == "failover"
+        command["t"] += 5.0
+
+    verdict = verify(read_bundle(rewrite(written, shift_failover)))
+    assert not verdict.ok
+    where = verdict.journal_divergence
+    assert where is not None and where.startswith("entry ")
+    assert "recorded 'CommandIssued" in where and "command=failover" in where
+    assert "first difference in the journal: entry" in verdict.describe()
+
+
+def test_a_journal_that_is_not_a_list_of_entries_is_refused(written) -> None:
+    rewrite(written, lambda doc: doc.__setitem__("journal", "gone"))
+    with pytest.raises(BundleError, match="'journal' must be a list"):
+        read_bundle(written)

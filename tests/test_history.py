@@ -181,3 +181,21 @@ def test_a_directory_sqlite_cannot_write_into_gives_a_message(tmp_path, monkeypa
     assert history is None
     assert str(tmp_path / "data" / FILE_NAME) in message
     assert "is the directory writable?" in message
+
+
+def test_files_written_atomically_get_the_usual_permissions_and_keep_an_existing_files(tmp_path):
+    import os
+    import stat
+
+    from engine.files import write_atomic
+
+    fresh = write_atomic(tmp_path / "result.json", "{}\n")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask  # not mkstemp's private 0600
+    kept = tmp_path / "shared.json"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    write_atomic(kept, "new")
+    assert kept.read_text() == "new" and stat.S_IMODE(kept.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
