@@ -176,7 +176,7 @@ def _parse(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        if text.lstrip().startswith("{") and _unclosed(text):
+        if text.lstrip().startswith("{") and _cut_short(text, exc):
             raise BundleError(path, f"the JSON stops at line {exc.lineno}, column {exc.colno} before it is complete: "
                                     "the file looks truncated (was it copied or written completely?)") from None
         raise BundleError(path, f"not JSON: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
@@ -185,8 +185,18 @@ def _parse(path: Path) -> dict[str, Any]:
     return data
 
 
+def _cut_short(text: str, exc: json.JSONDecodeError) -> bool:
+    """Whether JSON text is a good start cut short: brackets left open, and the error at its very end
+    (in the last, unfinished word or string), not in the middle (that is a damaged file)."""
+    if not _unclosed(text):
+        return False
+    stripped = text.rstrip()
+    word = len(stripped) - len(stripped.rstrip("0123456789.+-eEtrufalsn"))
+    return exc.msg.startswith("Unterminated string") or exc.pos >= len(stripped) - word
+
+
 def _unclosed(text: str) -> bool:
-    """Whether JSON text stops with brackets or a string still open (a file cut short)."""
+    """Whether JSON text stops with brackets or a string still open."""
     depth, in_string, escaped = 0, False, False
     for char in text:
         if in_string:
