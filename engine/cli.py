@@ -239,6 +239,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(v.fair for v in verdicts) else 1
 
 
+def format_pairs(pairs, fail_at: float) -> str:
+    """Double faults found by simulating pairs, beside the cut sets of two."""
+    lines = [f"\npairs failing together at {fail_at:g} s ({len(pairs)} pairs of components that are no SPOF alone):"]
+    double = [p for p in pairs if p.worse]
+    agree = [p for p in double if p.cut_set]
+    if agree:
+        lines.append("  stop the system together (the cut sets say so too): "
+                     + " ".join(f"[{', '.join(p.pair)}]" for p in agree))
+    for p in double:
+        if not p.cut_set:
+            lines.append(f"  [{', '.join(p.pair)}] stops the system ({p.impact.reason}) though the graph does not list "
+                         "it as a cut set: capacity, load or timing the graph does not see")
+    for p in pairs:
+        if p.cut_set and not p.worse:
+            lines.append(f"  [{', '.join(p.pair)}] is a cut set in the graph, but the simulation says {p.impact.status} "
+                         f"({p.impact.reason}): automation or a fallback covers it")
+    if not double and not any(p.cut_set for p in pairs):
+        lines.append("  no pair stops the system")
+    return "\n".join(lines)
+
+
 def format_chaos(measured) -> str:
     """The chaos run's measured availability beside the block diagram, and the gap explained."""
     from .analysis import Availability
@@ -275,7 +296,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .analysis import analyze
     from .blast import blast_radii
     from .suggest import suggestions
-    from .whatif import FAIL_AT, what_if
+    from .whatif import FAIL_AT, PAIR_LIMIT, what_if, what_if_pairs
 
     scenario = load_scenario(args.scenario)
     analysis = analyze(scenario)
@@ -286,6 +307,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         for impact in what_if(scenario, list(analysis.components), horizon=args.horizon, seed=args.seed,
                               progress=_Progress(f"what-if {label}", show)):
             impacts[impact.component] = impact
+    pairs = []
+    if impacts and not args.no_pairs and (args.pairs or len(analysis.components) <= PAIR_LIMIT):
+        cut_pairs = {frozenset(cut) for cut in analysis.cut_sets if len(cut) == 2}
+        pairs = what_if_pairs(scenario, impacts, cut_pairs, horizon=args.horizon, seed=args.seed,
+                              progress=_Progress(f"pairs {label}", show))
     measured = None
     if not args.no_simulation and args.chaos_days > 0:
         from .chaosrun import chaos_availability
@@ -299,6 +325,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.json:
         doc = analysis.to_dict()
         doc["what_if"] = {name: impact.to_dict() for name, impact in impacts.items()}
+        doc["what_if_pairs"] = [pair.to_dict() for pair in pairs]
         doc["suggestions"] = [item.to_dict() for item in advice]
         doc["blast_radius"] = {name: list(cut_off) for name, cut_off in radii.items()}
         doc["chaos_availability"] = measured.to_dict() if measured is not None else None
@@ -339,6 +366,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         for name, verdict, impact in disagreements:
             print(f"  {name}: the graph says {verdict.status} ({verdict.reason}); the simulation says "
                   f"{impact.status} ({impact.reason})")
+    if pairs:
+        print(format_pairs(pairs, FAIL_AT))
     print("\nminimal cut sets (failures that together stop requests), up to 3:")
     for part in analysis.kinds:
         sets = " ".join("[" + ", ".join(cut) + "]" for cut in part.cut_sets) or "none"
@@ -481,6 +510,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=float, default=600.0, help="simulated seconds of each what-if run (default 600)")
     p.add_argument("--seed", type=int, default=0, help="seed of the what-if runs (default 0)")
     p.add_argument("--no-simulation", action="store_true", help="only the dependency analysis, no what-if or chaos runs")
+    p.add_argument("--pairs", action="store_true",
+                   help="simulate every pair of failures even on a large topology (default: up to 12 components)")
+    p.add_argument("--no-pairs", action="store_true", help="do not simulate pairs of failures")
     p.add_argument("--chaos-days", type=float, default=1825.0, metavar="DAYS",
                    help="simulated days of the chaos run that measures availability (default 1825; 0: skip it)")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")

@@ -130,3 +130,24 @@ def test_a_lone_app_server_gets_a_twin_and_a_hard_dependency_a_fallback():
     recs = {item.component: item for item in advice}["recs"]
     assert "optional with a fallback" in recs.change and not recs.still_spof
     assert recs.what_if_before.startswith("spof") and not recs.what_if_after.startswith("spof")
+
+
+def test_pairs_of_failures_find_the_double_faults_the_cut_sets_name(tmp_path, capsys):
+    from engine.whatif import what_if_pairs
+
+    scenario = load_scenario("spof-baseline")
+    analysis = analyze(scenario)
+    singles = {w.component: w for w in what_if(scenario, list(analysis.components), workers=1)}
+    cut_pairs = {frozenset(c) for c in analysis.cut_sets if len(c) == 2}
+    pairs = {frozenset(p.pair): p for p in what_if_pairs(scenario, singles, cut_pairs, workers=1)}
+    # the SPOFs alone are left out; of the rest, only both app servers together stop the system
+    assert set(pairs) == {frozenset(p) for p in (("app-1", "app-2"), ("app-1", "cache"), ("app-2", "cache"))}
+    both = pairs[frozenset(("app-1", "app-2"))]
+    assert both.worse and both.cut_set and both.impact.status == "spof"
+    assert not pairs[frozenset(("app-1", "cache"))].worse
+    out = tmp_path / "a.json"
+    assert main(["analyze", "spof-baseline", "--chaos-days", "0", "--json", str(out)]) == 0
+    assert "stop the system together (the cut sets say so too): [app-1, app-2]" in capsys.readouterr().out
+    assert len(json.loads(out.read_text())["what_if_pairs"]) == 3
+    assert main(["analyze", "spof-baseline", "--chaos-days", "0", "--no-pairs"]) == 0
+    assert "pairs failing together" not in capsys.readouterr().out
