@@ -426,6 +426,8 @@ async def test_the_picker_opens_the_spof_analysis_of_a_scenario():
         detail = str(screen.query_one("#analysis-node").render())
         assert "SPOF" in detail and "app-1, app-2, cache, db-1" in detail and "users lose 100%" in detail
         assert "Chaos run:" in detail and "as the diagram says" in detail
+        drawn = {n.name: n.state for n in screen.query_one(TopologyView).snapshot.nodes}
+        assert drawn["lb-1"] == "down" and drawn["app-1"] == drawn["db-1"] == "degraded" and drawn["users"] != "degraded"
         summary = str(screen.query_one("#analysis-text").render())
         assert "measured " in summary and "by the diagram on the same outages" in summary
         await pilot.press("escape")

@@ -45,6 +45,19 @@ def marked_snapshot(snapshot: Snapshot, analysis: Analysis) -> Snapshot:
     return replace(snapshot, nodes=tuple(nodes))
 
 
+def blast_snapshot(snapshot: Snapshot, failed: str, cut_off: tuple[str, ...]) -> Snapshot:
+    """The diagram as it would look with ``failed`` down: it drawn down, what it cuts off drawn degraded."""
+    nodes = []
+    for node in snapshot.nodes:
+        if node.name == failed:
+            nodes.append(replace(node, state="down", up=False))
+        elif node.name in cut_off:
+            nodes.append(replace(node, state="degraded"))
+        else:
+            nodes.append(node)
+    return replace(snapshot, nodes=tuple(nodes))
+
+
 class AnalysisScreen(Screen[None]):
     """Dependencies, SPOFs, blast radius and what-if of one architecture."""
 
@@ -103,6 +116,10 @@ class AnalysisScreen(Screen[None]):
 
     def on_topology_view_node_selected(self, event: TopologyView.NodeSelected) -> None:
         self.selected = event.node
+        shown = self.snapshot
+        if event.node in self.analysis.components:
+            shown = blast_snapshot(self.snapshot, event.node, self.radii.get(event.node, ()))
+        self.query_one(TopologyView).update_snapshot(shown)
         self._show_node()
 
     def _summary(self) -> Text:
@@ -152,6 +169,8 @@ class AnalysisScreen(Screen[None]):
             cut = self.radii.get(name, ())
             text.append("Blast radius: ", style="bold")
             text.append(", ".join(cut) if cut else "nothing else is cut off", style="red" if cut else "")
+            text.append("\n(the diagram shows it down ✗ and what it cuts off degraded !)" if cut else
+                        "\n(the diagram shows it down ✗)", style="dim")
             text.append("\n\n")
             text.append(f"If it fails at {FAIL_AT:g} s and nobody acts: ", style="bold")
             if self.impacts is None:
