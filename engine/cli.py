@@ -298,6 +298,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .suggest import suggestions
     from .whatif import FAIL_AT, PAIR_LIMIT, what_if, what_if_pairs
 
+    if args.chaos_days < 0:
+        raise InputError(f"--chaos-days must be 0 (no chaos run) or more, not {args.chaos_days:g}")
+    if args.horizon <= 0:
+        raise InputError(f"--horizon must be a positive number of simulated seconds, not {args.horizon:g}")
     scenario = load_scenario(args.scenario)
     analysis = analyze(scenario)
     label = scenario.id or scenario.title

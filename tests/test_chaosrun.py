@@ -89,5 +89,7 @@ def test_analyze_shows_the_measured_availability_beside_the_diagram(tmp_path, ca
     assert "block diagram, the same outages" in text and "where the gap comes from" in text
     doc = json.loads(out.read_text())["chaos_availability"]
     assert doc["days"] == 365 and 0.99 < doc["availability"] <= doc["diagram_availability_same_outages"]
-    assert main(["analyze", "spof-baseline", "--chaos-days", "0"]) == 0
+    assert main(["analyze", "spof-baseline", "--chaos-days", "0", "--no-pairs"]) == 0
     assert "chaos run" not in capsys.readouterr().out
+    assert main(["analyze", "spof-baseline", "--chaos-days", "-1"]) == 2
+    assert "--chaos-days must be 0 (no chaos run) or more" in capsys.readouterr().err
