@@ -59,6 +59,22 @@ class TrafficModel:
                 by_region.setdefault(self.nodes[target].region, []).append(vip.members[0])
             self._dns_vips[dns] = by_region
         self._route_cache: dict[str, tuple] = {}
+        # what services call in turn: (node or cluster, share, timeout, needed); a database is its cluster's writer
+        self._svc_deps: dict[str, list[tuple[Any, float, float, bool]]] = {}
+        for node in self.nodes.values():
+            if node.kind != "service":
+                continue
+            deps = []
+            for target in g.successors(node.name):
+                attrs = g.edges[node.name, target]
+                kind = self.nodes[target].kind
+                if kind not in ("cache", "database", "service"):
+                    continue
+                dest = self.cluster_of[target] if kind == "database" else self.nodes[target]
+                timeout = attrs["timeout"] or DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
+                deps.append((dest, attrs["share"], timeout, attrs["required"] and not attrs["fallback"]))
+            if deps:
+                self._svc_deps[node.name] = deps
         for node in self.nodes.values():
             if node.kind != "app_server":
                 continue
@@ -226,20 +242,38 @@ class TrafficModel:
         c = max(1.0, servers)
         return hold * rho ** (math.sqrt(2.0 * (c + 1.0)) - 1.0) / (c * (1.0 - rho))
 
-    def _call(self, src: Node, dst: Node, timeout: float) -> tuple[float, float, float]:
-        """Outcome of ``src`` calling ``dst``: (fraction ok, latency when ok, latency when failed)."""
+    def _call(self, src: Node, dst: Node, timeout: float, depth: int = 0) -> tuple[float, float, float]:
+        """Outcome of ``src`` calling ``dst``: (fraction ok, latency when ok, latency when failed).
+
+        A service answers only when what it needs answers too (its own calls, at most a few levels
+        deep): their latency adds to its own, their failures become its failures.
+        """
         if not self._reachable(src, dst):
             return 0.0, 0.0, (0.002 if self._fails_fast(src, dst) else timeout)
         base = dst.latency
         if src.region != dst.region:
             base += self.scenario.topology.inter_region_rtt
         fail = dst.drop + (1.0 - dst.drop) * dst.err
+        dep_ok, dep_flat = 1.0, 0.0
+        deps = self._svc_deps.get(dst.name) if dst.kind == "service" and depth < 6 else None
+        if deps:
+            for dest, share, dep_timeout, needed in deps:
+                target = self.nodes[dest.writer] if isinstance(dest, Cluster) else dest
+                ok_d, lat_d, flat_d = self._call(dst, target, dep_timeout, depth + 1)
+                base += share * (ok_d * lat_d + (1.0 - ok_d) * flat_d)
+                if needed and ok_d < 1.0:
+                    dep_ok *= 1.0 - share * (1.0 - ok_d)
+                    dep_flat = max(dep_flat, flat_d)
         if base >= timeout:
             return 0.0, 0.0, timeout
         if dst.wait > 1e-9:
             late = math.exp(-(timeout - base) / dst.wait)
             fail += (1.0 - fail) * late
-        return 1.0 - fail, base, timeout if fail > dst.err else 0.002
+        fail_lat = timeout if fail > dst.err else 0.002
+        if dep_ok < 1.0:  # the service answers with an error once its call has failed
+            fail = 1.0 - (1.0 - fail) * dep_ok
+            fail_lat = max(fail_lat, min(dep_flat + dst.latency, timeout))
+        return 1.0 - fail, base, fail_lat
 
     def _step(self, t0: float, dt: float) -> None:
         if self._plan_version != self._version:
@@ -348,6 +382,9 @@ class TrafficModel:
             spec = node.spec
             capacity = spec.capacity / node.cap_div / node.slow
             timeout = DEFAULT_CALL_TIMEOUT.get(node.kind, 1.0)
+            for dest, share, _, _ in self._svc_deps.get(node.name, ()):
+                # a service's own calls load what it calls (services come before what they call)
+                (self.nodes[dest.writer] if isinstance(dest, Cluster) else dest).m_in += arrivals * share
             node.drop = self._queue(node, arrivals, capacity, timeout, dt)
             base = (spec.read_latency if node.kind == "database" else spec.latency) * node.slow
             wait = node.backlog / capacity + self._mmc_wait(base, node.util, 8.0)

@@ -42,7 +42,7 @@ class Monitoring:
     def _downstream(self) -> list[Node]:
         cache = getattr(self, "_downstream_cache", None)
         if cache is None or cache[0] != len(self.nodes):
-            cache = (len(self.nodes), [n for n in self.nodes.values() if n.kind in ("cache", "database", "service")])
+            cache = (len(self.nodes), _callers_first(self.graph, self.nodes))
             self._downstream_cache = cache
         return cache[1]
 
@@ -242,3 +242,17 @@ class Monitoring:
                 key = node.group or node.name
                 counts[key] = counts.get(key, 0) + 1
         return all(counts.get(k, 0) >= v for k, v in self._design["groups"].items())
+
+
+def _callers_first(graph, nodes: dict[str, Node]) -> list[Node]:
+    """Caches, databases and services, each service before what it calls (its load reaches them the same step)."""
+    import networkx as nx
+
+    services = [name for name, n in nodes.items() if n.kind == "service"]
+    calls = graph.subgraph(services)
+    try:
+        order = list(nx.lexicographical_topological_sort(calls))
+    except nx.NetworkXUnfeasible:  # a loop of services: any order (the loop serves nothing anyway)
+        order = sorted(services)
+    rest = [n for n in nodes.values() if n.kind in ("cache", "database")]
+    return [nodes[name] for name in order] + rest

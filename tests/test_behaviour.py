@@ -457,3 +457,55 @@ def test_marking_is_refused_where_there_is_no_hunt():
     sim = Simulation(system(), seed=1)
     receipt = sim.apply(cmd("mark", "lb-1"))
     assert not receipt.accepted and "no SPOF hunt" in receipt.reason
+
+
+def _with_pricing(dependency: str, rest: str = "") -> Simulation:
+    """The seed system whose reads all call a pricing service, which calls its own database."""
+    return Simulation(system(rest, extra_nodes="""
+pricing: {kind: service, capacity: 3000, latency: 0.01}
+pricing-db: {kind: database, cluster: prices, capacity: 3000}
+""", extra_edges=f"""
+- app-1, app-2 -> pricing
+- {dependency}
+"""), seed=1)
+
+
+def test_a_service_needs_what_it_calls_and_loads_it():
+    sim = _with_pricing("pricing -> pricing-db", """
+        method: [{type: crash, target: pricing-db, at: 100}]
+    """)
+    sim.run(90)
+    assert sim.node_metrics["pricing-db"]["requests"] == pytest.approx(400, rel=0.05)  # every read's pricing call
+    healthy_p50 = sim.series["p50"][-1]
+    sim.run(300)
+    outcome = sim.outcome()
+    # reads (4 in 5 requests) fail while pricing's database is down; writes do not call pricing
+    assert outcome.downtime == pytest.approx(200 * 0.8, rel=0.05)
+    assert sim.series["write_error_ratio"][-1] == 0.0
+    assert healthy_p50 > 0.01  # the service's own call is in the users' latency
+
+
+def test_a_soft_dependency_of_a_service_does_not_fail_its_answers():
+    sim = _with_pricing("pricing -> pricing-db (soft)", """
+        method: [{type: crash, target: pricing-db, at: 100}]
+    """)
+    sim.run(300)
+    assert sim.outcome().downtime == pytest.approx(0.0, abs=0.5)
+
+
+def test_a_service_follows_its_database_cluster_through_a_promotion():
+    sim = Simulation(system("""
+        automation: {db_failover: {enabled: true, ttl: 10}}
+        method: [{type: crash, target: pricing-db, at: 100}]
+    """, extra_nodes="""
+pricing: {kind: service, capacity: 3000}
+pricing-db: {kind: database, cluster: prices, capacity: 3000}
+pricing-db-2: {kind: database, cluster: prices, role: replica, lag: 0.1}
+""", extra_edges="""
+- app-1, app-2 -> pricing
+- pricing -> pricing-db
+"""), seed=1)
+    sim.run(300)
+    down = sim.outcome().downtime
+    assert 5 < down < 40  # the leader key's 10 s and the promotion, not the rest of the drill
+    assert sim.node_metrics["pricing-db-2"]["requests"] > 300
