@@ -9,6 +9,7 @@ node-scoped rules (``InstanceDown:db-1``) and single for global rules.
 from __future__ import annotations
 
 import operator
+from collections import deque
 from dataclasses import dataclass
 
 from .schema import GLOBAL_METRICS, NODE_METRICS, AlertRule, Alerts, Slo
@@ -89,6 +90,7 @@ class AlertEvaluator:
         self.rules = rules
         self.interval = config.evaluation_interval
         self.instances: dict[str, AlertState] = {}
+        self._recent: dict[str, deque[float]] = {}  # rules with a window: the values inside it, per alert
         self._watch: list[tuple[AlertRule, list[str | None]]] = []
         self.retarget(kinds)
 
@@ -102,6 +104,14 @@ class AlertEvaluator:
             allowed = set(rule.kinds) if rule.kinds else set(NODE_METRICS.get(rule.metric, ()))
             names = [n for n, k in kinds.items() if k in allowed and (not rule.nodes or n in rule.nodes)]
             self._watch.append((rule, names))
+
+    def _averaged(self, alert_id: str, rule: AlertRule, value: float) -> float:
+        """The mean of the values inside the rule's window, this one included."""
+        recent = self._recent.get(alert_id)
+        if recent is None:
+            recent = self._recent[alert_id] = deque(maxlen=max(1, round(rule.window / self.interval)))
+        recent.append(value)
+        return sum(recent) / len(recent)
 
     def evaluate(
         self, t: float, global_metrics: dict[str, float], node_metrics: dict[str, dict[str, float]]
@@ -120,6 +130,8 @@ class AlertEvaluator:
                     value, holds = inst.value, False  # the series vanished: the alert resolves
                 else:
                     value = source[rule.metric]
+                    if rule.window > 0:
+                        value = self._averaged(alert_id, rule, value)
                     holds = compare(value, rule.threshold)
                 if inst is None:
                     if not holds:

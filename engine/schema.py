@@ -376,6 +376,10 @@ class AlertRule(Strict):
     op: Literal[">", ">=", "<", "<="] = ">"
     threshold: float
     for_: Seconds = Field(0.0, alias="for")
+    window: Seconds = Field(
+        0.0, description="Average the metric over the last this many seconds before comparing (like avg_over_time or "
+                         "rate over a range in Prometheus): a flapping condition then does not reset 'for'. 0: the latest value."
+    )
     severity: Literal["info", "warning", "critical", "page"] = "warning"
     summary: str = ""
 

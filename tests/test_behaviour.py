@@ -509,3 +509,22 @@ pricing-db-2: {kind: database, cluster: prices, role: replica, lag: 0.1}
     down = sim.outcome().downtime
     assert 5 < down < 40  # the leader key's 10 s and the promotion, not the rest of the drill
     assert sim.node_metrics["pricing-db-2"]["requests"] > 300
+
+
+def test_an_alert_window_averages_a_flapping_metric_so_for_does_not_reset():
+    from engine.alerts import AlertEvaluator
+    from engine.schema import AlertRule, Alerts, Slo
+
+    def fired(window: float) -> float | None:
+        rule = AlertRule.model_validate({"name": "Errors", "metric": "error_ratio", "scope": "global",
+                                         "threshold": 0.05, "for": 10, "window": window})
+        evaluator = AlertEvaluator(Alerts(defaults=False, rules=[rule]), Slo(), {})
+        for t in range(1, 61):  # 20 % errors every other second: 10 % on average
+            for change, alert in evaluator.evaluate(float(t), {"error_ratio": 0.2 if t % 2 else 0.0}, {}):
+                if change == "fired":
+                    return float(t)
+        return None
+
+    assert fired(0) is None  # every good second resets the 'for' clock
+    at = fired(30)
+    assert at is not None and 10 <= at <= 13  # the 30 s mean (10 %) is over 5 % from the first second on
