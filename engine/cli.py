@@ -1,4 +1,4 @@
-"""The headless command line: ``spofdrill list|validate|run|schema|check|analyze|verify|assess|history|commands``.
+"""The headless command line: ``spofdrill list|validate|run|schema|check|analyze|verify|assess|history|postmortem|commands``.
 
 Exit codes follow Chaos Toolkit and Maelstrom: ``run`` (and ``assess``) exits
 0 when the run meets the scenario's bar, 1 when it does not, 2 on bad input;
@@ -466,6 +466,48 @@ def cmd_assess(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _recorded_drill(source: str):
+    """(scenario, seed, trainee, transcript) of a result bundle or of a console journal with its header."""
+    from .bundle import BundleError, read_bundle
+    from .journal import read_jsonl
+    from .replay import TranscriptError, read_header, transcript_from_journal
+
+    if source.endswith(".jsonl"):
+        try:
+            header = read_header(source)
+            text = open(source, encoding="utf-8").read()
+            transcript = transcript_from_journal(read_jsonl(text))
+        except FileNotFoundError:
+            raise InputError(f"{source}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{source}: cannot be read ({exc})") from None
+        except (TranscriptError, ValueError) as exc:
+            raise InputError(f"{source}: {exc}") from None
+        return header.scenario, header.seed, header.trainee, transcript
+    try:
+        bundle = read_bundle(source)
+    except BundleError as exc:
+        raise InputError(str(exc)) from None
+    return bundle.scenario, bundle.seed, bundle.trainee, bundle.transcript
+
+
+def cmd_postmortem(args: argparse.Namespace) -> int:
+    """A postmortem draft of a recorded drill: a result bundle or a console journal, replayed headless."""
+    from .postmortem import postmortem_markdown
+    from .replay import replay
+    from .runner import measure, par_runs
+
+    scenario, seed, trainee, transcript = _recorded_drill(args.recording)
+    run = measure(replay(scenario, seed, transcript), trainee)
+    text = postmortem_markdown(Report(scenario, run, *par_runs(scenario, seed)), trainee=trainee)
+    if args.out:
+        _write_atomic(args.out, text)
+        print(f"postmortem draft written to {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
 def cmd_commands(args: argparse.Namespace) -> int:
     for spec in command_specs():
         argtext = " ".join(f"{a.name}=<{a.type.__name__}>" for a in spec.args)
@@ -540,6 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: up to 2, one per core)")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     p.set_defaults(func=cmd_assess)
+    p = sub.add_parser("postmortem", help="a blameless postmortem draft (Markdown) of a result bundle or a journal")
+    p.add_argument("recording", metavar="BUNDLE|JOURNAL", help="a result bundle (.json) or a console journal (.jsonl)")
+    p.add_argument("--out", metavar="FILE", help="write it to FILE instead of standard output")
+    p.set_defaults(func=cmd_postmortem)
     p = sub.add_parser("commands", help="list the trainee commands")
     p.set_defaults(func=cmd_commands)
     return parser

@@ -241,3 +241,26 @@ async def test_debrief_p_reports_a_write_error_and_keeps_the_result(_isolated: P
         await pilot.pause()
         assert app.screen is debrief and debrief.saved_paths == [elsewhere / "spof-baseline-7-1.md"]
         assert "# Postmortem" in debrief.saved_paths[0].read_text(encoding="utf-8")
+
+
+def test_the_postmortem_command_drafts_from_a_bundle_or_a_journal(tmp_path, capsys) -> None:
+    from engine.bundle import bundle_of, write_bundle
+    from engine.cli import main
+    from engine.runner import simulate
+    from tui.session import DrillSession
+
+    scenario = load_scenario("lb-failover")
+    bundle = write_bundle(bundle_of(simulate(scenario, 1, scenario.reference_solution, name="ref"), "ada", "headless"),
+                          tmp_path / "ada.json")
+    assert main(["postmortem", str(bundle)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# Postmortem: Load balancer crash with a standby") and "**Responder:** ada" in text
+    journal = tmp_path / "j" / "drill.jsonl"
+    session = DrillSession(scenario, 1, trainee="bo", journal_path=journal)
+    session.tick(1.0)
+    session.end()
+    out = tmp_path / "pm.md"
+    assert main(["postmortem", str(journal), "--out", str(out)]) == 0
+    assert "**Responder:** bo" in out.read_text()
+    assert main(["postmortem", str(tmp_path / "missing.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
