@@ -95,6 +95,8 @@ def policies(scenario: Scenario) -> dict[str, ActionScript]:
     wrong = wrong_promotion(ref, scenario)
     if wrong is not None:
         out["wrong replica"] = wrong
+    for index, pitfall in enumerate(scenario.pitfalls, start=1):
+        out[f"pitfall: {pitfall.name or index}"] = pitfall
     return out
 
 

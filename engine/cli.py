@@ -215,8 +215,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             low, mid, high = verdict.spread
             print(f"  difficulty {verdict.difficulty} (index {verdict.difficulty_index:.2f}; declared {scenario.difficulty}); "
                   f"expected scores p10 {low:g}, median {mid:g}, p90 {high:g}")
+            width = max((len(name) for name in verdict.scores), default=22)
             for name, stats in verdict.scores.items():
-                print(f"    {name:<22} mean {stats['mean']:>5.1f}  (min {stats['min']:g}, max {stats['max']:g})")
+                print(f"    {name:<{width}} mean {stats['mean']:>5.1f}  (min {stats['min']:g}, max {stats['max']:g})")
         for problem in verdict.problems[:10]:
             print(f"  {problem}")
         if len(verdict.problems) > 10:

@@ -1126,6 +1126,9 @@ def _check_scenario(data: Mapping[str, Any], collector: _Collector) -> list[Edge
         checker.steps(_step_items(solution.get("steps"), ("reference_solution", "steps")))
     else:
         checker.steps(_step_items(solution, ("reference_solution",)))
+    for index, pitfall in _items(_get(data, "pitfalls")):
+        if isinstance(pitfall, Mapping):
+            checker.steps(_step_items(pitfall.get("steps"), ("pitfalls", index, "steps")))
     return edges
 
 

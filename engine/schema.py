@@ -554,6 +554,10 @@ class Scenario(Strict):
     steady_state_hypothesis: SteadyState = Field(default_factory=SteadyState, alias="steady-state-hypothesis")
     scoring: Scoring = Scoring()
     reference_solution: ActionScript | list[Step] = Field(default_factory=lambda: ActionScript(name="reference solution"))
+    pitfalls: list[ActionScript] = Field(
+        default_factory=list,
+        description="Plausible wrong responses: the traps the drill sets. 'spofdrill check' plays each in its difficulty sweep.",
+    )
     hints_in_assessment: bool = Field(
         False, description="Assessment mode offers the hints too (timed ones appear, 'hint' works); by default it shows none."
     )

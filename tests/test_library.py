@@ -50,3 +50,21 @@ def test_the_library_covers_the_guide():
     tags = {tag for name in NAMES for tag in load_scenario(name).tags}
     missing = CONCEPTS - tags
     assert not missing, f"no scenario teaches: {sorted(missing)}"
+
+
+def test_pitfalls_are_checked_like_the_reference_and_played_in_the_difficulty_sweep(tmp_path):
+    from pathlib import Path
+
+    from engine.check import policies
+    from engine.loader import load_scenario, validate_file
+
+    scenario = load_scenario("region-partition")
+    played = policies(scenario)
+    assert "pitfall: promote the cut-off replica" in played and "pitfall: promote and fence" in played
+    assert played["pitfall: promote and fence"] == scenario.pitfalls[1]
+    text = (Path(__file__).resolve().parent.parent / "scenarios" / "region-partition.yaml").read_text()
+    broken = text.replace("command: fence, target: db-eu-1", "command: fense, target: db-eu-1")
+    path = tmp_path / "region-partition.yaml"
+    path.write_text(broken)
+    problems = [str(p) for p in validate_file(path)]
+    assert any("pitfalls[1].steps[1].command: unknown command 'fense'; did you mean 'fence'?" in p for p in problems)
