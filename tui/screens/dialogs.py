@@ -174,16 +174,18 @@ class AskDialog(ModalScreen[T | None], Generic[T]):
 
     DEFAULT_CSS = DIALOG_CSS + """
     AskDialog { align: center middle; }
-    AskDialog #ask-error { color: $text-error; height: auto; }
+    AskDialog .ask-error { color: $text-error; height: auto; }
     AskDialog #ask-note { color: $text-muted; margin-bottom: 1; }
     """
     BINDINGS = [("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, text: str, value: str, parse: Callable[[str], T], *, ok: str = "OK",
-                 placeholder: str = "", note: str = "", field_id: str = "ask-value", danger: bool = False) -> None:
+                 placeholder: str = "", note: str = "", field_id: str = "ask-value", error_id: str = "ask-error",
+                 danger: bool = False) -> None:
         super().__init__()
         self.title_text, self.text, self.value, self.parse = title, text, value, parse
         self.ok, self.placeholder, self.note, self.field_id, self.danger = ok, placeholder, note, field_id, danger
+        self.error_id = error_id
         self.error = ""
 
     def compose(self) -> ComposeResult:
@@ -193,9 +195,9 @@ class AskDialog(ModalScreen[T | None], Generic[T]):
             if self.note:
                 yield Static(self.note, id="ask-note")
             yield Input(self.value, id=self.field_id, placeholder=self.placeholder)
-            yield Static("", id="ask-error")
+            yield Static("", id=self.error_id, classes="ask-error")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
+                yield Button("Cancel (esc)", id="cancel")
                 yield Button(self.ok, id="ok", variant="primary")
 
     def on_mount(self) -> None:
@@ -217,7 +219,7 @@ class AskDialog(ModalScreen[T | None], Generic[T]):
             value = self.parse(self.query_one(Input).value)
         except ValueError as exc:
             self.error = str(exc)
-            self.query_one("#ask-error", Static).update(self.error)
+            self.query_one(f"#{self.error_id}", Static).update(self.error)
             return
         self.dismiss(value)
 
