@@ -70,15 +70,35 @@ class Score:
         }
 
 
-def _good_run_start(bad: list[bool], hold: int) -> int | None:
-    """Index after the last bad second if at least ``hold`` good seconds follow; 0 if none was bad."""
-    last_bad = max((i for i, b in enumerate(bad) if b), default=None)
-    if last_bad is None:
-        return 0
-    start = last_bad + 1
-    if len(bad) - start >= hold:
-        return start
-    return None
+def time_to_mitigate(bad: list[bool], faults: list[float], hold: int) -> float | None:
+    """Seconds from each incident's fault until users were served again, summed over the incidents.
+
+    ``bad[i]``: second ``i`` of the drill missed the SLO. Bad seconds closer than
+    ``hold`` good seconds to each other form one episode; each episode is charged
+    to the latest fault at or before its first bad second, and a fault's time to
+    mitigate runs to the end of its last episode. So one incident counts from
+    its fault to the end of its last bad second (a relapse included), and two
+    separate incidents count their own times, not the quiet time between them.
+    None when the last episode is not followed by ``hold`` good seconds.
+    """
+    episodes: list[list[int]] = []  # [first bad, last bad]
+    for i, is_bad in enumerate(bad):
+        if not is_bad:
+            continue
+        if episodes and i - episodes[-1][1] - 1 < hold:
+            episodes[-1][1] = i
+        else:
+            episodes.append([i, i])
+    if not episodes:
+        return 0.0
+    if len(bad) - (episodes[-1][1] + 1) < hold:
+        return None
+    ends: dict[float, int] = {}
+    for first, last in episodes:
+        charged = [f for f in faults if f <= first + 1]  # a fault during second `first` counts
+        fault = max(charged) if charged else min(faults)
+        ends[fault] = last + 1
+    return sum(max(0.0, end - fault) for fault, end in ends.items())
 
 
 def compute_outcome(sim: "Simulation") -> Outcome:
@@ -132,15 +152,13 @@ def compute_outcome(sim: "Simulation") -> Outcome:
     # nothing has broken yet: nothing to mitigate or recover from
     mitigate = 0.0 if first_fault is None else None
     if first_fault is not None:
-        start = _good_run_start(bad, hold)
-        if start is not None:
-            mitigate = max(0.0, offset + start - first_fault) if impacted else 0.0
+        # per incident: two separate incidents count their own times, not the quiet time between them
+        before = [False] * offset
+        mitigate = time_to_mitigate(before + bad, sorted(faults), hold) if impacted else 0.0
     recover = 0.0 if first_fault is None else None
     if first_fault is not None:
         red = [r < 0.5 for r in s["redundant"][offset:]]
-        start = _good_run_start(red, min(hold, max(1, len(red))))
-        if start is not None:
-            recover = max(0.0, offset + start - first_fault) if any(red) else 0.0
+        recover = time_to_mitigate(before + red, sorted(faults), min(hold, max(1, len(red)))) if any(red) else 0.0
     commands = sum(1 for e in journal if e.type == "CommandIssued")
     return Outcome(
         elapsed=float(len(s["t"])),

@@ -528,3 +528,22 @@ def test_an_alert_window_averages_a_flapping_metric_so_for_does_not_reset():
     assert fired(0) is None  # every good second resets the 'for' clock
     at = fired(30)
     assert at is not None and 10 <= at <= 13  # the 30 s mean (10 %) is over 5 % from the first second on
+
+
+def test_time_to_mitigate_counts_each_incident_not_the_quiet_time_between():
+    from engine.scoring import time_to_mitigate
+
+    bad = [False] * 600
+    for second in list(range(61, 81)) + list(range(301, 341)):  # two incidents, 20 s and 40 s of bad seconds
+        bad[second] = True
+    assert time_to_mitigate(bad, [60.5, 300.2], hold=30) == pytest.approx((81 - 60.5) + (341 - 300.2))
+    # one fault: from the fault to the end of the last bad second, a relapse included
+    assert time_to_mitigate(bad, [60.5], hold=30) == pytest.approx(341 - 60.5)
+    # a relapse closer than the hold is the same episode; a second fault inside an incident belongs to it
+    close = [False] * 600
+    for second in list(range(61, 81)) + list(range(90, 100)):
+        close[second] = True
+    assert time_to_mitigate(close, [60.5, 85.0], hold=30) == pytest.approx(100 - 60.5)
+    # never mitigated: the drill ends bad, or fewer than `hold` good seconds follow
+    assert time_to_mitigate(bad[:350], [60.5, 300.2], hold=30) is None
+    assert time_to_mitigate([False] * 600, [60.5], hold=30) == 0.0
