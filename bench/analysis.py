@@ -12,7 +12,7 @@ Targets (on the reference 2-core machine):
   horizon (``engine.whatif.what_if``, both cores) in at most 2 s.
 
 It also reports (no target) the chaos run that measures availability
-(``engine.chaosrun``, five simulated years, both cores) on the seed system, a
+(``engine.analysis.chaosrun``, five simulated years, both cores) on the seed system, a
 two-region built-in and the ~30-node topology: wall time, outages, simulated hours.
 
 It prints one table and one ``met`` / ``NOT met (measured ...)`` line per target, and
@@ -38,10 +38,10 @@ for folder in (ROOT, BENCH):
 
 from topology import generate  # noqa: E402
 
-from engine.analysis import analyze  # noqa: E402
-from engine.loader import builtin_scenarios, load_scenario  # noqa: E402
-from engine.schema import Scenario  # noqa: E402
-from engine.whatif import what_if  # noqa: E402
+from engine.analysis.structure import analyze  # noqa: E402
+from engine.scenario.loader import builtin_scenarios, load_scenario  # noqa: E402
+from engine.scenario.schema import Scenario  # noqa: E402
+from engine.analysis.whatif import what_if  # noqa: E402
 
 ANALYSIS_TARGET = 1.0  # seconds, analyze() of the 1,000-node topology
 WHATIF_TARGET = 2.0  # seconds, what-if of every component of the ~30-node topology
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{min(2, os.cpu_count() or 1)} workers)")
     print()
     print(f"{'chaos run (1,825 simulated days)':<40} {'outages':>10} {'wall s':>9} {'sim h':>6}  measured / diagram")
-    from engine.chaosrun import chaos_availability
+    from engine.analysis.chaosrun import chaos_availability
 
     for label, scenario in (("spof-baseline", load_scenario("spof-baseline")),
                             ("region-outage", load_scenario("region-outage")),

@@ -33,9 +33,9 @@ if str(ROOT) not in sys.path:
 import simpy  # noqa: E402
 
 from bench.topology import generate  # noqa: E402
-from engine.runner import NO_ACTION, simulate  # noqa: E402
-from engine.schema import Scenario  # noqa: E402
-from engine.sim import Simulation  # noqa: E402
+from engine.sim.runner import NO_ACTION, simulate  # noqa: E402
+from engine.scenario.schema import Scenario  # noqa: E402
+from engine.sim.simulation import Simulation  # noqa: E402
 
 SHIPPED_SPEEDUP = 2000.0  # a 10-minute shipped scenario in at most 0.3 s
 BIG_SPEEDUP = 100.0  # the generated 1,000-node topology
@@ -49,7 +49,7 @@ FLOOR_MIN_SECONDS = 0.05  # repeat the floor loop inside one measurement until i
 def load_scenarios() -> list[Scenario]:
     """Every scenarios/*.yaml of this checkout, with its id set to the file stem."""
     try:
-        from engine.loader import load_scenario  # the loader, if this checkout has one
+        from engine.scenario.loader import load_scenario  # the loader, if this checkout has one
     except ImportError:
         load_scenario = None
     out = []

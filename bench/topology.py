@@ -30,7 +30,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run or imported from inside bench/
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine.schema import Scenario
+from engine.scenario.schema import Scenario
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1", "us-west-2")
 SHORT = {"us-east-1": "use1", "eu-west-1": "euw1", "ap-southeast-1": "apse1", "us-west-2": "usw2"}

@@ -24,11 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.commands import build_command  # noqa: E402
-from engine.files import data_dir  # noqa: E402
-from engine.loader import load_scenario  # noqa: E402
-from engine.recovery import journals_dir  # noqa: E402
-from engine.replay import transcript_of  # noqa: E402
-from engine.runner import simulate  # noqa: E402
+from engine.util.files import data_dir  # noqa: E402
+from engine.scenario.loader import load_scenario  # noqa: E402
+from engine.records.recovery import journals_dir  # noqa: E402
+from engine.records.replay import transcript_of  # noqa: E402
+from engine.sim.runner import simulate  # noqa: E402
 from tui.session import DrillSession  # noqa: E402
 
 

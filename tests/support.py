@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from engine.schema import Scenario
+from engine.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "scenarios"
@@ -20,7 +20,7 @@ GOLDEN_SEED = 7
 UPDATE_GOLDEN_ENV = "SPOFDRILL_UPDATE_GOLDEN"
 
 try:
-    from engine.loader import load_scenario as _engine_load_scenario
+    from engine.scenario.loader import load_scenario as _engine_load_scenario
 except Exception:  # noqa: BLE001 - ImportError or a half-written loader: fall back to yaml + pydantic
     _engine_load_scenario = None
 
@@ -50,7 +50,7 @@ def has_random_fault_times(scenario: Scenario) -> bool:
 
 def reference_journal(scenario: Scenario, seed: int = GOLDEN_SEED) -> str:
     """The JSON Lines journal of the scenario's reference solution run to the end with ``seed``."""
-    from engine.runner import simulate
+    from engine.sim.runner import simulate
 
     return simulate(scenario, seed, scenario.reference_solution, name="reference").sim.journal.to_jsonl()
 
@@ -60,8 +60,8 @@ def run_sliced(scenario: Scenario, seed: int, step: float | None):
 
     Returns the finished :class:`~engine.sim.Simulation`.
     """
-    from engine.actions import ActionDriver
-    from engine.sim import Simulation
+    from engine.sim.actions import ActionDriver
+    from engine.sim.simulation import Simulation
 
     sim = Simulation(scenario, seed)
     ActionDriver(sim, scenario.reference_solution).install()

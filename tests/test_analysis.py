@@ -1,7 +1,7 @@
 """Dependency analysis: textbook reliability values, the built-in scenarios, and brute force.
 
 The brute-force checker below is written directly on the scenario (nodes, edges,
-VIPs, clusters), independently of the expressions :mod:`engine.analysis` builds:
+VIPs, clusters), independently of the expressions :mod:`engine.analysis.structure` builds:
 it says whether some request of a kind is still served when a given set of
 components is down, with the same failover semantics (see the module docstring).
 """
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.analysis import (
+from engine.analysis.structure import (
     Availability,
     analyze,
     availability_from,
@@ -29,8 +29,8 @@ from engine.analysis import (
     parallel,
     series,
 )
-from engine.loader import builtin_scenarios, load_scenario
-from engine.schema import RateSpec, Scenario
+from engine.scenario.loader import builtin_scenarios, load_scenario
+from engine.scenario.schema import RateSpec, Scenario
 
 # --------------------------------------------------------------------------- textbook values
 
@@ -150,7 +150,7 @@ def test_builtin_scenarios_are_fast_deterministic_and_match_brute_force(name):
 
 
 def test_engine_analysis_does_not_import_the_screen():
-    code = "import sys, engine.analysis; print(any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules))"
+    code = "import sys, engine.analysis.structure; print(any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -365,7 +365,7 @@ def test_availability_equals_enumeration_of_every_state(scenario):
 
 # --------------------------------------------------------------------------- the fast algorithms on raw expressions
 
-from engine import analysis as _an  # noqa: E402
+from engine.analysis import structure as _an  # noqa: E402
 
 _NAMES = [f"x{i}" for i in range(7)]
 

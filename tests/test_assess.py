@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.assess import CSV_COLUMNS, assess, format_table
-from engine.bundle import bundle_of, digest_of, program_version, write_bundle
-from engine.check import scenario_hash
-from engine.cli import main
-from engine.loader import load_scenario
-from engine.runner import NO_ACTION, simulate
+from engine.records.assess import CSV_COLUMNS, assess, format_table
+from engine.records.bundle import bundle_of, digest_of, program_version, write_bundle
+from engine.analysis.check import scenario_hash
+from engine.cli.main import main
+from engine.scenario.loader import load_scenario
+from engine.sim.runner import NO_ACTION, simulate
 
 REFERENCE_LIKE = """\
 name: alice

@@ -10,8 +10,8 @@ import textwrap
 import pytest
 
 from engine.commands import build_command
-from engine.loader import load_scenario_text
-from engine.sim import Simulation
+from engine.scenario.loader import load_scenario_text
+from engine.sim.simulation import Simulation
 
 SEED_SYSTEM = """
 title: behaviour
@@ -414,8 +414,8 @@ def test_read_only_mode_takes_the_writes_off_the_database():
 
 
 def test_a_repeating_trigger_acts_on_every_matching_event():
-    from engine.actions import ActionDriver
-    from engine.schema import ActionScript
+    from engine.sim.actions import ActionDriver
+    from engine.scenario.schema import ActionScript
 
     scenario = system("""
         method: [{type: flap, target: app-1, at: 20, period: 60, down_for: 20, duration: 200}]
@@ -431,8 +431,8 @@ def test_a_repeating_trigger_acts_on_every_matching_event():
 
 
 def test_spof_hunt_marks_before_the_failures_and_is_scored_against_the_analysis():
-    from engine.hunt import score_hunt
-    from engine.loader import load_scenario
+    from engine.analysis.hunt import score_hunt
+    from engine.scenario.loader import load_scenario
 
     scenario = load_scenario("spof-baseline")
     assert scenario.spof_hunt
@@ -512,8 +512,8 @@ pricing-db-2: {kind: database, cluster: prices, role: replica, lag: 0.1}
 
 
 def test_an_alert_window_averages_a_flapping_metric_so_for_does_not_reset():
-    from engine.alerts import AlertEvaluator
-    from engine.schema import AlertRule, Alerts, Slo
+    from engine.sim.alerts import AlertEvaluator
+    from engine.scenario.schema import AlertRule, Alerts, Slo
 
     def fired(window: float) -> float | None:
         rule = AlertRule.model_validate({"name": "Errors", "metric": "error_ratio", "scope": "global",
@@ -531,7 +531,7 @@ def test_an_alert_window_averages_a_flapping_metric_so_for_does_not_reset():
 
 
 def test_time_to_mitigate_counts_each_incident_not_the_quiet_time_between():
-    from engine.scoring import time_to_mitigate
+    from engine.scoring.outcome import time_to_mitigate
 
     bad = [False] * 600
     for second in list(range(61, 81)) + list(range(301, 341)):  # two incidents, 20 s and 40 s of bad seconds

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine.bundle import (
+from engine.records.bundle import (
     FORMAT,
     Bundle,
     BundleError,
@@ -22,11 +22,11 @@ from engine.bundle import (
     verify,
     write_bundle,
 )
-from engine.check import scenario_hash
-from engine.cli import main
-from engine.loader import load_scenario
-from engine.replay import Transcript, transcript_of
-from engine.runner import simulate
+from engine.analysis.check import scenario_hash
+from engine.cli.main import main
+from engine.scenario.loader import load_scenario
+from engine.records.replay import Transcript, transcript_of
+from engine.sim.runner import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from engine.analysis import ComponentReliability
-from engine.chaosrun import CAP, DAY, LEAD, SETTLE, Outage, chaos_availability, diagram_downtime, request_shares, schedule, windows
-from engine.cli import main
-from engine.loader import load_scenario
-from engine.suggest import with_change
+from engine.analysis.structure import ComponentReliability
+from engine.analysis.chaosrun import CAP, DAY, LEAD, SETTLE, Outage, chaos_availability, diagram_downtime, request_shares, schedule, windows
+from engine.cli.main import main
+from engine.scenario.loader import load_scenario
+from engine.analysis.suggest import with_change
 
 
 def test_the_outage_schedule_is_seeded_and_follows_mtbf_and_mttr() -> None:
@@ -38,7 +38,7 @@ def test_the_diagram_counts_a_spof_outage_by_its_share_of_requests() -> None:
     scenario = load_scenario("spof-baseline")
     shares = request_shares(scenario)
     assert sum(shares.values()) == pytest.approx(1.0)
-    from engine.analysis import _Structure
+    from engine.analysis.structure import _Structure
 
     structures = {kind: _Structure(scenario).served(kind) for kind in shares}
     assert diagram_downtime([Outage("lb-1", 0.0, 600.0)], structures, shares) == pytest.approx(600.0)

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from engine.loader import load_scenario, load_scenario_text
+from engine.scenario.loader import load_scenario, load_scenario_text
 from engine.commands import command_specs
 from tui.app import SpofdrillApp, TooSmallScreen
 from tui.layout import layout

@@ -27,12 +27,12 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from engine.alerts import default_rules
+from engine.sim.alerts import default_rules
 from engine.commands import REGISTRY
-from engine.loader import load_actions_text, load_scenario_text, parse_edges
-from engine.problems import ScenarioError
-from engine.runner import NO_ACTION, simulate
-from engine.schema import FAULT_TYPES, NODE_KINDS, ActionScript, Probe, Scenario, Slo
+from engine.scenario.loader import load_actions_text, load_scenario_text, parse_edges
+from engine.scenario.problems import ScenarioError
+from engine.sim.runner import NO_ACTION, simulate
+from engine.scenario.schema import FAULT_TYPES, NODE_KINDS, ActionScript, Probe, Scenario, Slo
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "scenarios.md"
 TEXT = GUIDE.read_text(encoding="utf-8")

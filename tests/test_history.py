@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.history import FILE_NAME, SCHEMA_VERSION, History, HistoryError, Record, data_dir, default_path
+from engine.records.history import FILE_NAME, SCHEMA_VERSION, History, HistoryError, Record, data_dir, default_path
 
 
 @pytest.fixture(autouse=True)
@@ -187,7 +187,7 @@ def test_files_written_atomically_get_the_usual_permissions_and_keep_an_existing
     import os
     import stat
 
-    from engine.files import write_atomic
+    from engine.util.files import write_atomic
 
     fresh = write_atomic(tmp_path / "result.json", "{}\n")
     mask = os.umask(0o022)

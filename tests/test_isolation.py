@@ -53,7 +53,7 @@ def test_importing_every_engine_module_loads_no_console_package():
     assert proc.returncode == 0, f"the import probe crashed:\n{proc.stderr}"
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert not report["failed"], f"engine modules that do not import: {report['failed']}"
-    expected = {f"engine.{p.stem}" for p in ENGINE.glob("*.py") if p.stem != "__init__"}
+    expected = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__") for p in ENGINE.rglob("*.py")} - {"engine"}
     missing = expected - set(report["imported"])
     assert not missing, f"pkgutil did not walk {sorted(missing)}"
     assert not report["forbidden"], (

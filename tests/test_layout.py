@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.loader import builtin_scenarios, load_scenario
-from engine.sim import Simulation
-from engine.snapshot import EdgeView, NodeView, Snapshot
+from engine.scenario.loader import builtin_scenarios, load_scenario
+from engine.sim.simulation import Simulation
+from engine.sim.snapshot import EdgeView, NodeView, Snapshot
 from tui.layout import Box, Layout, STATE_SYMBOLS, fit_text, format_lag, layout
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.check import check, measured_difficulty, read_calibration
-from engine.loader import builtin_scenarios, load_scenario
+from engine.analysis.check import check, measured_difficulty, read_calibration
+from engine.scenario.loader import builtin_scenarios, load_scenario
 
 NAMES = builtin_scenarios()
 # The concepts of the SPOF guide the library must teach, as tags somewhere in it.
@@ -55,8 +55,8 @@ def test_the_library_covers_the_guide():
 def test_pitfalls_are_checked_like_the_reference_and_played_in_the_difficulty_sweep(tmp_path):
     from pathlib import Path
 
-    from engine.check import policies
-    from engine.loader import load_scenario, validate_file
+    from engine.analysis.check import policies
+    from engine.scenario.loader import load_scenario, validate_file
 
     scenario = load_scenario("region-partition")
     played = policies(scenario)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import loader
-from engine.loader import (
+from engine.scenario import loader
+from engine.scenario.loader import (
     EdgeSyntaxError,
     builtin_path,
     builtin_scenarios,
@@ -21,8 +21,8 @@ from engine.loader import (
     parse_edges,
     validate_file,
 )
-from engine.problems import Problem, ScenarioError
-from engine.schema import EdgeSpec
+from engine.scenario.problems import Problem, ScenarioError
+from engine.scenario.schema import EdgeSpec
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "good"

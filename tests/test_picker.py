@@ -17,9 +17,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from engine.commands import command_specs
-from engine.history import History
-from engine.loader import builtin_scenarios, load_scenario
-from engine.problems import Problem
+from engine.records.history import History
+from engine.scenario.loader import builtin_scenarios, load_scenario
+from engine.scenario.problems import Problem
 from tui.screens.briefing import BriefingScreen, automation_summary, hint_summary, slo_summary
 from tui.screens.picker import PickerScreen, describe_problem, topology_summary
 

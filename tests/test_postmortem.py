@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.analysis import analyze
-from engine.cli import main
-from engine.loader import load_scenario
-from engine.postmortem import clock, error_budget_used, postmortem_markdown
-from engine.runner import Report, run_with_par
-from engine.schema import ActionScript, Step
+from engine.analysis.structure import analyze
+from engine.cli.main import main
+from engine.scenario.loader import load_scenario
+from engine.records.postmortem import clock, error_budget_used, postmortem_markdown
+from engine.sim.runner import Report, run_with_par
+from engine.scenario.schema import ActionScript, Step
 
 SECTIONS = ("## Summary", "## Impact", "## Timeline", "## Contributing factors", "## What went well", "## Action items")
 BLAME = re.compile(r"\byou\b|\byour\b|failed to|fault of|\btrainee\b|\bblame(?!less)", re.IGNORECASE)
@@ -244,9 +244,9 @@ async def test_debrief_p_reports_a_write_error_and_keeps_the_result(_isolated: P
 
 
 def test_the_postmortem_command_drafts_from_a_bundle_or_a_journal(tmp_path, capsys) -> None:
-    from engine.bundle import bundle_of, write_bundle
-    from engine.cli import main
-    from engine.runner import simulate
+    from engine.records.bundle import bundle_of, write_bundle
+    from engine.cli.main import main
+    from engine.sim.runner import simulate
     from tui.session import DrillSession
 
     scenario = load_scenario("lb-failover")

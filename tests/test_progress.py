@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
-from engine.history import History, Record, default_path
-from engine.loader import builtin_scenarios, load_scenario
-from engine.progress import (
+from engine.cli.main import main
+from engine.records.history import History, Record, default_path
+from engine.scenario.loader import builtin_scenarios, load_scenario
+from engine.records.progress import (
     CONCEPTS,
     LEVELS,
     MASTERY_PASSES,

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from engine.commands import REGISTRY, build_command
-from engine.schema import FAULT_TYPES, Scenario
-from engine.sim import Simulation
+from engine.scenario.schema import FAULT_TYPES, Scenario
+from engine.sim.simulation import Simulation
 
 REGIONS = ("eu", "us")
 NODE_STATES = frozenset(
@@ -287,9 +287,9 @@ def test_drill_machine():
 def test_property_scenario_is_accepted_by_the_loader():
     """The scenario the machine starts from is one a scenario author could write (when the loader exists)."""
     try:
-        from engine.loader import load_scenario_text
+        from engine.scenario.loader import load_scenario_text
     except ImportError:
-        pytest.skip("engine.loader is not there yet")
+        pytest.skip("engine.scenario.loader is not there yet")
     text = yaml.safe_dump(scenario_data("full", 600.0, [{"type": "crash", "target": "db-1", "at": 60}], True))
     scenario = load_scenario_text(text, "property-drill.yaml")
     assert set(scenario.topology.nodes) == set(NODES)

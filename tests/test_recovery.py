@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.journal import read_jsonl
-from engine.loader import load_scenario
-from engine.recovery import (
+from engine.sim.journal import read_jsonl
+from engine.scenario.loader import load_scenario
+from engine.records.recovery import (
     PROGRESS_EVERY,
     RESUME_STEP,
     RecoveryError,
@@ -30,8 +30,8 @@ from engine.recovery import (
     progress_path,
     rebuild,
 )
-from engine.replay import header_path, read_header, replay, transcript_from_journal
-from engine.trainee import MAX_LENGTH, TraineeNameError, check_name, store_name, stored_name
+from engine.records.replay import header_path, read_header, replay, transcript_from_journal
+from engine.records.trainee import MAX_LENGTH, TraineeNameError, check_name, store_name, stored_name
 from tui.app import SpofdrillApp
 from tui.recovery import describe, resume_session
 from tui.screens.briefing import BriefingScreen

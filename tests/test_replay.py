@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from engine.journal import read_jsonl
-from engine.loader import builtin_scenarios, load_scenario
-from engine.replay import (
+from engine.sim.journal import read_jsonl
+from engine.scenario.loader import builtin_scenarios, load_scenario
+from engine.records.replay import (
     Replayer,
     TimedCommand,
     Transcript,
@@ -17,7 +17,7 @@ from engine.replay import (
     transcript_from_journal,
     transcript_of,
 )
-from engine.runner import simulate
+from engine.sim.runner import simulate
 from tui.session import DrillSession
 
 
@@ -71,7 +71,7 @@ def test_the_reference_solution_replays_to_the_same_score(name: str) -> None:
     scenario = load_scenario(name)
     run = simulate(scenario, 0, scenario.reference_solution, name="reference")
     again = replay(scenario, 0, transcript_of(run.sim))
-    from engine.runner import measure
+    from engine.sim.runner import measure
 
     assert measure(again).score.to_dict() == run.score.to_dict()
 
@@ -105,7 +105,7 @@ def test_an_unknown_command_in_a_transcript_is_journaled_as_refused_not_raised()
 
 
 def test_a_live_journal_has_a_header_from_which_the_drill_replays(tmp_path) -> None:
-    from engine.replay import header_path, read_header
+    from engine.records.replay import header_path, read_header
 
     scenario = load_scenario("lb-failover")
     journal = tmp_path / "journals" / "drill.jsonl"
@@ -121,7 +121,7 @@ def test_a_live_journal_has_a_header_from_which_the_drill_replays(tmp_path) -> N
 
 
 def test_a_damaged_header_names_the_file(tmp_path) -> None:
-    from engine.replay import read_header
+    from engine.records.replay import read_header
 
     journal = tmp_path / "x.jsonl"
     journal.write_text("")

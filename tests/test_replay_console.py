@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.journal import read_jsonl
-from engine.loader import load_scenario
-from engine.replay import header_path, replay, transcript_from_journal
-from engine.runner import measure
+from engine.sim.journal import read_jsonl
+from engine.scenario.loader import load_scenario
+from engine.records.replay import header_path, replay, transcript_from_journal
+from engine.sim.runner import measure
 from tui.app import SpofdrillApp
 from tui.main import main
 from tui.playback import format_moment, parse_moment, read_recording
@@ -127,8 +127,8 @@ async def test_a_console_drill_replays_to_the_same_score_with_its_commands_marke
 
 
 async def test_a_bundle_replays_with_speeds_pause_and_step(tmp_path):
-    from engine.bundle import bundle_of, write_bundle
-    from engine.runner import simulate
+    from engine.records.bundle import bundle_of, write_bundle
+    from engine.sim.runner import simulate
 
     scenario = load_scenario(SCENARIO)
     path = tmp_path / "reference.bundle.json"
@@ -216,8 +216,8 @@ def test_a_journal_with_neither_header_nor_builtin_scenario_is_refused(tmp_path,
 
 
 def test_an_edited_bundle_is_refused(tmp_path, capsys):
-    from engine.bundle import bundle_of, write_bundle
-    from engine.runner import simulate
+    from engine.records.bundle import bundle_of, write_bundle
+    from engine.sim.runner import simulate
 
     scenario = load_scenario(SCENARIO)
     path = tmp_path / "run.bundle.json"

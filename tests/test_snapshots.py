@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from engine.loader import load_scenario
+from engine.scenario.loader import load_scenario
 from tui.app import SpofdrillApp
 from tui.screens.debrief import DebriefScreen
 from tui.screens.dialogs import ConfirmDialog

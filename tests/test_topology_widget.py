@@ -10,9 +10,9 @@ from pathlib import Path
 from rich.style import Style
 from textual.app import App, ComposeResult
 
-from engine.loader import load_scenario
-from engine.sim import Simulation
-from engine.snapshot import Snapshot
+from engine.scenario.loader import load_scenario
+from engine.sim.simulation import Simulation
+from engine.sim.snapshot import Snapshot
 from tui.widgets.topology import TopologyView
 
 ROOT = Path(__file__).resolve().parent.parent

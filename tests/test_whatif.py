@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from engine.analysis import analyze
-from engine.cli import main
-from engine.loader import load_scenario
-from engine.whatif import what_if
+from engine.analysis.structure import analyze
+from engine.cli.main import main
+from engine.scenario.loader import load_scenario
+from engine.analysis.whatif import what_if
 
 
 def test_the_seed_system_what_if_matches_the_textbook():
@@ -55,7 +55,7 @@ def test_analyze_without_simulation_and_bad_input(capsys):
 
 
 def test_suggestions_remove_the_seed_systems_spofs_and_say_what_they_buy():
-    from engine.suggest import suggestions
+    from engine.analysis.suggest import suggestions
 
     scenario = load_scenario("spof-baseline")
     advice, unmodelled = suggestions(scenario)
@@ -69,14 +69,14 @@ def test_suggestions_remove_the_seed_systems_spofs_and_say_what_they_buy():
 
 
 def test_a_spof_without_a_modelled_remedy_is_reported_as_such():
-    from engine.suggest import suggestions
+    from engine.analysis.suggest import suggestions
 
     advice, unmodelled = suggestions(load_scenario("region-outage"), simulate=False)
     assert any(line.startswith("cdn:") for line in unmodelled)
 
 
 def test_blast_radius_from_dominators_respects_failover_paths():
-    from engine.blast import blast_radii
+    from engine.analysis.blast import blast_radii
 
     seed_system = blast_radii(load_scenario("spof-baseline"))
     assert seed_system["lb-1"] == ("app-1", "app-2", "cache", "db-1")
@@ -89,7 +89,7 @@ def test_blast_radius_from_dominators_respects_failover_paths():
 
 
 def _edited(name: str, edit):
-    from engine.schema import Scenario
+    from engine.scenario.schema import Scenario
 
     data = load_scenario(name).model_dump(mode="json", by_alias=True, exclude_none=True)
     edit(data["topology"])
@@ -97,7 +97,7 @@ def _edited(name: str, edit):
 
 
 def test_a_second_dns_provider_removes_the_dns_spof_and_resolvers_really_fail_over():
-    from engine.suggest import suggestions
+    from engine.analysis.suggest import suggestions
 
     scenario = load_scenario("region-outage")
     advice, unmodelled = suggestions(scenario)
@@ -110,7 +110,7 @@ def test_a_second_dns_provider_removes_the_dns_spof_and_resolvers_really_fail_ov
 
 
 def test_a_lone_app_server_gets_a_twin_and_a_hard_dependency_a_fallback():
-    from engine.suggest import suggestions
+    from engine.analysis.suggest import suggestions
 
     def one_app(topology):
         del topology["nodes"]["app-2"]
@@ -133,7 +133,7 @@ def test_a_lone_app_server_gets_a_twin_and_a_hard_dependency_a_fallback():
 
 
 def test_pairs_of_failures_find_the_double_faults_the_cut_sets_name(tmp_path, capsys):
-    from engine.whatif import what_if_pairs
+    from engine.analysis.whatif import what_if_pairs
 
     scenario = load_scenario("spof-baseline")
     analysis = analyze(scenario)

@@ -12,11 +12,11 @@ from textual.containers import Center, Middle
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from engine.files import data_dir
-from engine.history import History
-from engine.recovery import find_interrupted
-from engine.schema import Scenario
-from engine.trainee import DEFAULT_NAME, stored_name
+from engine.util.files import data_dir
+from engine.records.history import History
+from engine.records.recovery import find_interrupted
+from engine.scenario.schema import Scenario
+from engine.records.trainee import DEFAULT_NAME, stored_name
 
 from .screens.briefing import BriefingScreen
 from .screens.debrief import DebriefScreen
@@ -84,7 +84,7 @@ class SpofdrillApp(App[None]):
         self.seed = seed
         self.extra_dirs = list(extra_dirs or [])
         self.assess = assess
-        # None: the stored name (engine.trainee), else the default in practice and asked once in assessment
+        # None: the stored name (engine.records.trainee), else the default in practice and asked once in assessment
         self.trainee = trainee if trainee is not None else stored_name() or (None if assess else DEFAULT_NAME)
         self.autoplay = autoplay
         self.keep_journal = keep_journal
@@ -142,7 +142,7 @@ class SpofdrillApp(App[None]):
         return True
 
     def offer_recovery(self) -> None:
-        """Offer the drills that did not finish (engine.recovery): recover, discard or later."""
+        """Offer the drills that did not finish (engine.records.recovery): recover, discard or later."""
         interrupted = find_interrupted()
         if interrupted:
             self._show(RecoveryDialog(interrupted), self._recovered)

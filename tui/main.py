@@ -9,7 +9,7 @@ from typing import Sequence
 
 def headless_commands() -> list[str]:
     """The headless commands, as :func:`engine.cli.build_parser` declares them."""
-    from engine.cli import build_parser
+    from engine.cli.main import build_parser
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     return list(sub.choices)
@@ -42,13 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if drill:
         args = args[1:]
     if not drill and args and not args[0].startswith("-"):
-        from engine.cli import main as headless
+        from engine.cli.main import main as headless
 
         return headless(args)
     if not drill and any(a in ("-h", "--help") for a in args):
         console_parser().print_help()
         print("\nheadless commands:")
-        from engine.cli import build_parser
+        from engine.cli.main import build_parser
 
         build_parser().print_help()
         return 0
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         extra.append(path)
     if options.trainee is not None:
-        from engine.trainee import TraineeNameError, check_name
+        from engine.records.trainee import TraineeNameError, check_name
 
         try:
             options.trainee = check_name(options.trainee)
@@ -76,8 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     scenario = None
     if options.scenario:
-        from engine.loader import load_scenario
-        from engine.problems import ScenarioError
+        from engine.scenario.loader import load_scenario
+        from engine.scenario.problems import ScenarioError
 
         try:
             scenario = load_scenario(options.scenario)

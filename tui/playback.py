@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from engine.files import data_dir
-from engine.journal import read_jsonl
-from engine.replay import (
+from engine.util.files import data_dir
+from engine.sim.journal import read_jsonl
+from engine.records.replay import (
     COMMAND_TYPES,
     Replayer,
     TimedCommand,
@@ -33,10 +33,10 @@ from engine.replay import (
     replay,
     transcript_from_journal,
 )
-from engine.runner import Run, measure
-from engine.schema import Scenario
-from engine.sim import Simulation
-from engine.snapshot import Snapshot
+from engine.sim.runner import Run, measure
+from engine.scenario.schema import Scenario
+from engine.sim.simulation import Simulation
+from engine.sim.snapshot import Snapshot
 
 from .session import DrillSession, Ending
 
@@ -110,7 +110,7 @@ def _first_line_is_an_entry(text: str) -> bool:
 
 def _read_bundle(path: Path) -> Recording:
     try:
-        from engine.bundle import BundleError, read_bundle
+        from engine.records.bundle import BundleError, read_bundle
     except ImportError:
         raise RecordingError(f"{path}: not a journal, and this spofdrill cannot read result bundles") from None
     try:
@@ -152,7 +152,7 @@ def _read_journal(path: Path, text: str) -> Recording:
 
 
 def _builtin_fallback(path: Path, name: object, seed: object, problem: str) -> tuple[Scenario, int]:
-    from engine.loader import builtin_scenarios, load_scenario
+    from engine.scenario.loader import builtin_scenarios, load_scenario
 
     if not isinstance(name, str) or name not in builtin_scenarios():
         raise RecordingError(

@@ -1,7 +1,7 @@
 """Taking up an interrupted drill in the console: what the prompt says, and the rebuilt session.
 
 Finding interrupted drills, rebuilding and discarding them is the engine's
-(:mod:`engine.recovery`, which says when a drill counts as complete); this
+(:mod:`engine.records.recovery`, which says when a drill counts as complete); this
 module turns a found drill into words for :class:`~tui.screens.recover.RecoveryDialog`
 and into a :class:`~tui.session.DrillSession` that goes on writing the same
 journal, paused at the moment the drill stopped, in the mode it ran in.
@@ -9,7 +9,7 @@ journal, paused at the moment the drill stopped, in the mode it ran in.
 
 from __future__ import annotations
 
-from engine.recovery import InterruptedDrill, rebuild
+from engine.records.recovery import InterruptedDrill, rebuild
 
 from .session import DrillSession
 from .widgets.clock import mmss

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from engine.commands import Command
-from engine.files import write_atomic
-from engine.recovery import ProgressMark, hold
-from engine.replay import LEFT_TYPE, DrillHeader, write_header
-from engine.runner import Report, Run, measure, par_runs
-from engine.schema import Scenario
-from engine.sim import Preview, Receipt, Simulation
-from engine.snapshot import Snapshot
+from engine.util.files import write_atomic
+from engine.records.recovery import ProgressMark, hold
+from engine.records.replay import LEFT_TYPE, DrillHeader, write_header
+from engine.sim.runner import Report, Run, measure, par_runs
+from engine.scenario.schema import Scenario
+from engine.sim.simulation import Preview, Receipt, Simulation
+from engine.sim.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from .playback import BranchOrigin
@@ -159,7 +159,7 @@ class DrillSession:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_header(path, header)
             # the journal so far (a rebuilt drill's replayed entries), whole and atomically, then appended to:
-            # a recovered drill's old journal is replaced only by one that contains it (engine.recovery)
+            # a recovered drill's old journal is replaced only by one that contains it (engine.records.recovery)
             write_atomic(path, self.sim.journal.to_jsonl())
             self._journal_seq = len(self.sim.journal)
             self._journal_file = open(path, "a", encoding="utf-8")

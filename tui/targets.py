@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.commands import CommandSpec, command_specs
-from engine.snapshot import NodeView, Snapshot
+from engine.sim.snapshot import NodeView, Snapshot
 
 
 class NoTarget(ValueError):

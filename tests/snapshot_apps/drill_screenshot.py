@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from engine.loader import load_scenario  # noqa: E402
+from engine.scenario.loader import load_scenario  # noqa: E402
 from tui.app import SpofdrillApp  # noqa: E402
 from tui.screens.drill import DrillScreen  # noqa: E402
 

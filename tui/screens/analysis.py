@@ -5,7 +5,7 @@ Opened from the picker (``a``) so a trainee can study an architecture before
 components with ``~``; selecting a node shows why, its blast radius (what is
 cut off with it) and what happens when it fails (simulated in a worker).
 Then a chaos run measures the availability users would feel over simulated
-years (:mod:`engine.chaosrun`) and shows it beside the block diagram, and per
+years (:mod:`engine.analysis.chaosrun`) and shows it beside the block diagram, and per
 component where the gap comes from.
 """
 
@@ -21,13 +21,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from engine.analysis import Analysis, analyze
-from engine.blast import blast_radii
-from engine.chaosrun import ChaosAvailability, chaos_availability
-from engine.schema import Scenario
-from engine.sim import Simulation
-from engine.snapshot import Snapshot
-from engine.whatif import FAIL_AT, WhatIf, what_if
+from engine.analysis.structure import Analysis, analyze
+from engine.analysis.blast import blast_radii
+from engine.analysis.chaosrun import ChaosAvailability, chaos_availability
+from engine.scenario.schema import Scenario
+from engine.sim.simulation import Simulation
+from engine.sim.snapshot import Snapshot
+from engine.analysis.whatif import FAIL_AT, WhatIf, what_if
 
 from ..widgets.topology import TopologyView
 

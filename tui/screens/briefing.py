@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from engine.commands import CommandSpec, command_specs
-from engine.schema import Scenario
+from engine.scenario.schema import Scenario
 
 __all__ = ["BriefingScreen", "ConsoleKey", "CONSOLE_KEYS", "automation_summary", "hint_summary", "slo_summary"]
 

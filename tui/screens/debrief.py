@@ -16,10 +16,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from engine.files import WriteError, data_dir, write_atomic
-from engine.hunt import score_hunt
-from engine.runner import Report, Run
-from engine.scoring import Outcome
+from engine.util.files import WriteError, data_dir, write_atomic
+from engine.analysis.hunt import score_hunt
+from engine.records.results import run_summary
+from engine.sim.runner import Report, Run
+from engine.scoring.outcome import Outcome
 
 from ..session import DrillSession, Ending
 from ..widgets.comparison import ChartBand, ChartMarks, ChartSeries, ComparisonChart
@@ -68,10 +69,10 @@ def result_document(session: DrillSession, ending: Ending, report: Report | None
         "mode": "assessment" if session.assess else "practice",
         "ended_early": ending.ended_early,
         "commands": [{"t": t, "command": c} for t, c in commands_of(run)],
-        "run": run.summary(),
+        "run": run_summary(run),
     }
     if report is not None:
-        doc["par"] = {"no_action": report.no_action.summary(), "reference": report.reference.summary()}
+        doc["par"] = {"no_action": run_summary(report.no_action), "reference": run_summary(report.reference)}
     if session.scenario.spof_hunt:
         doc["spof_hunt"] = score_hunt(session.scenario, set(run.sim.marks)).to_dict()
     return doc
@@ -300,7 +301,7 @@ class DebriefScreen(Screen):
 
     def _save_bundle(self, result: Path) -> None:
         """The verifiable result bundle beside the result (``spofdrill verify`` re-simulates it)."""
-        from engine.bundle import bundle_of
+        from engine.records.bundle import bundle_of
 
         mode = "assessment" if self.session.assess else "practice"
         path = result.with_name(result.stem + ".bundle.json")
@@ -318,7 +319,7 @@ class DebriefScreen(Screen):
         if self.report is None:
             self.notify("The par runs are still being computed; press p again in a moment.", severity="warning")
             return
-        from engine.postmortem import postmortem_markdown
+        from engine.records.postmortem import postmortem_markdown
 
         text = postmortem_markdown(self.report, when=time.strftime("%Y-%m-%d %H:%M"), trainee=self.session.trainee)
         folder = data_dir() / "postmortems"
@@ -338,7 +339,7 @@ class DebriefScreen(Screen):
 
     def action_rewind(self) -> None:
         """Pick a moment of this run and take it over from there: a what-if branch, compared with this run."""
-        from engine.replay import transcript_of
+        from engine.records.replay import transcript_of
 
         from ..playback import default_moment
         from .replay import ask_take_over

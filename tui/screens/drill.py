@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
 from engine.commands import REGISTRY, CommandError, build_command, command_specs
-from engine.journal import Journal
-from engine.snapshot import NodeView, Snapshot
+from engine.sim.journal import Journal
+from engine.sim.snapshot import NodeView, Snapshot
 
 from ..palette import DrillCommands
 from ..session import SPEEDS, DrillSession

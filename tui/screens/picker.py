@@ -32,12 +32,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from engine.check import measured_difficulty, read_calibration
-from engine.history import History, HistoryError, Record
-from engine.loader import SCENARIO_SUFFIXES, builtin_scenarios, load_scenario
-from engine.progress import DrillOption, NextDrill, suggest_next
-from engine.problems import Problem, ScenarioError
-from engine.schema import Scenario, Topology
+from engine.analysis.check import measured_difficulty, read_calibration
+from engine.records.history import History, HistoryError, Record
+from engine.scenario.loader import SCENARIO_SUFFIXES, builtin_scenarios, load_scenario
+from engine.records.progress import DrillOption, NextDrill, suggest_next
+from engine.scenario.problems import Problem, ScenarioError
+from engine.scenario.schema import Scenario, Topology
 
 __all__ = ["PickerScreen", "ScenarioEntry", "describe_problem", "load_entries", "matches", "topology_summary"]
 

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from engine.recovery import DISCARDED, InterruptedDrill, RecoveryError, discard
+from engine.records.recovery import DISCARDED, InterruptedDrill, RecoveryError, discard
 
 from ..recovery import describe, resume_session
 from ..session import DrillSession

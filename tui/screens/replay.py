@@ -13,9 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from engine.replay import TimedCommand, Transcript
-from engine.runner import Run
-from engine.schema import Scenario
+from engine.records.replay import TimedCommand, Transcript
+from engine.sim.runner import Run
+from engine.scenario.schema import Scenario
 
 from ..playback import REPLAY_SPEEDS, BranchOrigin, Recording, ReplaySession, branch_journal_path, branch_session
 from ..playback import format_moment, parse_moment

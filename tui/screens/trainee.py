@@ -1,9 +1,9 @@
-"""Asking the trainee's name (assessments ask once; the name is kept, see :mod:`engine.trainee`)."""
+"""Asking the trainee's name (assessments ask once; the name is kept, see :mod:`engine.records.trainee`)."""
 
 from __future__ import annotations
 
-from engine.files import WriteError
-from engine.trainee import MAX_LENGTH, check_name, store_name
+from engine.util.files import WriteError
+from engine.records.trainee import MAX_LENGTH, check_name, store_name
 
 from .dialogs import AskDialog
 

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from engine.snapshot import AlertView, Snapshot
+from engine.sim.snapshot import AlertView, Snapshot
 
 from .clock import mmss
 

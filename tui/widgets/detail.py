@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.snapshot import NodeView
+from engine.sim.snapshot import NodeView
 
 from ..targets import commands_for
 

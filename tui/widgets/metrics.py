@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.snapshot import Snapshot
+from engine.sim.snapshot import Snapshot
 
 from .charts import sparkline
 

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
-from engine.snapshot import Snapshot
+from engine.sim.snapshot import Snapshot
 
 from .charts import markers, sparkline, time_columns
 from .clock import append_clock

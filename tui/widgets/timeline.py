@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import RichLog
 
-from engine.journal import Entry
+from engine.sim.journal import Entry
 
 from .clock import mmss
 

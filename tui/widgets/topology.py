@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from engine.snapshot import EdgeView, NodeView, Snapshot
+from engine.sim.snapshot import EdgeView, NodeView, Snapshot
 
 from ..layout import STATE_SYMBOLS, Box, Cell, EdgeGroup, Layout, aggregate_state, layout
 

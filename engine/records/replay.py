@@ -1,0 +1,304 @@
+"""What the trainee did, and doing it again: transcripts and deterministic replays.
+
+A :class:`Transcript` is the trainee's part of a drill: every command with
+the simulated time it was applied at (accepted or refused) and, when the
+trainee walked away early, when they left. It is read from a finished or
+running simulation (exact times) or from a journal file (times to the
+millisecond, which is exact for console drills: the console advances time
+in whole milliseconds).
+
+:class:`Replayer` rebuilds a drill from its scenario, seed and transcript by
+driving a fresh :class:`~engine.sim.Simulation` exactly as the console does:
+advance to a command's time (``run(until=t)``), apply it, go on. Because the
+simulation is deterministic for a scenario, seed and command sequence, the
+replay reproduces the original journal byte for byte. Result bundles,
+``spofdrill verify``, console replays, rewinding and crash recovery all go
+through it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from pydantic import ValidationError
+
+from engine.sim.actions import apply_named
+from engine.sim.journal import Entry
+from engine.util.files import write_atomic
+from engine.scenario.schema import Scenario
+from engine.sim.simulation import Simulation
+
+COMMAND_TYPES = ("CommandIssued", "CommandRefused")
+"""Journal entries that record a trainee command."""
+LEFT_TYPE = "TraineeLeft"
+"""The journal entry recorded when the trainee ends a drill early."""
+
+
+class TranscriptError(ValueError):
+    """A transcript or journal cannot be replayed; the message says which entry and why."""
+
+
+@dataclass(frozen=True)
+class TimedCommand:
+    """One command as the trainee gave it, at a simulated time."""
+
+    t: float
+    command: str
+    target: str | None = None
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t": self.t, "command": self.command, "target": self.target, "args": dict(self.args)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "command") -> TimedCommand:
+        if not isinstance(data, Mapping):
+            raise TranscriptError(f"{where}: expected an object with t, command, target and args")
+        t = data.get("t")
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or t < 0:
+            raise TranscriptError(f"{where}: 't' must be a simulated time in seconds (a number ≥ 0), not {t!r}")
+        name = data.get("command")
+        if not isinstance(name, str) or not name:
+            raise TranscriptError(f"{where}: 'command' must be a command name, not {name!r}")
+        target = data.get("target")
+        if target is not None and not isinstance(target, str):
+            raise TranscriptError(f"{where}: 'target' must be a name or null, not {target!r}")
+        args = data.get("args") or {}
+        if not isinstance(args, Mapping):
+            raise TranscriptError(f"{where}: 'args' must be an object, not {args!r}")
+        return cls(float(t), name, target, dict(args))
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """The trainee's commands in the order given, and when they left (None: stayed to the end)."""
+
+    commands: tuple[TimedCommand, ...] = ()
+    left_at: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"commands": [c.to_dict() for c in self.commands], "left_at": self.left_at}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Transcript:
+        raw = data.get("commands", [])
+        if not isinstance(raw, list):
+            raise TranscriptError("'commands' must be a list")
+        commands = tuple(TimedCommand.from_dict(item, f"commands[{i}]") for i, item in enumerate(raw))
+        left = data.get("left_at")
+        if left is not None and (isinstance(left, bool) or not isinstance(left, (int, float)) or left < 0):
+            raise TranscriptError(f"'left_at' must be a simulated time or null, not {left!r}")
+        transcript = cls(commands, None if left is None else float(left))
+        transcript.check_order()
+        return transcript
+
+    def check_order(self) -> None:
+        """Raise :class:`TranscriptError` when times go backwards or commands follow leaving."""
+        last = 0.0
+        for index, command in enumerate(self.commands):
+            if command.t < last:
+                raise TranscriptError(
+                    f"commands[{index}] at {command.t:g} s comes after a command at {last:g} s (times must not go back)"
+                )
+            last = command.t
+        if self.left_at is not None and self.commands and self.commands[-1].t > self.left_at:
+            raise TranscriptError(f"a command at {self.commands[-1].t:g} s comes after the trainee left at {self.left_at:g} s")
+
+    def until(self, t: float) -> Transcript:
+        """The part of the transcript strictly before ``t`` (for rewinding to ``t``)."""
+        left = self.left_at if self.left_at is not None and self.left_at < t else None
+        return Transcript(tuple(c for c in self.commands if c.t < t), left)
+
+    def __len__(self) -> int:
+        return len(self.commands)
+
+
+def _command_of(entry: Entry | Mapping[str, Any], t: float) -> TimedCommand:
+    data = entry.data if isinstance(entry, Entry) else entry
+    return TimedCommand(t, str(data.get("command")), data.get("target"), dict(data.get("args") or {}))
+
+
+def transcript_of(sim: Simulation) -> Transcript:
+    """The transcript of a simulation so far, with exact times."""
+    commands = []
+    left = None
+    for entry in sim.journal:
+        if entry.type in COMMAND_TYPES:
+            commands.append(_command_of(entry, entry.t))
+        elif entry.type == LEFT_TYPE:
+            left = entry.t
+    return Transcript(tuple(commands), left)
+
+
+def transcript_from_journal(rows: Iterable[Mapping[str, Any]]) -> Transcript:
+    """The transcript in journal rows (as read by :func:`engine.journal.read_jsonl`)."""
+    commands = []
+    left = None
+    for index, row in enumerate(rows):
+        kind = row.get("type") if isinstance(row, Mapping) else None
+        if kind in COMMAND_TYPES or kind == LEFT_TYPE:
+            t = row.get("t")
+            if isinstance(t, bool) or not isinstance(t, (int, float)):
+                raise TranscriptError(f"journal entry {index + 1} ({kind}) has no simulated time")
+            if kind == LEFT_TYPE:
+                left = float(t)
+            else:
+                commands.append(_command_of(row, float(t)))
+    transcript = Transcript(tuple(commands), left)
+    transcript.check_order()
+    return transcript
+
+
+class Replayer:
+    """Drives a fresh simulation through a transcript, as the console would have.
+
+    ``run(until)`` advances to ``until`` applying every command due before
+    it; :attr:`sim` is an ordinary simulation, so a rewound drill can be taken
+    over by the trainee from :attr:`sim.now` on (see :meth:`detach`).
+    """
+
+    def __init__(self, scenario: Scenario, seed: int, transcript: Transcript) -> None:
+        transcript.check_order()
+        self.scenario = scenario
+        self.seed = seed
+        self.transcript = transcript
+        self.sim = Simulation(scenario, seed)
+        self._next = 0
+        self._left = False
+
+    @property
+    def now(self) -> float:
+        return self.sim.now
+
+    @property
+    def pending(self) -> tuple[TimedCommand, ...]:
+        """The commands not applied yet."""
+        return self.transcript.commands[self._next:]
+
+    def run(self, until: float) -> None:
+        """Advance to ``until``, applying each command at its time (commands at ``until`` wait for the next call)."""
+        until = min(until, self.sim.duration)
+        commands = self.transcript.commands
+        while self._next < len(commands) and commands[self._next].t < until:
+            command = commands[self._next]
+            self._leave_if_due(command.t)
+            if self._left:
+                break
+            self.sim.run(command.t)
+            self._apply(command)
+            self._next += 1
+        self._leave_if_due(until)
+        self.sim.run(until)
+
+    def finish(self) -> Simulation:
+        """Run to the end of the drill (the trainee's remaining commands, then nobody) and return the simulation."""
+        self.run(self.sim.duration)
+        commands = self.transcript.commands
+        while self._next < len(commands) and not self._left:  # commands at the very last instant
+            self._apply(commands[self._next])
+            self._next += 1
+        return self.sim
+
+    def detach(self) -> Simulation:
+        """Stop replaying: the simulation is the caller's from now on (rewind and branch)."""
+        self._next = len(self.transcript.commands)
+        self._left = True
+        return self.sim
+
+    def _leave_if_due(self, t: float) -> None:
+        left = self.transcript.left_at
+        if left is not None and not self._left and left < t:
+            self.sim.run(left)
+            self.sim.record(LEFT_TYPE)
+            self._left = True
+
+    def _apply(self, command: TimedCommand) -> None:
+        apply_named(self.sim, command.command, command.target, command.args)
+
+
+def replay(scenario: Scenario, seed: int, transcript: Transcript) -> Simulation:
+    """The finished simulation of a scenario, seed and transcript."""
+    return Replayer(scenario, seed, transcript).finish()
+
+
+# --------------------------------------------------------------------------- the drill header beside a live journal
+
+HEADER_SUFFIX = ".drill.json"
+"""A live journal ``X.jsonl`` has its drill header in ``X.drill.json``."""
+HEADER_FORMAT = 1
+
+
+def scenario_document(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain JSON data (what bundles and drill headers embed)."""
+    return scenario.model_dump(mode="json", by_alias=True)
+
+
+def scenario_from_document(data: Any, where: str) -> Scenario:
+    """A scenario back from :func:`scenario_document`; :class:`TranscriptError` naming ``where`` when it is not one."""
+    if not isinstance(data, Mapping):
+        raise TranscriptError(f"{where}: the embedded scenario is missing or not an object")
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        place = ".".join(str(part) for part in first.get("loc", ())) or "scenario"
+        raise TranscriptError(f"{where}: the embedded scenario is not valid ({place}: {first.get('msg')})") from None
+
+
+@dataclass(frozen=True)
+class DrillHeader:
+    """What a journal alone does not say: the whole scenario, the seed, who drilled and how."""
+
+    scenario: Scenario
+    seed: int
+    trainee: str
+    mode: str
+
+    def to_dict(self) -> dict[str, Any]:
+        from engine.analysis.check import scenario_hash
+
+        return {
+            "format": HEADER_FORMAT,
+            "scenario": scenario_document(self.scenario),
+            "scenario_hash": scenario_hash(self.scenario),
+            "seed": self.seed,
+            "trainee": self.trainee,
+            "mode": self.mode,
+        }
+
+
+def header_path(journal: Path | str) -> Path:
+    """Where the drill header of a journal file is kept."""
+    path = Path(journal)
+    return path.with_name(path.name.removesuffix(".jsonl") + HEADER_SUFFIX)
+
+
+def write_header(journal: Path | str, header: DrillHeader) -> Path:
+    """Write the header beside the journal, atomically; raises :class:`engine.files.WriteError`."""
+    # not sort_keys: the order of the scenario's mappings (its nodes) is part of the drill
+    return write_atomic(header_path(journal), json.dumps(header.to_dict(), indent=1) + "\n")
+
+
+def read_header(journal: Path | str) -> DrillHeader:
+    """The header beside a journal; :class:`TranscriptError` naming the file when missing or damaged."""
+    path = header_path(journal)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TranscriptError(f"{path}: missing (it names the scenario and seed of {Path(journal).name})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TranscriptError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    except json.JSONDecodeError as exc:
+        raise TranscriptError(f"{path}: line {exc.lineno}: not JSON ({exc.msg}); the file is damaged") from None
+    if not isinstance(data, dict):
+        raise TranscriptError(f"{path}: not a drill header (expected a JSON object)")
+    if data.get("format") != HEADER_FORMAT:
+        raise TranscriptError(f"{path}: drill header format {data.get('format')!r}, this release reads {HEADER_FORMAT}")
+    scenario = scenario_from_document(data.get("scenario"), str(path))
+    seed = data.get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TranscriptError(f"{path}: 'seed' must be a whole number, not {seed!r}")
+    return DrillHeader(scenario, seed, str(data.get("trainee") or "trainee"), str(data.get("mode") or "practice"))

@@ -1,0 +1,808 @@
+"""Traffic: the fluid model that turns rates into ok, degraded and failed requests.
+
+:class:`TrafficModel` is a mixin of :class:`engine.sim.Simulation`: it reads the
+simulation's runtime state (nodes, VIP groups, clusters, health-check views,
+partitions) and integrates one segment of time per :meth:`_step` call. It is
+the engine's hot path: it runs a few thousand times per simulated minute.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Node, VipGroup, WriteLog
+
+# Per-request CPU time of a static request relative to the app's service time.
+STATIC_COST = 0.25
+# A write costs the database this many read-equivalents of capacity.
+WRITE_COST = 2.0
+# Latency spread points: (multiplier of the queueing part, weight), so that
+# p50, p95 and p99 of an exponential wait land on the right values.
+SPREAD = ((0.69, 0.5), (3.0, 0.45), (4.6, 0.04), (6.9, 0.01))
+
+
+class _SecondAcc:
+    """Sums for the second being integrated."""
+
+    __slots__ = ("total", "ok", "degraded", "failed", "points", "w_total", "w_ok", "w_failed", "acked")
+
+    def __init__(self) -> None:
+        self.total = self.ok = self.degraded = self.failed = 0.0
+        self.w_total = self.w_ok = self.w_failed = 0.0
+        self.acked = 0
+        self.points: list[tuple[float, float]] = []
+
+
+class TrafficModel:
+    """Request routing, queueing, outcomes, write acknowledgement and replication."""
+
+    # ------------------------------------------------------------------ the plan
+
+    def _plan(self) -> None:
+        """Routing structures that only change when the topology state does."""
+        g = self.graph
+        self._plan_version = self._version
+        plan_apps: dict[str, dict[str, Any]] = {}
+        signatures: dict[tuple, int] = {}
+        self._sync_cache: dict[tuple[str, str], list[Node]] = {}
+        # DNS answers: region -> one member of each VIP group the DNS points at there
+        self._dns_vips: dict[str, dict[str, list[str]]] = {}
+        for dns in self.dns_state:
+            by_region: dict[str, list[str]] = {}
+            seen: set[str] = set()
+            for target in g.successors(dns):
+                vip = self.vip_of.get(target)
+                if vip is None or vip.name in seen:
+                    continue
+                seen.add(vip.name)
+                by_region.setdefault(self.nodes[target].region, []).append(vip.members[0])
+            self._dns_vips[dns] = by_region
+        self._route_cache: dict[str, tuple] = {}
+        # what services call in turn: (node or cluster, share, timeout, needed); a database is its cluster's writer
+        self._svc_deps: dict[str, list[tuple[Any, float, float, bool]]] = {}
+        for node in self.nodes.values():
+            if node.kind != "service":
+                continue
+            deps = []
+            for target in g.successors(node.name):
+                attrs = g.edges[node.name, target]
+                kind = self.nodes[target].kind
+                if kind not in ("cache", "database", "service"):
+                    continue
+                dest = self.cluster_of[target] if kind == "database" else self.nodes[target]
+                timeout = attrs["timeout"] or DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
+                deps.append((dest, attrs["share"], timeout, attrs["required"] and not attrs["fallback"]))
+            if deps:
+                self._svc_deps[node.name] = deps
+        for node in self.nodes.values():
+            if node.kind != "app_server":
+                continue
+            caches, dbs, services = [], [], []
+            for target in g.successors(node.name):
+                attrs = g.edges[node.name, target]
+                kind = self.nodes[target].kind
+                timeout = attrs["timeout"] or DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
+                if kind == "cache":
+                    caches.append((self.nodes[target], timeout))
+                elif kind == "database":
+                    cluster = self.cluster_of[target]
+                    if all(c is not cluster for c, _ in dbs):
+                        dbs.append((cluster, timeout))
+                elif kind == "service":
+                    services.append((self.nodes[target], attrs["share"], timeout, attrs["fallback"]))
+            sig = (
+                node.spec.capacity, node.spec.workers, node.spec.service_time, node.spec.queue_timeout,
+                tuple((id(c), t) for c, t in caches), tuple((id(c), t) for c, t in dbs),
+                tuple((id(v), sh, t, f) for v, sh, t, f in services),
+            )
+            plan_apps[node.name] = {"caches": caches, "dbs": dbs, "services": services, "sig": signatures.setdefault(sig, len(signatures))}
+        self._plan_apps = plan_apps
+        # client entries
+        entries: dict[str, tuple[list, list]] = {}
+        for node in self.nodes.values():
+            if node.kind != "client":
+                continue
+            dynamic, static = [], []
+            for target in g.successors(node.name):
+                kind = self.nodes[target].kind
+                if kind == "cdn":
+                    static.append(("cdn", target))
+                elif kind in ("dns", "load_balancer"):
+                    dynamic.append(("dns" if kind == "dns" else "vip", target))
+            entries[node.name] = (dynamic, static or dynamic)
+        self._entries = entries
+        self._pools = {
+            lb: [self.nodes[a] for a, state in self.health[lb].items() if state[0] and not self.nodes[a].drained]
+            for lb in self.health
+        }
+
+    # ------------------------------------------------------------------ the flow (hot path)
+
+    def _dns_weights(self, dns: str, t: float) -> dict[str, float]:
+        state = self.dns_state[dns]
+        frac = min(1.0, max(0.0, (t - state["since"]) / self.nodes[dns].spec.ttl))
+        old, new = state["from"], state["to"]
+        out = {r: old.get(r, 0.0) + (new.get(r, 0.0) - old.get(r, 0.0)) * frac for r in new}
+        total = sum(out.values())
+        return {r: w / total for r, w in out.items()} if total > 0 else out
+
+    def _dns_failing(self, name: str, t: float) -> float:
+        """The fraction of lookups a DNS provider fails: 0 while up, then rising as cached answers expire (TTL)."""
+        node = self.nodes[name]
+        if node.up:
+            return 0.0
+        down = self.dns_state[name]["down_since"] or t
+        return min(1.0, (t - down) / node.spec.ttl)
+
+    def _resolve(self, providers: list, t: float, amount: float, cls: int, into: dict) -> None:
+        """A client with several DNS providers (NS records at each): resolvers retry another provider
+        when one does not answer, so a lookup fails only when every provider fails it; the rest is
+        answered by the providers that do, in proportion to how much each answers."""
+        failing = [self._dns_failing(name, t) for _, name in providers]
+        lost = amount
+        for fail in failing:
+            lost *= fail
+        if lost > 0:
+            self._fail(cls, lost, CONNECT_TIMEOUT, None)
+        answering = sum(1.0 - fail for fail in failing)
+        if answering <= 0:
+            return
+        for (_, name), fail in zip(providers, failing):
+            if fail < 1.0:
+                self._route("dns", name, t, (amount - lost) * (1.0 - fail) / answering, cls, into, None, resolved=True)
+
+    def _route(self, kind: str, name: str, t: float, amount: float, cls: int, into: dict, origin_of: str | None,
+               resolved: bool | None = None) -> None:
+        """Push ``amount`` requests of class ``cls`` towards VIP groups, recording failures on the way
+        (``resolved``: the lookup already succeeded, see :meth:`_resolve`)."""
+        if amount <= 0:
+            return
+        if kind == "vip":
+            vip = self.vip_of[name]
+            arr = into.get(vip.name)
+            if arr is None:
+                arr = into[vip.name] = [0.0, 0.0, 0.0, 0.0, None]
+            arr[cls] += amount
+            if origin_of is not None:
+                origins = arr[4]
+                if origins is None:
+                    origins = arr[4] = {}
+                origins[origin_of] = origins.get(origin_of, 0.0) + amount
+            return
+        # DNS: weighted regions, failing over the TTL while the resolver is down
+        fail = self._dns_failing(name, t) if resolved is None else 0.0
+        if fail > 0:
+            self._fail(cls, amount * fail, CONNECT_TIMEOUT, origin_of)
+            amount *= 1.0 - fail
+        weights = self._step_dns.get(name)
+        if weights is None:
+            weights = self._step_dns[name] = self._dns_weights(name, t)
+        by_region = self._dns_vips[name]
+        for region, weight in weights.items():
+            vips = by_region.get(region)
+            if weight <= 0 or not vips:
+                continue
+            share = amount * weight / len(vips)
+            for vip_member in vips:
+                self._route("vip", vip_member, t, share, cls, into, origin_of)
+
+    def _fail(self, cls: int, amount: float, latency: float, origin_of: str | None) -> None:
+        """Account failed requests (a CDN origin fetch that fails may still be served stale)."""
+        acc = self._acc
+        if cls == 3 and origin_of is not None:
+            cdn = self.nodes[origin_of]
+            if cdn.spec.stale_if_error and cdn.up:
+                acc.ok += amount
+                acc.points.append((cdn.spec.latency, amount))
+                return
+        acc.failed += amount
+        acc.points.append((min(latency, self._client_timeout), amount))
+        if cls == 1:
+            acc.w_failed += amount
+
+    def _ok(self, cls: int, amount: float, latency: float, spread: float, degraded: bool = False) -> None:
+        if amount <= 0:
+            return
+        acc = self._acc
+        if degraded:
+            acc.degraded += amount
+        else:
+            acc.ok += amount
+        base = latency - spread
+        pts = acc.points
+        limit = self._client_timeout
+        for mult, weight in SPREAD:
+            value = base + spread * mult
+            pts.append((value if value < limit else limit, amount * weight))
+
+    def _queue(self, node: Node, arrivals: float, capacity: float, timeout: float, dt: float) -> float:
+        """Fluid queue update; returns the fraction of ``arrivals`` that time out waiting."""
+        mu = capacity
+        lam = arrivals / dt if dt > 0 else 0.0
+        backlog = node.backlog + (lam - mu) * dt
+        if backlog < 0:
+            backlog = 0.0
+        limit = mu * timeout
+        dropped = 0.0
+        if backlog > limit:
+            dropped = backlog - limit
+            backlog = limit
+        node.backlog = backlog
+        rho = lam / mu if mu > 0 else 10.0
+        node.util = rho
+        node.m_util += rho * dt
+        return min(1.0, dropped / arrivals) if arrivals > 0 else 0.0
+
+    def _mmc_wait(self, hold: float, rho: float, servers: float) -> float:
+        """Mean queueing delay of an M/M/c queue (Sakasegawa's approximation)."""
+        if rho <= 0:
+            return 0.0
+        rho = min(rho, 0.98)
+        c = max(1.0, servers)
+        return hold * rho ** (math.sqrt(2.0 * (c + 1.0)) - 1.0) / (c * (1.0 - rho))
+
+    def _call(self, src: Node, dst: Node, timeout: float, depth: int = 0) -> tuple[float, float, float]:
+        """Outcome of ``src`` calling ``dst``: (fraction ok, latency when ok, latency when failed).
+
+        A service answers only when what it needs answers too (its own calls, at most a few levels
+        deep): their latency adds to its own, their failures become its failures.
+        """
+        if not self._reachable(src, dst):
+            return 0.0, 0.0, (0.002 if self._fails_fast(src, dst) else timeout)
+        base = dst.latency
+        if src.region != dst.region:
+            base += self.scenario.topology.inter_region_rtt
+        fail = dst.drop + (1.0 - dst.drop) * dst.err
+        dep_ok, dep_flat = 1.0, 0.0
+        deps = self._svc_deps.get(dst.name) if dst.kind == "service" and depth < 6 else None
+        if deps:
+            for dest, share, dep_timeout, needed in deps:
+                target = self.nodes[dest.writer] if isinstance(dest, Cluster) else dest
+                ok_d, lat_d, flat_d = self._call(dst, target, dep_timeout, depth + 1)
+                base += share * (ok_d * lat_d + (1.0 - ok_d) * flat_d)
+                if needed and ok_d < 1.0:
+                    dep_ok *= 1.0 - share * (1.0 - ok_d)
+                    dep_flat = max(dep_flat, flat_d)
+        if base >= timeout:
+            return 0.0, 0.0, timeout
+        if dst.wait > 1e-9:
+            late = math.exp(-(timeout - base) / dst.wait)
+            fail += (1.0 - fail) * late
+        fail_lat = timeout if fail > dst.err else 0.002
+        if dep_ok < 1.0:  # the service answers with an error once its call has failed
+            fail = 1.0 - (1.0 - fail) * dep_ok
+            fail_lat = max(fail_lat, min(dep_flat + dst.latency, timeout))
+        return 1.0 - fail, base, fail_lat
+
+    def _step(self, t0: float, dt: float) -> None:
+        if self._plan_version != self._version:
+            self._plan()
+        t = t0 + dt * 0.5
+        self._seg_end = t0 + dt
+        self._step_dns: dict[str, dict[str, float]] = {}
+        nodes = self.nodes
+        acc = self._acc
+        # 1. clients -> VIP groups
+        into: dict[str, list] = {}
+        for client, (dynamic, static) in self._entries.items():
+            curves = self.curves[client]
+            for cls in (0, 1, 2):
+                amount = curves[cls].at(t) * dt
+                if amount <= 0:
+                    continue
+                acc.total += amount
+                if cls == 1:
+                    acc.w_total += amount
+                targets = static if cls == 2 else dynamic
+                if not targets:
+                    self._fail(cls, amount, CONNECT_TIMEOUT, None)
+                    continue
+                if len(targets) > 1 and targets is dynamic and all(kind == "dns" for kind, _ in targets):
+                    self._resolve(dynamic, t, amount, cls, into)
+                    continue
+                share = amount / len(targets)
+                for kind, name in targets:
+                    if kind == "cdn":
+                        self._cdn(nodes[name], share, t, into)
+                    else:
+                        self._route(kind, name, t, share, cls, into, None)
+        if self._classes_version != self._version:
+            self._classes = self._app_classes()
+            self._classes_version = self._version
+        # 2. VIP groups -> app servers (only each class's first member needs its arrivals)
+        app_in: dict[str, list[float]] = {}
+        origin_in: dict[str, dict[str, float]] = {}
+        for vip_name, amounts in into.items():
+            self._balance(self.vips[vip_name], amounts, app_in, origin_in)
+        # 3. app servers admit what their workers can take; downstream load.
+        # App servers with the same dependencies, spec, state and arrivals evolve identically
+        # (the usual case for a pool behind one VIP): compute each such class once.
+        plan_apps = self._plan_apps
+        idle = (0.0, 0.0, 0.0, 0.0)
+        admitted: list[tuple[list[Node], tuple, tuple]] = []
+        for members in self._classes:
+            node = members[0]
+            k = len(members)
+            plan = plan_apps[node.name]
+            amounts = app_in.get(node.name) or idle
+            total = amounts[0] + amounts[1] + amounts[2] + amounts[3]
+            st = node.spec.service_time * node.slow
+            hold_r, hold_w = self._app_hold(node, plan, st)
+            hold_s = st * STATIC_COST
+            busy = amounts[0] * hold_r + amounts[1] * hold_w + (amounts[2] + amounts[3]) * hold_s
+            hold = busy / total if total > 0 else hold_r
+            # workers see dependency latency through the requests they hold: smooth over ~2 s
+            if node.hold > 0:
+                hold = node.hold + (hold - node.hold) * min(1.0, dt / 2.0)
+            # two limits: the CPUs (capacity, scaled by the request mix's CPU cost) and the
+            # worker pool (workers / seconds each request holds one)
+            cpu = (amounts[0] + amounts[1]) * st + (amounts[2] + amounts[3]) * st * STATIC_COST
+            cpu_per_req = cpu / total if total > 0 else st
+            cpu_capacity = node.spec.capacity * node.spec.service_time / cpu_per_req / node.cap_div
+            capacity = min(cpu_capacity, node.spec.workers / hold if hold > 0 else 1e9)
+            drop = self._queue(node, total, capacity, node.spec.queue_timeout, dt)
+            wait = node.backlog / capacity + self._mmc_wait(hold, node.util, node.spec.workers)
+            node.wait = wait
+            node.hold = hold
+            node.latency = hold + wait
+            node.drop = drop
+            node.m_req += total
+            for other in members[1:]:
+                other.backlog, other.util, other.wait, other.hold = node.backlog, node.util, node.wait, hold
+                other.latency, other.drop = node.latency, drop
+                other.m_util += node.util * dt
+                other.m_req += total
+            if total <= 0:
+                continue
+            served = (1.0 - drop) * (1.0 - node.err)
+            admitted.append((members, amounts, (served, wait, hold_r, hold_w, hold_s)))
+            reads = amounts[0] * served * k
+            writes = amounts[1] * served * k
+            for cache, _ in plan["caches"][:1]:
+                cache.m_in += reads
+            for cluster, _ in plan["dbs"][:1]:
+                # in read-only mode the application refuses writes before they reach the database
+                miss = reads * (1.0 - self._hit(plan)) + (0.0 if cluster.read_only else writes * WRITE_COST)
+                writers = self._writers(cluster, node)
+                for primary in writers:
+                    primary.m_in += miss / len(writers)
+            for svc, share, _, _ in plan["services"]:
+                if not svc.feature_off:
+                    svc.m_in += reads * share
+        # 4. downstream queues
+        for node in self._downstream:
+            arrivals = node.m_in
+            node.m_in = 0.0
+            node.m_req += arrivals
+            if not node.up:
+                node.util = 0.0
+                node.backlog = 0.0
+                continue
+            spec = node.spec
+            capacity = spec.capacity / node.cap_div / node.slow
+            timeout = DEFAULT_CALL_TIMEOUT.get(node.kind, 1.0)
+            for dest, share, _, _ in self._svc_deps.get(node.name, ()):
+                # a service's own calls load what it calls (services come before what they call)
+                (self.nodes[dest.writer] if isinstance(dest, Cluster) else dest).m_in += arrivals * share
+            node.drop = self._queue(node, arrivals, capacity, timeout, dt)
+            base = (spec.read_latency if node.kind == "database" else spec.latency) * node.slow
+            wait = node.backlog / capacity + self._mmc_wait(base, node.util, 8.0)
+            node.wait = wait
+            node.latency = base + wait
+            node.m_wlat += node.latency * dt
+            if node.kind == "cache" and arrivals > 0 and node.warm < 1.0:
+                node.warm += (1.0 - node.warm) * min(1.0, dt / spec.warmup)
+        # 5. outcomes, once per class of identical app servers, shared out to its members
+        for members, amounts, adm in admitted:
+            node = members[0]
+            k = len(members)
+            origins = origin_in.get(node.name)
+            if k == 1:
+                self._outcomes(node, amounts, adm, plan_apps[node.name], origins, dt)
+                continue
+            before = (node.m_fail, node.m_lat, node.m_ok)
+            scaled = [a * k for a in amounts]
+            self._outcomes(node, scaled, adm, plan_apps[node.name], {c: v * k for c, v in origins.items()} if origins else None, dt)
+            d_fail = (node.m_fail - before[0]) / k
+            d_lat = (node.m_lat - before[1]) / k
+            d_ok = (node.m_ok - before[2]) / k
+            node.m_fail, node.m_lat, node.m_ok = before[0] + d_fail, before[1] + d_lat, before[2] + d_ok
+            for other in members[1:]:
+                other.m_fail += d_fail
+                other.m_lat += d_lat
+                other.m_ok += d_ok
+        # 6. replication
+        self._replicate(t0 + dt, dt)
+
+    def _app_classes(self) -> list[list[Node]]:
+        """App servers that evolve identically until the state next changes.
+
+        Same dependencies and spec, same region, same load-balancer pools (so
+        the same arrivals) and the same queue state: the usual case for the
+        instances of one autoscaling group behind one VIP. Each class is
+        computed once per step and shared out to its members.
+        """
+        pools: dict[str, list[str]] = {}
+        for lb, members in self._pools.items():
+            for app in members:
+                pools.setdefault(app.name, []).append(lb)
+        partitioned = bool(self._partitions)
+        classes: dict[tuple, list[Node]] = {}
+        for name, plan in self._plan_apps.items():
+            node = self.nodes[name]
+            key = (
+                plan["sig"], node.region, tuple(pools.get(name, ())),
+                node.backlog, node.hold, node.slow, node.cap_div, node.err, node.up,
+                name if partitioned else None,
+            )
+            classes.setdefault(key, []).append(node)
+        self._class_firsts = {members[0].name for members in classes.values()}
+        return list(classes.values())
+
+    def _cdn(self, cdn: Node, amount: float, t: float, into: dict) -> None:
+        cdn.m_req += amount
+        if not cdn.up:
+            self._fail(2, amount, CONNECT_TIMEOUT, None)
+            cdn.m_fail += amount
+            return
+        hit = amount * cdn.spec.hit_ratio
+        self._ok(2, hit, cdn.spec.latency, cdn.spec.latency * 0.3)
+        miss = amount - hit
+        origins = [s for s in self.graph.successors(cdn.name)]
+        if not origins:
+            self._fail(2, miss, CONNECT_TIMEOUT, None)
+            return
+        for origin in origins:
+            kind = "dns" if self.nodes[origin].kind == "dns" else "vip"
+            self._route(kind, origin, t, miss / len(origins), 3, into, cdn.name)
+
+    def _balance(self, vip: VipGroup, amounts: list, app_in: dict, origin_in: dict) -> None:
+        """Spread a VIP's requests over the holder's healthy pool (``amounts[4]``: CDN origin fetches by CDN)."""
+        holder = self.nodes[vip.holder] if vip.holder else None
+        a0, a1, a2, a3, origins = amounts
+        total = a0 + a1 + a2 + a3
+        if holder is None or not self._reachable(None, holder):
+            self._fail_share(amounts, 1.0, CONNECT_TIMEOUT)
+            if holder is not None:
+                holder.m_req += total
+                holder.m_fail += total
+            return
+        holder.m_req += total
+        lb_latency = holder.spec.latency
+        keep = (1.0 - vip.shed) * (1.0 - holder.err)
+        if keep < 1.0:
+            self._fail_share(amounts, 1.0 - keep, lb_latency + 0.001)
+            holder.m_fail += total * (1.0 - keep)
+        pool = self._pools.get(holder.name, [])
+        if not pool:
+            self._fail_share(amounts, keep, lb_latency + 0.001)
+            holder.m_fail += total * keep
+            return
+        routes, good_w, refused_w, total_w = self._pool_routes(holder, pool)
+        redispatch = holder.spec.retries > 0 and good_w > 0
+        for app, where, weight in routes:
+            share = keep * weight / total_w
+            if where == 0:
+                if redispatch:
+                    share = keep * (weight + refused_w * weight / good_w) / total_w
+                arr = app_in.get(app.name)
+                if arr is None:
+                    app_in[app.name] = [a0 * share, a1 * share, a2 * share, a3 * share]
+                else:
+                    arr[0] += a0 * share
+                    arr[1] += a1 * share
+                    arr[2] += a2 * share
+                    arr[3] += a3 * share
+                if origins:
+                    per = origin_in.get(app.name)
+                    if per is None:
+                        per = origin_in[app.name] = {}
+                    for cdn, amount in origins.items():
+                        per[cdn] = per.get(cdn, 0.0) + amount * share
+                continue
+            if where == 1 and redispatch:
+                continue
+            self._fail_share(amounts, share, 0.003 if where == 1 else CONNECT_TIMEOUT)
+            app.m_req += total * share
+            app.m_fail += total * share
+            holder.m_fail += total * share
+
+    def _fail_share(self, amounts: list, fraction: float, latency: float) -> None:
+        """Fail ``fraction`` of a VIP's requests of every class (CDN fetches per CDN, for stale serving)."""
+        for cls in (0, 1, 2):
+            if amounts[cls] > 0:
+                self._fail(cls, amounts[cls] * fraction, latency, None)
+        if amounts[4]:
+            for cdn, amount in amounts[4].items():
+                self._fail(3, amount * fraction, latency, cdn)
+
+    def _pool_routes(self, holder: Node, pool: list[Node]) -> tuple[list[tuple[Node, int, float]], float, float, float]:
+        """Each backend of ``holder`` with how a request to it ends (0 served, 1 refused, 2 lost) and its weight.
+
+        Only state changes (which bump the version) alter it, so it is cached per plan.
+        """
+        cached = self._route_cache.get(holder.name)
+        if cached is not None:
+            return cached
+        routes = []
+        good_w = refused_w = total_w = 0.0
+        firsts = self._class_firsts
+        for app in pool:
+            weight = app.spec.capacity
+            total_w += weight
+            if self._reachable(holder, app):
+                good_w += weight
+                if app.name not in firsts:
+                    continue  # its class's first member stands for it
+                where = 0
+            elif self._fails_fast(holder, app):
+                where = 1
+                refused_w += weight
+            else:
+                where = 2
+            routes.append((app, where, weight))
+        cached = self._route_cache[holder.name] = (routes, good_w, refused_w, total_w)
+        return cached
+
+    def _hit(self, plan: dict) -> float:
+        for cache, _ in plan["caches"][:1]:
+            if cache.up:
+                return cache.spec.hit_ratio * cache.warm
+        return 0.0
+
+    def _writers(self, cluster: Cluster, app: Node) -> list[Node]:
+        """The primaries this app server's writes go to: every primary it can reach (two or more in a
+        split brain), or the cluster's writer when it reaches none (and its writes fail)."""
+        nodes = self.nodes
+        writer = nodes[cluster.writer]
+        out = [writer] if self._reachable(app, writer) else []
+        for name in cluster.members:
+            node = nodes[name]
+            if node is not writer and node.role == "primary" and self._reachable(app, node):
+                out.append(node)
+        return out or [writer]
+
+    def _app_hold(self, node: Node, plan: dict, st: float) -> tuple[float, float]:
+        """Seconds a worker is held by a read and by a write, from downstream latencies."""
+        read = st
+        write = st
+        hit = self._hit(plan)
+        for cache, timeout in plan["caches"][:1]:
+            ok, lat, fail_lat = self._call(node, cache, timeout)
+            read += ok * lat + (1.0 - ok) * fail_lat
+        for cluster, timeout in plan["dbs"][:1]:
+            writer = self.nodes[cluster.writer]
+            ok, lat, fail_lat = self._call(node, writer, timeout)
+            read += (1.0 - hit) * (ok * lat + (1.0 - ok) * fail_lat)
+            stall = self._sync_stalled(cluster, writer)
+            if cluster.read_only:
+                pass  # refused at once by the application
+            elif stall:
+                write += timeout
+            else:
+                wl = writer.spec.write_latency * writer.slow + writer.wait + self._sync_cost(cluster, writer)
+                write += ok * min(wl, timeout) + (1.0 - ok) * fail_lat
+        for svc, share, timeout, _ in plan["services"]:
+            if svc.feature_off:
+                continue
+            ok, lat, fail_lat = self._call(node, svc, timeout)
+            read += share * (ok * lat + (1.0 - ok) * fail_lat)
+        return read, write
+
+    def _sync_standbys(self, cluster: Cluster, primary: Node) -> list[Node]:
+        """Replicas in sync mode streaming from ``primary`` (cached until the state changes)."""
+        key = (cluster.name, primary.name)
+        cached = self._sync_cache.get(key) if self._plan_version == self._version else None
+        if cached is None:
+            cached = self._sync_cache[key] = [
+                self.nodes[n]
+                for n in cluster.members
+                if self.nodes[n].role == "replica" and self.nodes[n].mode == "sync" and self.nodes[n].upstream == primary.name
+            ]
+        return cached
+
+    def _sync_stalled(self, cluster: Cluster, primary: Node) -> bool:
+        """Synchronous commit needs one caught-up sync standby (ANY 1); without it writes wait."""
+        standbys = self._sync_standbys(cluster, primary)
+        if not standbys:
+            return False
+        return not any(s.caught_up and self._reachable(primary, s) and not s.replication_broken for s in standbys)
+
+    def _sync_cost(self, cluster: Cluster, primary: Node) -> float:
+        standbys = self._sync_standbys(cluster, primary)
+        if not standbys:
+            return 0.0
+        best = min(
+            s.spec.sync_rtt * s.slow + (self.scenario.topology.inter_region_rtt if s.region != primary.region else 0.0)
+            for s in standbys
+        )
+        return best
+
+    def _outcomes(self, app: Node, amounts: list[float], adm: tuple, plan: dict, origins: dict | None, dt: float) -> None:
+        served, wait, hold_r, hold_w, hold_s = adm
+        lb = 0.001
+        timeout_app = app.spec.queue_timeout
+        rejected = 1.0 - served
+        app_fail_lat = timeout_app if app.drop > 0 else 0.005
+        # requests that never got a worker (or hit the error fault)
+        for cls in range(4):
+            if amounts[cls] > 0 and rejected > 0:
+                if cls == 3 and origins:
+                    for cdn, amount in origins.items():
+                        self._fail(3, amount * rejected, app_fail_lat, cdn)
+                else:
+                    self._fail(cls, amounts[cls] * rejected, app_fail_lat, None)
+        app.m_fail += sum(amounts) * rejected
+        spread = wait
+        # static (and CDN origin fetches): served from the app's own disk
+        static_ok = amounts[2] * served
+        self._client_ok(2, static_ok, lb + wait + hold_s, spread, app, None)
+        if origins:
+            for cdn, amount in origins.items():
+                self._client_ok(3, amount * served, lb + wait + hold_s, spread, app, cdn)
+        # reads: cache, then database, plus optional services
+        reads = amounts[0] * served
+        writes = amounts[1] * served
+        hit = 0.0
+        cache_lat = 0.0
+        data_ok = 1.0
+        db_lat = 0.0
+        fail_lat = 0.0
+        cache_ok = 0.0
+        for cache, timeout in plan["caches"][:1]:
+            cache_ok, lat, flat = self._call(app, cache, timeout)
+            hit = cache_ok * self._hit(plan)
+            cache_lat = cache_ok * lat + (1.0 - cache_ok) * flat
+            cache.m_fail += reads * (1.0 - cache_ok)
+        db_ok = 1.0
+        writers: list[Node] = []
+        cluster = None
+        db_timeout = 3.0
+        for cluster, db_timeout in plan["dbs"][:1]:
+            writers = self._writers(cluster, app)
+            oks = [self._call(app, w, db_timeout) for w in writers]
+            db_ok = sum(o[0] for o in oks) / len(oks)
+            db_lat = sum(o[1] for o in oks) / len(oks)
+            fail_lat = max(o[2] for o in oks)
+            data_ok = hit + (1.0 - hit) * db_ok
+            for w, o in zip(writers, oks):
+                w.m_fail += reads * (1.0 - hit) * (1.0 - o[0]) / len(oks)
+        if not plan["dbs"]:
+            data_ok = 1.0
+        ok_all = data_ok
+        no_fail = data_ok
+        svc_lat = 0.0
+        for svc, share, timeout, fallback in plan["services"]:
+            if svc.feature_off:
+                ok_all *= 1.0 - share
+                continue
+            s_ok, s_lat, s_flat = self._call(app, svc, timeout)
+            svc.m_fail += reads * share * (1.0 - s_ok)
+            ok_all *= (1.0 - share) + share * s_ok
+            if not fallback:
+                no_fail *= (1.0 - share) + share * s_ok
+            svc_lat += share * (s_ok * s_lat + (1.0 - s_ok) * s_flat)
+            fail_lat = max(fail_lat, s_flat)
+        read_lat = lb + wait + app.spec.service_time * app.slow + cache_lat + (1.0 - hit) * db_lat + svc_lat
+        self._client_ok(0, reads * ok_all, read_lat, spread, app, None)
+        self._client_ok(0, reads * (no_fail - ok_all), read_lat, spread, app, None, degraded=True)
+        if reads * (1.0 - no_fail) > 0:
+            self._fail(0, reads * (1.0 - no_fail), lb + wait + max(fail_lat, 0.005), None)
+            app.m_fail += reads * (1.0 - no_fail)
+        # writes: the cluster's primary (or primaries, in a split brain)
+        if writes > 0:
+            if cluster is None:
+                self._client_ok(1, writes, lb + wait + hold_w, spread, app, None)
+                return
+            if cluster.read_only:
+                self._fail(1, writes, lb + wait + 0.005, None)
+                app.m_fail += writes
+                return
+            per = writes / len(writers)
+            for writer in writers:
+                ok, lat, flat = self._call(app, writer, db_timeout)
+                if ok > 0 and self._sync_stalled(cluster, writer):
+                    ok, flat = 0.0, db_timeout
+                good = per * ok
+                if good > 0:
+                    lat_w = lb + wait + app.spec.service_time * app.slow + writer.spec.write_latency * writer.slow
+                    lat_w += writer.wait + self._sync_cost(cluster, writer)
+                    good = self._client_ok(1, good, lat_w, spread, app, None)
+                    self._ack(cluster, writer, good)
+                bad = per * (1.0 - ok)  # those past the users' timeout were failed by _client_ok
+                if bad > 0:
+                    self._fail(1, bad, lb + wait + flat, None)
+                    app.m_fail += bad
+                    writer.m_fail += bad
+
+    def _client_ok(
+        self, cls: int, amount: float, latency: float, spread: float, app: Node, cdn: str | None, degraded: bool = False
+    ) -> float:
+        """Serve ``amount`` requests at ``latency``; users past their timeout give up. Returns those served."""
+        if amount <= 0:
+            return 0.0
+        limit = self._client_timeout
+        late = 0.0
+        if latency >= limit:
+            late = 1.0
+        elif spread > 1e-9:
+            late = math.exp(-(limit - latency) / spread) * 0.5
+        if late > 0:
+            self._fail(cls, amount * late, limit, cdn)
+            app.m_fail += amount * late
+            amount *= 1.0 - late
+        if cls == 3 and cdn is not None:
+            latency += self.nodes[cdn].spec.latency
+        self._ok(cls, amount, latency, spread, degraded)
+        app.m_lat += amount * latency
+        app.m_ok += amount
+        return amount
+
+    def _ack(self, cluster: Cluster, primary: Node, amount: float) -> None:
+        """Acknowledge writes on ``primary``: whole writes get ids and go into its log."""
+        carry = cluster.ack_carry.get(primary.name, 0.0) + amount
+        n = int(carry)
+        cluster.ack_carry[primary.name] = carry - n
+        if n <= 0:
+            return
+        now = self._seg_end
+        start = self._next_id
+        self._next_id += n
+        primary.log.append(start, n, now)
+        primary.m_acked += n
+        allocated = cluster.allocated
+        if allocated and allocated[-1][1] == start:
+            allocated[-1][1] = start + n
+        else:
+            allocated.append([start, start + n])
+        self._write_times.append((start, now))
+        self._acc.acked += n
+        self._acc.w_ok += n
+        # synchronous standbys hold the write before it is acknowledged
+        for standby in self._sync_standbys(cluster, primary):
+            if standby.caught_up and self._reachable(primary, standby) and not standby.replication_broken:
+                standby.applied = primary.log.count
+
+    def _replicate(self, now: float, dt: float) -> None:
+        nodes = self.nodes
+        for cluster in self.clusters.values():
+            for name in cluster.members:
+                node = nodes[name]
+                if node.role != "replica" or node.upstream is None:
+                    continue
+                up = nodes[node.upstream]
+                log = self._root_log(node)
+                if log is None or node.diverged:
+                    node.replicating = False
+                    continue
+                streaming = node.up and up.up and not node.replication_broken and self._reachable(node, up) and self._reachable(up, node)
+                node.replicating = streaming
+                if not streaming:
+                    if node.mode == "sync":
+                        node.caught_up = False
+                    continue
+                if node.mode == "sync" and node.caught_up:
+                    node.applied = log.count
+                    continue
+                delay = node.spec.lag + node.lag_extra
+                rate = node.spec.apply_rate / node.slow
+                recent = self._write_rate(log, now)
+                rho = recent / rate if rate > 0 else 10.0
+                if rho < 1.0:
+                    delay += (1.0 / rate) * rho / (1.0 - rho)
+                target = log.count_at(now - delay)
+                if up.role == "replica":
+                    target = min(target, up.applied)
+                step = rate * dt
+                if target > node.applied:
+                    node.applied = min(target, node.applied + max(1, int(step)))
+                if node.mode == "sync" and node.applied >= log.count:
+                    node.caught_up = True
+
+    def _write_rate(self, log: WriteLog, now: float) -> float:
+        marks_t = log.marks_t
+        if not marks_t or now - marks_t[-1] > 5.0:
+            return 0.0
+        first = log.count_at(now - 5.0)
+        return (log.count - first) / 5.0
