@@ -1,4 +1,4 @@
-"""Helpers shared by the determinism, isolation and property tests (no fixtures, no conftest).
+"""Plain helpers shared by the tests (paths, built-in scenarios, golden journals); fixtures are in conftest.py.
 
 Built-in scenarios are loaded with :func:`engine.loader.load_scenario` when that
 loader is importable; otherwise with ``yaml.safe_load`` and
@@ -13,7 +13,10 @@ import yaml
 
 from engine.scenario.schema import Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+TESTS_DIR = Path(__file__).resolve().parent
+"""This folder: fixtures, golden journals, the crash driver."""
+ROOT = ROOT_DIR = TESTS_DIR.parent
+"""The checkout: scenarios, docs, bench."""
 SCENARIO_DIR = ROOT / "scenarios"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 GOLDEN_SEED = 7

@@ -25,7 +25,7 @@ class DrillCommands(Provider):
             return []
         out = []
         for spec in command_specs():
-            if spec.name == "mark" and not screen.session.scenario.spof_hunt:
+            if spec.hunt_only and not screen.session.scenario.spof_hunt:
                 continue
             for target in palette_targets(spec, snapshot):
                 text = f"{spec.name} {target}" if target else spec.name

@@ -36,10 +36,10 @@ def applies_to(spec: CommandSpec, node: NodeView) -> bool:
 
 
 def commands_for(node: NodeView | None, *, hunt: bool = False) -> list[CommandSpec]:
-    """The commands a node offers, in declaration order (``mark`` only in a SPOF hunt)."""
+    """The commands a node offers, in declaration order (hunt-only commands only in a SPOF hunt)."""
     if node is None:
         return []
-    return [spec for spec in command_specs() if applies_to(spec, node) and (hunt or spec.name != "mark")]
+    return [spec for spec in command_specs() if applies_to(spec, node) and (hunt or not spec.hunt_only)]
 
 
 def target_for(spec: CommandSpec, node: NodeView | None, snapshot: Snapshot) -> str | None:

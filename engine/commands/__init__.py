@@ -38,6 +38,12 @@ class CommandSpec:
     duration: float
     args: tuple[ArgSpec, ...] = ()
     target_required: bool = True
+    footer: bool = False
+    """Shown in the console's footer (the few commands a trainee needs from the first second)."""
+    hunt_only: bool = False
+    """Offered only in drills with a SPOF hunt."""
+    uses_hints: bool = False
+    """Spends one of the drill's hints: off in an assessment unless the scenario offers hints there."""
 
 
 REGISTRY: dict[str, type["Command"]] = {}
@@ -84,6 +90,9 @@ def command(
     duration: float = 0.0,
     args: tuple[ArgSpec, ...] = (),
     target_required: bool = True,
+    footer: bool = False,
+    hunt_only: bool = False,
+    uses_hints: bool = False,
 ):
     """Declare a command class: its spec is built from these words and its docstring."""
 
@@ -102,6 +111,9 @@ def command(
             duration=duration,
             args=args,
             target_required=target_required,
+            footer=footer,
+            hunt_only=hunt_only,
+            uses_hints=uses_hints,
         )
         REGISTRY[name] = cls
         return cls
@@ -109,7 +121,7 @@ def command(
     return wrap
 
 
-@command(name="ack", title="Acknowledge alert", key="a", targets=("alert",), duration=0.0)
+@command(name="ack", title="Acknowledge alert", key="a", targets=("alert",), duration=0.0, footer=True)
 @dataclass(frozen=True)
 class AcknowledgeAlert(Command):
     """Acknowledge a firing alert: you are on it."""
@@ -255,13 +267,14 @@ class ShedLoad(Command):
     percent: float = 20.0
 
 
-@command(name="hint", title="Reveal next hint", key="H", targets=(), duration=0.0, target_required=False)
+@command(name="hint", title="Reveal next hint", key="H", targets=(), duration=0.0, target_required=False, footer=True,
+         uses_hints=True)
 @dataclass(frozen=True)
 class RevealHint(Command):
     """Reveal the next hint now, at its score cost."""
 
 
-@command(name="mark", title="Mark as a SPOF", key="m", targets=("*",), duration=0.0)
+@command(name="mark", title="Mark as a SPOF", key="m", targets=("*",), duration=0.0, hunt_only=True)
 @dataclass(frozen=True)
 class MarkSpof(Command):
     """SPOF hunt: mark (or unmark) a component you believe is a single point of failure, before failures start."""

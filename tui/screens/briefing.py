@@ -54,10 +54,6 @@ CONSOLE_KEYS: tuple[ConsoleKey, ...] = (
 )
 """The console's general keys, listed beside the trainee commands."""
 
-HINT_COMMAND = "hint"
-"""The command that reveals a hint early; disabled in assessment mode."""
-
-
 # --------------------------------------------------------------------------- words (no widgets)
 
 
@@ -216,7 +212,7 @@ class BriefingScreen(Screen[bool]):
     def _command_line(self, spec: CommandSpec, width: int, title_width: int) -> Content:
         key = (f"{spec.key:>{width}}  ", "b $accent")
         title = spec.title.ljust(title_width)
-        if self.assess and spec.name == HINT_COMMAND:
+        if self.assess and spec.uses_hints:
             return Content.assemble(key, (title, "$text-muted strike"), ("  off", "$text-muted"))
         note = ("  asks for confirmation", "$warning") if spec.destructive else ""
         return Content.assemble(key, title, note)

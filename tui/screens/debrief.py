@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 
 from engine.util.files import WriteError, data_dir, write_atomic
 from engine.analysis.hunt import score_hunt
+from engine.commands import command_specs
 from engine.records.results import run_summary
 from engine.sim.runner import Report, Run
 from engine.scoring.outcome import Outcome
@@ -221,7 +222,8 @@ class DebriefScreen(Screen):
             theirs = commands_of(self.report.reference)
             text.append("; ".join(f"{mmss(t)} {c}" for t, c in theirs) or "no commands")
             my_verbs = {c.split()[0] for _, c in mine}
-            missing = sorted({c.split()[0] for _, c in theirs} - my_verbs - {"ack"})
+            on_alerts = {spec.name for spec in command_specs() if "alert" in spec.targets}  # acknowledging is not a remedy
+            missing = sorted({c.split()[0] for _, c in theirs} - my_verbs - on_alerts)
             if missing:
                 text.append("\nThe reference also used: " + ", ".join(missing), style="yellow")
             o_me, o_ref = run.outcome, self.report.reference.outcome

@@ -40,7 +40,7 @@ def key_name(key: str) -> str:
 def command_bindings() -> list[Binding]:
     """One binding per engine command, from its declaration."""
     return [
-        Binding(key_name(spec.key), f"command('{spec.name}')", spec.title, show=spec.name in ("ack", "hint"))
+        Binding(key_name(spec.key), f"command('{spec.name}')", spec.title, show=spec.footer)
         for spec in command_specs()
     ]
 
@@ -227,7 +227,7 @@ class DrillScreen(Screen):
         snapshot = self.last_snapshot
         if snapshot is None:
             return
-        if name == "ack" and self.focused is self.query_one(AlertsPanel):
+        if "alert" in spec.targets and self.focused is self.query_one(AlertsPanel):
             alert = self.query_one(AlertsPanel).selected_alert
             if alert is not None:
                 self.run_command(name, alert)
@@ -242,7 +242,7 @@ class DrillScreen(Screen):
     def run_command(self, name: str, target: str | None) -> None:
         """Ask for arguments if the command has any, then confirm if destructive, then apply."""
         spec = REGISTRY[name].spec
-        if name == "hint" and not self.session.hints_allowed():
+        if spec.uses_hints and not self.session.hints_allowed():
             self.notify("Hints are disabled in assessment mode (the scenario does not offer them there).",
                         severity="warning")
             return
@@ -279,7 +279,7 @@ class DrillScreen(Screen):
             self.notify(f"{command.describe()} refused: {receipt.reason}", severity="error", timeout=6)
         elif receipt.completes_at is not None and receipt.completes_at > self.session.now:
             self.notify(f"{command.describe()}: completes at {mmss(receipt.completes_at)}", timeout=3)
-        elif command.name == "hint":
+        elif command.spec.uses_hints:
             hints = self.session.snapshot().hints_revealed
             self.notify(hints[-1] if hints else "hint revealed", title="Hint", timeout=15)
         else:

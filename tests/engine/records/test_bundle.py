@@ -27,8 +27,10 @@ from engine.cli.main import main
 from engine.scenario.loader import load_scenario
 from engine.records.replay import Transcript, transcript_of
 from engine.sim.runner import simulate
+from support import ROOT_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = ROOT_DIR
+
 
 
 @pytest.fixture(scope="module")
@@ -223,9 +225,7 @@ def test_run_writes_a_bundle_that_verifies(tmp_path, capsys) -> None:
     assert "cannot write" in capsys.readouterr().err
 
 
-async def test_the_debrief_saves_a_bundle_beside_the_result(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+async def test_the_debrief_saves_a_bundle_beside_the_result(tmp_path) -> None:
     from tui.app import SpofdrillApp
     from tui.screens.debrief import DebriefScreen
     from tui.screens.drill import DrillScreen

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # this file sits in tests/
 ENGINE = ROOT / "engine"
 FORBIDDEN = ("textual", "rich", "tui")
 
@@ -88,3 +88,31 @@ def test_no_engine_source_file_imports_a_console_package():
             if _forbidden(module):
                 offenders.append(f"{path.relative_to(ROOT)}:{line}: imports {module}")
     assert not offenders, "the engine must not import textual, rich or tui:\n" + "\n".join(offenders)
+
+
+def test_the_import_contracts_hold():
+    """The engine's layers import downwards only, and the engine imports no console package.
+
+    The contracts are declared in ``pyproject.toml`` (``[tool.importlinter]``) and
+    checked by import-linter's own command, as CI would run it.
+    """
+    lint = Path(sys.executable).with_name("lint-imports")
+    proc = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, f"import contracts broken:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+    assert "0 broken" in proc.stdout
+
+
+def test_import_engine_gives_the_public_api():
+    """``import engine`` names the public API (lazily), and every name in ``__all__`` resolves."""
+    code = (
+        "import engine, json, sys\n"
+        "before = set(sys.modules)\n"
+        "names = {n: type(getattr(engine, n)).__name__ for n in engine.__all__}\n"
+        "print(json.dumps(names))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    names = json.loads(proc.stdout)
+    for name in ("Simulation", "load_scenario", "simulate", "Snapshot", "build_command", "score_outcome", "analyze"):
+        assert name in names
+    assert names["Simulation"] == "type" and names["load_scenario"] == "function"

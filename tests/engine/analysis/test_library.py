@@ -6,6 +6,7 @@ import pytest
 
 from engine.analysis.check import check, measured_difficulty, read_calibration
 from engine.scenario.loader import builtin_scenarios, load_scenario
+from support import ROOT_DIR
 
 NAMES = builtin_scenarios()
 # The concepts of the SPOF guide the library must teach, as tags somewhere in it.
@@ -62,7 +63,7 @@ def test_pitfalls_are_checked_like_the_reference_and_played_in_the_difficulty_sw
     played = policies(scenario)
     assert "pitfall: promote the cut-off replica" in played and "pitfall: promote and fence" in played
     assert played["pitfall: promote and fence"] == scenario.pitfalls[1]
-    text = (Path(__file__).resolve().parent.parent / "scenarios" / "region-partition.yaml").read_text()
+    text = (ROOT_DIR / "scenarios" / "region-partition.yaml").read_text()
     broken = text.replace("command: fence, target: db-eu-1", "command: fense, target: db-eu-1")
     path = tmp_path / "region-partition.yaml"
     path.write_text(broken)

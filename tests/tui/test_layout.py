@@ -23,8 +23,10 @@ from engine.scenario.loader import builtin_scenarios, load_scenario
 from engine.sim.simulation import Simulation
 from engine.sim.snapshot import EdgeView, NodeView, Snapshot
 from tui.layout import Box, Layout, STATE_SYMBOLS, fit_text, format_lag, layout
+from support import ROOT_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = ROOT_DIR
+
 if str(ROOT / "bench") not in sys.path:
     sys.path.insert(0, str(ROOT / "bench"))
 

@@ -22,14 +22,10 @@ from engine.scenario.loader import builtin_scenarios, load_scenario
 from engine.scenario.problems import Problem
 from tui.screens.briefing import BriefingScreen, automation_summary, hint_summary, slo_summary
 from tui.screens.picker import PickerScreen, describe_problem, topology_summary
+from support import TESTS_DIR
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = TESTS_DIR / "fixtures"
 SIZE = (100, 30)
-
-
-@pytest.fixture(autouse=True)
-def _no_real_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(tmp_path / "data"))
 
 
 class Host(App):

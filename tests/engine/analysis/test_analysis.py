@@ -366,6 +366,7 @@ def test_availability_equals_enumeration_of_every_state(scenario):
 # --------------------------------------------------------------------------- the fast algorithms on raw expressions
 
 from engine.analysis import structure as _an  # noqa: E402
+from support import ROOT_DIR  # noqa: E402
 
 _NAMES = [f"x{i}" for i in range(7)]
 
@@ -449,7 +450,7 @@ def test_availability_falls_back_to_a_flagged_approximation(monkeypatch):
 
 
 def test_generated_topologies_are_exact_and_fast():
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent.parent / "bench"))
+    sys.path.insert(0, str(ROOT_DIR / "bench"))
     from topology import generate
 
     result = analyze(generate(200, 1))

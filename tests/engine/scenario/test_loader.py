@@ -23,8 +23,9 @@ from engine.scenario.loader import (
 )
 from engine.scenario.problems import Problem, ScenarioError
 from engine.scenario.schema import EdgeSpec
+from support import TESTS_DIR
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = TESTS_DIR / "fixtures"
 GOOD = FIXTURES / "good"
 BAD = FIXTURES / "bad"
 

@@ -1,7 +1,7 @@
 """Nothing lost: interrupted drills are found, recovered byte for byte, or discarded; and the trainee's name.
 
 The kill tests run a real drill in a child process (``tests/crash_driver.py``),
-SIGKILL it mid-drill and recover what it left in a temporary data folder.
+SIGKILL it mid-drill and recover what it left in a temporary data_dir folder.
 The console tests drive the recovery prompt and the name dialog with Pilot,
 the engine's timer paused (``autoplay=False``).
 """
@@ -41,25 +41,19 @@ from tui.screens.picker import PickerScreen
 from tui.screens.recover import RecoveryDialog
 from tui.screens.trainee import TraineeDialog
 from tui.session import DrillSession
+from support import TESTS_DIR
 
-DRIVER = Path(__file__).resolve().parent / "crash_driver.py"
-
-
-@pytest.fixture(autouse=True)
-def data(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    return tmp_path / "data"
+DRIVER = TESTS_DIR / "crash_driver.py"
 
 
-def journals(data: Path) -> Path:
-    return data / "journals"
+def journals(data_dir: Path) -> Path:
+    return data_dir / "journals"
 
 
-def interrupted_session(data: Path, name: str = "lb-failover", seed: int = 2, until: float = 90.0, *,
+def interrupted_session(data_dir: Path, name: str = "lb-failover", seed: int = 2, until: float = 90.0, *,
                         assess: bool = False, trainee: str = "ada", stem: str | None = None) -> Path:
     """A drill run in this process to ``until`` and left without ending (what "Quit" leaves); its journal."""
-    journal = journals(data) / f"{stem or name}.jsonl"
+    journal = journals(data_dir) / f"{stem or name}.jsonl"
     session = DrillSession(load_scenario(name), seed, assess=assess, trainee=trainee, journal_path=journal)
     while session.now < until:
         session.tick(0.1 if assess else 0.25)
@@ -67,9 +61,9 @@ def interrupted_session(data: Path, name: str = "lb-failover", seed: int = 2, un
     return journal
 
 
-def run_and_kill(data: Path, *args: str) -> tuple[Path, float]:
+def run_and_kill(data_dir: Path, *args: str) -> tuple[Path, float]:
     """Start the driver, wait for its marker, SIGKILL it; the journal it left and the time it reported."""
-    env = {**os.environ, "SPOFDRILL_DATA_DIR": str(data)}
+    env = {**os.environ, "SPOFDRILL_DATA_DIR": str(data_dir)}
     proc = subprocess.Popen([sys.executable, str(DRIVER), *args], stdout=subprocess.PIPE, text=True, env=env)
     try:
         ready, _, _ = select.select([proc.stdout], [], [], 120)
@@ -84,15 +78,15 @@ def run_and_kill(data: Path, *args: str) -> tuple[Path, float]:
             proc.wait()
         proc.stdout.close()
     scenario, seed = args[0], args[1]
-    return journals(data) / f"{scenario}-seed{seed}-crash.jsonl", float(line.split()[1])
+    return journals(data_dir) / f"{scenario}-seed{seed}-crash.jsonl", float(line.split()[1])
 
 
 # --------------------------------------------------------------------------- killed mid-drill
 
 
 @pytest.mark.parametrize("name, mark", [("lb-failover", 130.0), ("chaos-monkey", 200.0)])
-def test_a_drill_killed_mid_run_recovers_byte_for_byte_and_runs_to_its_end(data, name, mark):
-    journal, passed = run_and_kill(data, name, "3", str(mark))
+def test_a_drill_killed_mid_run_recovers_byte_for_byte_and_runs_to_its_end(data_dir, name, mark):
+    journal, passed = run_and_kill(data_dir, name, "3", str(mark))
     text = journal.read_text(encoding="utf-8")
     complete = text[: text.rfind("\n") + 1]  # a last line cut off mid-write is allowed (and dropped)
     rows = read_jsonl(complete)
@@ -125,8 +119,8 @@ def test_a_drill_killed_mid_run_recovers_byte_for_byte_and_runs_to_its_end(data,
     assert find_interrupted() == []
 
 
-def test_an_assessment_killed_mid_run_recovers_in_assessment_mode(data):
-    journal, passed = run_and_kill(data, "db-primary-async", "1", "60", "--assess", "--trainee", "kim")
+def test_an_assessment_killed_mid_run_recovers_in_assessment_mode(data_dir):
+    journal, passed = run_and_kill(data_dir, "db-primary-async", "1", "60", "--assess", "--trainee", "kim")
     (drill,) = find_interrupted()
     assert drill.header.mode == "assessment" and drill.header.trainee == "kim"
     assert "It was an assessment" in describe(drill) and "drilled by kim" in describe(drill)
@@ -140,12 +134,12 @@ def test_an_assessment_killed_mid_run_recovers_in_assessment_mode(data):
 # --------------------------------------------------------------------------- what is found, and what is said
 
 
-def test_a_complete_drill_and_a_drill_still_running_are_not_offered(data):
+def test_a_complete_drill_and_a_drill_still_running_are_not_offered(data_dir):
     scenario = load_scenario("lb-failover")
-    done = DrillSession(scenario, 1, journal_path=journals(data) / "done.jsonl")
+    done = DrillSession(scenario, 1, journal_path=journals(data_dir) / "done.jsonl")
     done.tick(0.5)
     done.end()
-    running = DrillSession(scenario, 1, journal_path=journals(data) / "running.jsonl")
+    running = DrillSession(scenario, 1, journal_path=journals(data_dir) / "running.jsonl")
     running.tick(0.5)
     try:
         assert find_interrupted() == []  # another console holds "running"
@@ -153,18 +147,18 @@ def test_a_complete_drill_and_a_drill_still_running_are_not_offered(data):
         running.close()
     (found,) = find_interrupted()
     assert found.journal.name == "running.jsonl"
-    assert not progress_path(journals(data) / "done.jsonl").exists()
+    assert not progress_path(journals(data_dir) / "done.jsonl").exists()
 
 
-def test_the_most_recent_interrupted_drill_comes_first(data):
-    older = interrupted_session(data, stem="older", until=10)
-    newer = interrupted_session(data, stem="newer", until=10)
+def test_the_most_recent_interrupted_drill_comes_first(data_dir):
+    older = interrupted_session(data_dir, stem="older", until=10)
+    newer = interrupted_session(data_dir, stem="newer", until=10)
     os.utime(older, (1_700_000_000, 1_700_000_000))
     assert [d.journal for d in find_interrupted()] == [newer, older]
 
 
-def test_a_cut_off_last_line_is_dropped_with_a_note_and_written_again(data):
-    journal = interrupted_session(data, until=100)
+def test_a_cut_off_last_line_is_dropped_with_a_note_and_written_again(data_dir):
+    journal = interrupted_session(data_dir, until=100)
     full = journal.read_text(encoding="utf-8").splitlines()
     journal.write_text("\n".join(full[:-1]) + "\n" + full[-1][:25], encoding="utf-8")  # killed mid-write
     (drill,) = find_interrupted()
@@ -177,8 +171,8 @@ def test_a_cut_off_last_line_is_dropped_with_a_note_and_written_again(data):
     assert drill.recoverable and drill.lines == tuple(full[:-1]) and "27 bytes" in drill.dropped
 
 
-def test_a_damaged_line_before_the_last_is_reported_and_not_recovered(data):
-    journal = interrupted_session(data, until=100)
+def test_a_damaged_line_before_the_last_is_reported_and_not_recovered(data_dir):
+    journal = interrupted_session(data_dir, until=100)
     lines = journal.read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1][:-9]
     journal.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -190,8 +184,8 @@ def test_a_damaged_line_before_the_last_is_reported_and_not_recovered(data):
         rebuild(drill)
 
 
-def test_a_missing_or_damaged_header_is_reported(data):
-    journal = interrupted_session(data, until=30)
+def test_a_missing_or_damaged_header_is_reported(data_dir):
+    journal = interrupted_session(data_dir, until=30)
     header_path(journal).unlink()
     (drill,) = find_interrupted()
     assert not drill.recoverable and "lb-failover.drill.json: missing" in drill.problem
@@ -200,8 +194,8 @@ def test_a_missing_or_damaged_header_is_reported(data):
     assert "not JSON" in drill.problem and "damaged" in drill.problem
 
 
-def test_a_journal_that_its_replay_does_not_reproduce_is_refused_with_the_line(data):
-    journal = interrupted_session(data, until=90)
+def test_a_journal_that_its_replay_does_not_reproduce_is_refused_with_the_line(data_dir):
+    journal = interrupted_session(data_dir, until=90)
     header = json.loads(header_path(journal).read_text(encoding="utf-8"))
     header["seed"] = 99  # a header that does not belong to this journal
     header_path(journal).write_text(json.dumps(header), encoding="utf-8")
@@ -212,8 +206,8 @@ def test_a_journal_that_its_replay_does_not_reproduce_is_refused_with_the_line(d
     assert journal.read_text(encoding="utf-8").count("\n") == len(drill.lines)  # untouched
 
 
-def test_a_drill_the_trainee_had_left_recovers_to_its_debrief(data):
-    journal = journals(data) / "left.jsonl"
+def test_a_drill_the_trainee_had_left_recovers_to_its_debrief(data_dir):
+    journal = journals(data_dir) / "left.jsonl"
     session = DrillSession(load_scenario("spof-baseline"), 4, trainee="ada", journal_path=journal)
     while session.now < 50:
         session.tick(0.25)
@@ -229,14 +223,14 @@ def test_a_drill_the_trainee_had_left_recovers_to_its_debrief(data):
     assert journal.read_text(encoding="utf-8") == original
 
 
-def test_discard_moves_the_files_aside_and_never_overwrites(data):
-    first = interrupted_session(data, until=10)
+def test_discard_moves_the_files_aside_and_never_overwrites(data_dir):
+    first = interrupted_session(data_dir, until=10)
     folder = discard(find_interrupted()[0])
-    assert folder == journals(data) / "discarded"
+    assert folder == journals(data_dir) / "discarded"
     assert not first.exists() and not header_path(first).exists() and not progress_path(first).exists()
     assert (folder / "lb-failover.jsonl").exists() and (folder / "lb-failover.drill.json").exists()
     assert (folder / "lb-failover.progress").exists()
-    interrupted_session(data, until=10)  # the same name again
+    interrupted_session(data_dir, until=10)  # the same name again
     discard(find_interrupted()[0])
     assert (folder / "lb-failover-2.jsonl").exists() and (folder / "lb-failover-2.drill.json").exists()
     assert find_interrupted() == []
@@ -245,8 +239,8 @@ def test_discard_moves_the_files_aside_and_never_overwrites(data):
 # --------------------------------------------------------------------------- the prompt in the console
 
 
-async def test_the_prompt_recovers_a_drill_paused_where_it_stopped_and_it_runs_to_the_debrief(data):
-    journal = interrupted_session(data, "lb-failover", 2, until=90)
+async def test_the_prompt_recovers_a_drill_paused_where_it_stopped_and_it_runs_to_the_debrief(data_dir):
+    journal = interrupted_session(data_dir, "lb-failover", 2, until=90)
     app = SpofdrillApp(autoplay=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -275,9 +269,9 @@ async def test_the_prompt_recovers_a_drill_paused_where_it_stopped_and_it_runs_t
     assert is_complete(journal)
 
 
-async def test_the_prompt_discards_into_the_discarded_folder_then_offers_the_next(data):
-    older = interrupted_session(data, stem="older", until=20)
-    newer = interrupted_session(data, stem="newer", until=20)
+async def test_the_prompt_discards_into_the_discarded_folder_then_offers_the_next(data_dir):
+    older = interrupted_session(data_dir, stem="older", until=20)
+    newer = interrupted_session(data_dir, stem="newer", until=20)
     os.utime(older, (1_700_000_000, 1_700_000_000))
     app = SpofdrillApp(autoplay=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -290,13 +284,13 @@ async def test_the_prompt_discards_into_the_discarded_folder_then_offers_the_nex
         await pilot.click("#discard")
         await pilot.pause()
         assert isinstance(app.screen, PickerScreen)
-    discarded = journals(data) / "discarded"
+    discarded = journals(data_dir) / "discarded"
     assert not newer.exists() and not older.exists()
     assert {p.name for p in discarded.glob("*.jsonl")} == {"newer.jsonl", "older.jsonl"}
 
 
-async def test_a_drill_that_cannot_be_recovered_is_offered_discard_and_later_only(data):
-    journal = interrupted_session(data, until=20)
+async def test_a_drill_that_cannot_be_recovered_is_offered_discard_and_later_only(data_dir):
+    journal = interrupted_session(data_dir, until=20)
     header_path(journal).unlink()
     app = SpofdrillApp(scenario=load_scenario("lb-failover"), autoplay=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -314,8 +308,8 @@ async def test_a_drill_that_cannot_be_recovered_is_offered_discard_and_later_onl
     assert journal.exists()
 
 
-async def test_a_replay_that_does_not_match_says_so_in_the_prompt(data):
-    journal = interrupted_session(data, until=60)
+async def test_a_replay_that_does_not_match_says_so_in_the_prompt(data_dir):
+    journal = interrupted_session(data_dir, until=60)
     header = json.loads(header_path(journal).read_text(encoding="utf-8"))
     header["seed"] = 5
     header_path(journal).write_text(json.dumps(header), encoding="utf-8")
@@ -329,8 +323,8 @@ async def test_a_replay_that_does_not_match_says_so_in_the_prompt(data):
         assert "does not match its replay" in dialog.text() and not dialog.query_one("#recover").display
 
 
-async def test_an_assessment_is_recovered_in_assessment_mode_from_the_prompt(data):
-    interrupted_session(data, "lb-failover", 1, until=40, assess=True, trainee="kim")
+async def test_an_assessment_is_recovered_in_assessment_mode_from_the_prompt(data_dir):
+    interrupted_session(data_dir, "lb-failover", 1, until=40, assess=True, trainee="kim")
     app = SpofdrillApp(autoplay=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -357,16 +351,16 @@ def test_a_name_is_trimmed_and_checked():
     assert check_name("x" * MAX_LENGTH) == "x" * MAX_LENGTH
 
 
-def test_the_name_is_stored_atomically_and_a_bad_file_reads_as_none(data):
+def test_the_name_is_stored_atomically_and_a_bad_file_reads_as_none(data_dir):
     assert stored_name() is None
     store_name(" Ada ")
-    assert json.loads((data / "trainee.json").read_text(encoding="utf-8")) == {"name": "Ada"}
+    assert json.loads((data_dir / "trainee.json").read_text(encoding="utf-8")) == {"name": "Ada"}
     assert stored_name() == "Ada"
-    (data / "trainee.json").write_text("{not json", encoding="utf-8")
+    (data_dir / "trainee.json").write_text("{not json", encoding="utf-8")
     assert stored_name() is None
 
 
-async def test_an_assessment_asks_the_name_once_before_the_briefing(data):
+async def test_an_assessment_asks_the_name_once_before_the_briefing(data_dir):
     app = SpofdrillApp(scenario=load_scenario("lb-failover"), assess=True, trainee=None, autoplay=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -401,7 +395,7 @@ async def test_an_assessment_asks_the_name_once_before_the_briefing(data):
         assert isinstance(app.screen, BriefingScreen) and app.trainee == "Ada Lovelace"
 
 
-async def test_t_on_the_briefing_changes_the_stored_name(data):
+async def test_t_on_the_briefing_changes_the_stored_name(data_dir):
     store_name("Ada")
     app = SpofdrillApp(scenario=load_scenario("lb-failover"), assess=True, trainee=None, autoplay=False,
                        keep_journal=False)
@@ -422,7 +416,7 @@ async def test_t_on_the_briefing_changes_the_stored_name(data):
     assert stored_name() == "Grace"
 
 
-async def test_escape_on_the_name_goes_back_to_the_picker(data):
+async def test_escape_on_the_name_goes_back_to_the_picker(data_dir):
     app = SpofdrillApp(scenario=load_scenario("lb-failover"), assess=True, trainee=None, autoplay=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -432,7 +426,7 @@ async def test_escape_on_the_name_goes_back_to_the_picker(data):
     assert stored_name() is None
 
 
-def test_trainee_flag_overrides_for_one_run_and_practice_uses_the_stored_name(data):
+def test_trainee_flag_overrides_for_one_run_and_practice_uses_the_stored_name(data_dir):
     assert SpofdrillApp(trainee=None).trainee == "trainee"  # practice, nothing stored
     assert SpofdrillApp(trainee=None, assess=True).trainee is None  # will ask
     store_name("Ada")

@@ -33,8 +33,9 @@ from engine.scenario.loader import load_actions_text, load_scenario_text, parse_
 from engine.scenario.problems import ScenarioError
 from engine.sim.runner import NO_ACTION, simulate
 from engine.scenario.schema import FAULT_TYPES, NODE_KINDS, ActionScript, Probe, Scenario, Slo
+from support import ROOT_DIR
 
-GUIDE = Path(__file__).resolve().parent.parent / "docs" / "scenarios.md"
+GUIDE = ROOT_DIR / "docs" / "scenarios.md"
 TEXT = GUIDE.read_text(encoding="utf-8")
 INVALID_MARK = "<!-- guide-test: invalid -->"
 

@@ -24,13 +24,6 @@ SECTIONS = ("## Summary", "## Impact", "## Timeline", "## Contributing factors",
 BLAME = re.compile(r"\byou\b|\byour\b|failed to|fault of|\btrainee\b|\bblame(?!less)", re.IGNORECASE)
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    return tmp_path / "data"
-
-
 @pytest.fixture(scope="module")
 def idle() -> Report:
     """spof-baseline, seed 3, nobody acts: the load balancer stays down."""
@@ -203,7 +196,7 @@ async def reach_debrief(pilot, app):
     return app.screen
 
 
-async def test_debrief_p_writes_numbered_drafts(_isolated: Path) -> None:
+async def test_debrief_p_writes_numbered_drafts(data_dir: Path) -> None:
     from tui.app import SpofdrillApp
 
     app = SpofdrillApp(scenario=load_scenario("spof-baseline"), seed=7, autoplay=False, keep_journal=False, trainee="alice")
@@ -211,7 +204,7 @@ async def test_debrief_p_writes_numbered_drafts(_isolated: Path) -> None:
         debrief = await reach_debrief(pilot, app)
         await pilot.press("p", "p")
         await pilot.pause()
-        folder = _isolated / "postmortems"
+        folder = data_dir / "postmortems"
         assert debrief.saved_paths == [folder / "spof-baseline-7-1.md", folder / "spof-baseline-7-2.md"]
         text = debrief.saved_paths[0].read_text(encoding="utf-8")
         assert text.startswith("# Postmortem: The unprotected system") and "- **Responder:** alice" in text
@@ -219,13 +212,13 @@ async def test_debrief_p_writes_numbered_drafts(_isolated: Path) -> None:
         assert any(str(debrief.saved_paths[0]) in n.message for n in app._notifications)
 
 
-async def test_debrief_p_reports_a_write_error_and_keeps_the_result(_isolated: Path) -> None:
+async def test_debrief_p_reports_a_write_error_and_keeps_the_result(data_dir: Path) -> None:
     from tui.app import SpofdrillApp
 
     app = SpofdrillApp(scenario=load_scenario("spof-baseline"), seed=7, autoplay=False, keep_journal=False)
     async with app.run_test(size=(100, 32)) as pilot:
         debrief = await reach_debrief(pilot, app)
-        (_isolated / "postmortems").write_text("a file where the folder should be")
+        (data_dir / "postmortems").write_text("a file where the folder should be")
         await pilot.press("p")
         await pilot.pause()
         # the problem is named, the result stays on screen, and the trainee is asked where else to save it
@@ -234,7 +227,7 @@ async def test_debrief_p_reports_a_write_error_and_keeps_the_result(_isolated: P
         dialog = app.screen
         assert isinstance(dialog, AskDialog) and debrief.saved_paths == []
         assert "cannot write" in dialog.text and "stays on screen" in dialog.text
-        elsewhere = _isolated / "elsewhere"
+        elsewhere = data_dir / "elsewhere"
         elsewhere.mkdir()
         dialog.query_one("#ask-value").value = str(elsewhere)
         await pilot.press("enter")

@@ -25,13 +25,6 @@ from tui.widgets.clock import ClockBar
 from tui.widgets.topology import TopologyView
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    return tmp_path / "data"
-
-
 def journal_types(screen: DrillScreen) -> list[str]:
     return [e.type for e in screen.session.sim.journal]
 

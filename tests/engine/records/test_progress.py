@@ -31,12 +31,6 @@ LB, PROMOTION, DEGRADATION, REGION, HUNT = (
     "load-balancer failover", "replica promotion", "graceful degradation", "region evacuation", "SPOF hunting")
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path / "data"
-
-
 _ids = iter(range(1, 10_000))
 
 
@@ -201,7 +195,7 @@ def _fill(path: Path | None = None) -> None:
                        breakdown={}, tags=["graceful-degradation"], finished_at=3_000_000)
 
 
-def test_history_when_empty_is_friendly_and_creates_nothing(capsys: pytest.CaptureFixture[str], _isolated: Path) -> None:
+def test_history_when_empty_is_friendly_and_creates_nothing(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
     assert main(["history"]) == 0
     out = capsys.readouterr().out
     assert "No drills recorded yet" in out and str(default_path()) in out
@@ -251,8 +245,8 @@ def test_history_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert f"history written to {out}" in capsys.readouterr().out
 
 
-def test_an_unusable_history_is_a_message_and_exit_2(capsys: pytest.CaptureFixture[str], _isolated: Path) -> None:
-    _isolated.mkdir(parents=True)
+def test_an_unusable_history_is_a_message_and_exit_2(capsys: pytest.CaptureFixture[str], data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
     default_path().write_bytes(b"this is not a database, it is a note " * 200)
     assert main(["history"]) == 2
     captured = capsys.readouterr()

@@ -16,8 +16,8 @@ from engine.records.history import FILE_NAME, SCHEMA_VERSION, History, HistoryEr
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(tmp_path / "data"))
+def _no_real_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Beside the data folder (conftest), a home of the test's own: the fallbacks are checked too."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     return tmp_path

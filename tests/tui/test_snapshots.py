@@ -36,13 +36,6 @@ SIZE = (80, 24)
 LARGE = (160, 48)
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """History and results in a fresh directory, never the home; no animations."""
-    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-
-
 def console(scenario: str | None = None) -> SpofdrillApp:
     """The app as the tests drive it: fixed seed, paused engine, no journal, no animations."""
     app = SpofdrillApp(

@@ -31,13 +31,6 @@ from tui.widgets.timeline import Timeline
 SCENARIO, SEED = "lb-failover", 2
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
-    return tmp_path / "data"
-
-
 async def finish(pilot) -> DebriefScreen:
     """Wait for the debrief and its par runs."""
     await pilot.pause()

@@ -14,8 +14,10 @@ from engine.scenario.loader import load_scenario
 from engine.sim.simulation import Simulation
 from engine.sim.snapshot import Snapshot
 from tui.widgets.topology import TopologyView
+from support import ROOT_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = ROOT_DIR
+
 if str(ROOT / "bench") not in sys.path:
     sys.path.insert(0, str(ROOT / "bench"))
 
