@@ -264,7 +264,7 @@ def format_pairs(pairs, fail_at: float) -> str:
 
 def format_chaos(measured) -> str:
     """The chaos run's measured availability beside the block diagram, and the gap explained."""
-    from engine.analysis.structure import Availability
+    from engine.analysis.reliability import Availability
 
     def pct(value: float) -> str:
         return Availability(value, True).text()
