@@ -9,7 +9,7 @@ from typing import Any
 from engine.cli.common import EXIT_FAIL, EXIT_PASS, InputError, write_output
 from engine.records.results import report_document, run_summary
 from engine.scenario.loader import load_actions, load_scenario
-from engine.scoring.format import outcome_table
+from engine.scoring.format import outcome_table, probe_value
 from engine.sim.runner import Report, run_with_par, simulate
 from engine.util.files import WriteError
 
@@ -34,9 +34,7 @@ def format_report(report: Report) -> str:
                 f"at most {probe['max']:g}" if probe["max"] is not None else "",
             ) if part
         )
-        value = probe["value"]
-        shown = "never" if value is None else f"{value:.4g}"
-        lines.append(f"  probe {probe['name']}: {shown} ({bound}) {'ok' if probe['ok'] else 'FAILED'}")
+        lines.append(f"  probe {probe['name']}: {probe_value(probe['value'])} ({bound}) {'ok' if probe['ok'] else 'FAILED'}")
     if sc.spof_hunt:
         from engine.analysis.hunt import score_hunt
 

@@ -36,6 +36,11 @@ def count(n: float) -> str:
     return f"{round(n):,}"
 
 
+def probe_value(value: float | None) -> str:
+    """A steady-state probe's measured value, ``0.9512``, or ``never`` when it was never measured."""
+    return "never" if value is None else f"{value:.4g}"
+
+
 Cell = Callable[[Outcome, Score], str]
 """One row's cell for one run: from the run's outcome and score."""
 
@@ -74,4 +79,5 @@ def outcome_table(columns: Sequence[tuple[str, Outcome, Score]]) -> list[str]:
     return lines
 
 
-__all__ = ["CELL_WIDTH", "LABEL_WIDTH", "OUTCOME_ROWS", "clock", "count", "duration", "outcome_rows", "outcome_table"]
+__all__ = ["CELL_WIDTH", "LABEL_WIDTH", "OUTCOME_ROWS", "clock", "count", "duration", "outcome_rows", "outcome_table",
+           "probe_value"]
