@@ -1,4 +1,4 @@
-"""Reliability blocks: availability of series, parallel and k-of-n blocks, MTBF/MTTR defaults, nines.
+"""Reliability blocks: availability of series and parallel blocks, MTBF/MTTR defaults, nines.
 
 The arithmetic of a reliability block diagram and the per-component figures it
 starts from; :mod:`engine.analysis.dag` applies it to a structure function.
@@ -14,6 +14,7 @@ from typing import Any, Mapping, Sequence
 HOURS_PER_YEAR = 8766.0
 """Hours in a mean (Julian) year of 365.25 days."""
 
+
 def series(*availabilities: float) -> float:
     """Availability of blocks that are all needed (AND): the product."""
     return reduce(lambda a, b: a * b, availabilities, 1.0)
@@ -22,30 +23,6 @@ def series(*availabilities: float) -> float:
 def parallel(*availabilities: float) -> float:
     """Availability of blocks of which any one suffices (OR): one minus the product of the unavailabilities."""
     return 1.0 - reduce(lambda a, b: a * (1.0 - b), availabilities, 1.0)
-
-
-def k_of_n(k: int, n: int, availability: float) -> float:
-    """Availability of ``n`` identical blocks of which at least ``k`` are needed (binomial sum)."""
-    if not 0 <= k <= n:
-        raise ValueError(f"k-of-n needs 0 <= k <= n, got k={k}, n={n}")
-    a = availability
-    return sum(math.comb(n, i) * a**i * (1.0 - a) ** (n - i) for i in range(k, n + 1))
-
-
-def k_of(k: int, availabilities: Sequence[float]) -> float:
-    """Availability of blocks with different availabilities of which at least ``k`` are needed.
-
-    Dynamic programming over the number of blocks up (Poisson-binomial distribution).
-    """
-    n = len(availabilities)
-    if not 0 <= k <= n:
-        raise ValueError(f"k-of-n needs 0 <= k <= n, got k={k}, n={n}")
-    up = [1.0] + [0.0] * n  # up[j]: probability that exactly j blocks so far are up
-    for a in availabilities:
-        for j in range(n, 0, -1):
-            up[j] = up[j] * (1.0 - a) + up[j - 1] * a
-        up[0] *= 1.0 - a
-    return sum(up[k:])
 
 
 def availability_from(mtbf: float, mttr: float) -> float:

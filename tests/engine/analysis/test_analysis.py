@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.analysis.reliability import Availability, availability_from, k_of, k_of_n, nines, parallel, series
+from engine.analysis.reliability import Availability, availability_from, nines, parallel, series
 from engine.analysis.structure import analyze
 from engine.scenario.loader import builtin_scenarios, load_scenario
 from engine.scenario.schema import RateSpec, Scenario
@@ -33,21 +33,6 @@ def test_two_components_in_series():
 
 def test_two_components_in_parallel():
     assert parallel(0.99, 0.99) == pytest.approx(0.9999, abs=1e-6)
-
-
-def test_two_of_three():
-    assert k_of_n(2, 3, 0.99) == pytest.approx(0.999702, abs=1e-6)
-    assert k_of(2, [0.99, 0.99, 0.99]) == pytest.approx(0.999702, abs=1e-6)
-
-
-def test_k_of_n_limits_are_series_and_parallel():
-    values = [0.9, 0.95, 0.99, 0.8]
-    assert k_of(4, values) == pytest.approx(series(*values), abs=1e-12)
-    assert k_of(1, values) == pytest.approx(parallel(*values), abs=1e-12)
-    assert k_of_n(3, 3, 0.9) == pytest.approx(0.729, abs=1e-12)
-    assert k_of_n(0, 3, 0.1) == pytest.approx(1.0)
-    with pytest.raises(ValueError):
-        k_of_n(4, 3, 0.9)
 
 
 def test_mtbf_mttr_and_nines():
