@@ -9,7 +9,7 @@ problem back to the file, line, column and key path the author wrote:
    Mapping keys are always read as text: ``on:`` stays the key ``on`` instead
    of YAML 1.1's ``True``.
 2. The data is validated with pydantic; every error becomes a
-   :class:`~engine.problems.Problem` in plain words, with the union noise
+   :class:`~engine.scenario.problems.Problem` in plain words, with the union noise
    (one error per union member) collapsed to one problem per value.
 3. Cross-checks that need the whole file (edges name nodes, one primary per
    cluster, faults and steps target things that exist, ...) run on the parts
@@ -17,7 +17,7 @@ problem back to the file, line, column and key path the author wrote:
 
 Edges may be written as shorthand strings, ``"app-1, app-2 -> cache (soft)"``;
 :func:`parse_edges` expands them and a loaded scenario carries only
-:class:`~engine.schema.EdgeSpec` edges.
+:class:`~engine.scenario.schema.EdgeSpec` edges.
 
 The package, one module an idea: :mod:`.collector` (key paths, problems,
 wording), :mod:`.yamlfile` (YAML with line marks), :mod:`.validation` (schema

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from engine.scenario.loader.checks import Checker, World, check_scenario, step_items
 from engine.scenario.loader.collector import Collector, show
@@ -16,17 +16,24 @@ from engine.scenario.loader.yamlfile import read_file, read_yaml
 from engine.scenario.problems import Problem, ScenarioError
 from engine.scenario.schema import ActionScript, Scenario
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(model: type[M], data: Any, collector: Collector) -> M | None:
+    """``data`` as a ``model``, or ``None`` after reporting every schema problem into ``collector``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        report_validation(exc, data, model, collector)
+        return None
+
 
 def _scenario_from_data(data: Any, collector: Collector, default_id: str | None) -> Scenario | None:
     """Validate and cross-check scenario data; ``None`` when any problem was reported."""
     if not isinstance(data, Mapping):
         collector.add((), f"a scenario must be a mapping with 'title' and 'topology', got {show(data)}")
         return None
-    scenario: Scenario | None = None
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        report_validation(exc, data, Scenario, collector)
+    scenario = _validated(Scenario, data, collector)
     edges = check_scenario(data, collector)
     if scenario is None or collector.problems:
         return None
@@ -44,11 +51,7 @@ def _actions_from_data(data: Any, collector: Collector, scenario: Scenario | Non
     elif not isinstance(data, Mapping):
         collector.add((), f"an action script must be a list of steps or a mapping with 'steps', got {show(data)}")
         return None
-    script: ActionScript | None = None
-    try:
-        script = ActionScript.model_validate(data)
-    except ValidationError as exc:
-        report_validation(exc, data, ActionScript, collector)
+    script = _validated(ActionScript, data, collector)
     world = World.of(scenario) if scenario is not None else World({}, None, None)
     checker = Checker(world, collector)
     steps = step_items(data.get("steps"), ("steps",))
@@ -102,7 +105,7 @@ def load_scenario(source: str | Path) -> Scenario:
     """Load a scenario from a YAML file or by built-in name; raise :class:`ScenarioError` with every problem.
 
     The scenario's ``id`` defaults to the file stem and its edges are expanded
-    to :class:`~engine.schema.EdgeSpec`.
+    to :class:`~engine.scenario.schema.EdgeSpec`.
     """
     path = scenario_file(source)
     return load_scenario_text(_read_source(path), str(path))
