@@ -64,6 +64,7 @@ MAX_CUT_SIZE = 3
 
 
 def _base_rate(rate) -> float:
+    """A client's base rate, whether written as a number or as a rate with a shape."""
     return rate.base if isinstance(rate, RateSpec) else float(rate)
 
 
@@ -88,6 +89,7 @@ class Structure:
         self._busy: set[tuple[str, str]] = set()
 
     def region_of(self, name: str) -> str:
+        """The region a node sits in."""
         return self.graph.nodes[name]["region"]
 
     def up(self, name: str) -> Expr:
@@ -97,6 +99,7 @@ class Structure:
         return var(name)
 
     def kind_sent(self, kind: str) -> bool:
+        """Some client sends requests of ``kind``."""
         return any(_base_rate(getattr(s.rates, kind)) > 0 for s in self.nodes.values() if s.kind == "client")
 
     def served(self, kind: str) -> Expr:
