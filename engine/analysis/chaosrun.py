@@ -39,7 +39,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from engine.util.parallel import run_all, workers_for
-from engine.analysis.structure import Analysis, ComponentReliability, _holds, _Structure, analyze
+from engine.analysis.expr import holds
+from engine.analysis.reliability import ComponentReliability
+from engine.analysis.structure import Analysis, Structure, analyze
 from engine.sim.rng import Streams
 from engine.sim.runner import NO_ACTION, simulate
 from engine.scenario.schema import Fault, Scenario
@@ -132,7 +134,7 @@ def window_scenario(scenario: Scenario, window: Sequence[Outage]) -> Scenario:
 
 def request_shares(scenario: Scenario) -> dict[str, float]:
     """Each request kind's share of all client requests (by base rate)."""
-    s = _Structure(scenario)
+    s = Structure(scenario)
     totals = {kind: 0.0 for kind in ("read", "write", "static")}
     for spec in scenario.topology.nodes.values():
         if spec.kind == "client":
@@ -150,7 +152,7 @@ def diagram_downtime(window: Sequence[Outage], structures: dict[str, tuple], sha
     for a, b in zip(points, points[1:]):
         failed = {o.component for o in window if o.start <= a and o.end >= b}
         if failed:
-            share = sum(shares[kind] for kind, expr in structures.items() if not _holds(expr, failed))
+            share = sum(shares[kind] for kind, expr in structures.items() if not holds(expr, failed))
             lost += share * (b - a)
     return lost
 
@@ -314,7 +316,7 @@ def chaos_availability(
     if days <= 0:
         raise ValueError("the chaos run needs a positive number of days")
     analysis = analysis or analyze(scenario)
-    structure = _Structure(scenario)
+    structure = Structure(scenario)
     shares = request_shares(scenario)
     structures = {kind: structure.served(kind) for kind in shares}
     outages = list(outages) if outages is not None else schedule(analysis.reliability, days, seed)

@@ -26,6 +26,7 @@ from engine.records.bundle import Bundle, BundleError, program_version, read_bun
 from engine.analysis.check import scenario_hash
 from engine.scenario.loader import load_actions
 from engine.scenario.problems import ScenarioError
+from engine.scoring.format import duration, probe_value
 from engine.sim.runner import NO_ACTION, Run, simulate
 from engine.scenario.schema import ActionScript, Scenario
 
@@ -202,15 +203,11 @@ def assess(
 # --------------------------------------------------------------------------- output
 
 
-def _secs(value: float | None) -> str:
-    return "never" if value is None else f"{value:.1f} s"
-
-
 def _cells(row: Row) -> list[str]:
     if row.verdict == ERROR:
         return ["-", "-", ERROR]
     return [f"{row.score:.1f}", row.grade or "-", row.verdict, f"{row.get('downtime'):.1f} s", str(row.get("lost_writes")),
-            _secs(row.get("time_to_detect")), _secs(row.get("time_to_mitigate"))]
+            duration(row.get("time_to_detect")), duration(row.get("time_to_mitigate"))]
 
 
 def _par_line(seed: int, none: Row, ref: Row) -> str:
@@ -293,7 +290,7 @@ def breakdown(row: Row, pass_score: float) -> str:
     lines = [f"score {row.score:.1f} ({row.grade}); passing needs {pass_score:g} and every probe within tolerance",
              "points lost: " + (", ".join(f"{k} {v:.1f}" for k, v in row.penalties.items()) or "none")]
     for probe in row.probes:
-        value = "never" if probe["value"] is None else f"{probe['value']:.4g}"
+        value = probe_value(probe["value"])
         lines.append(f"probe {probe['name']}: {value} ({'ok' if probe['ok'] else 'FAILED'})")
     lines += [f"note: {note}" for note in row.notes]
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from engine.analysis.check import scenario_hash
 from engine.util.files import write_atomic
 from engine.records.replay import Transcript, TranscriptError, replay, scenario_document, scenario_from_document, transcript_of
 from engine.records.results import run_summary
+from engine.scoring.format import clock
 from engine.sim.runner import Run, measure
 from engine.scenario.schema import Scenario
 
@@ -385,7 +386,7 @@ def first_divergence(recorded: list[Mapping[str, Any]], resimulated: list[Mappin
     for index, (a, b) in enumerate(zip(recorded, resimulated)):
         if _plain(a) != _plain(b):
             t = a.get("t", b.get("t"))
-            when = f"{int(t // 60):02d}:{t % 60:06.3f}" if isinstance(t, (int, float)) else "?"
+            when = clock(t, millis=True) if isinstance(t, (int, float)) else "?"
             return (f"entry {index + 1} at {when}: recorded '{_entry_text(a)}', "
                     f"re-simulated '{_entry_text(b)}'")
     if len(recorded) != len(resimulated):

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 from engine.analysis.structure import Analysis, analyze
 from engine.sim.journal import Entry
+from engine.scoring.format import clock, count, duration
 from engine.sim.runner import Report, Run
 
 DETECTION_TARGET = 30.0
@@ -54,20 +55,6 @@ _RUNBOOK_PHRASES = {
 
 
 # --------------------------------------------------------------------------- small formats
-
-
-def clock(seconds: float) -> str:
-    """Simulated time as ``mm:ss``."""
-    whole = max(0, int(seconds))
-    return f"{whole // 60:02d}:{whole % 60:02d}"
-
-
-def _secs(value: float | None) -> str:
-    return "never" if value is None else f"{value:.0f} s"
-
-
-def _count(n: float) -> str:
-    return f"{round(n):,}"
 
 
 def _cell(text: str) -> str:
@@ -186,10 +173,10 @@ def _timeline(report: Report, facts: _Facts) -> list[tuple[float, str]]:
     if outcome.first_fault is not None:
         if outcome.impacted and outcome.time_to_mitigate is not None:
             rows.append((outcome.first_fault + outcome.time_to_mitigate,
-                         f"**Mitigation:** availability back above the SLO for good (time to mitigate {_secs(outcome.time_to_mitigate)})"))
+                         f"**Mitigation:** availability back above the SLO for good (time to mitigate {duration(outcome.time_to_mitigate, 0)})"))
         if outcome.time_to_recover:
             rows.append((outcome.first_fault + outcome.time_to_recover,
-                         f"**Recovery:** redundancy restored (time to recover {_secs(outcome.time_to_recover)})"))
+                         f"**Recovery:** redundancy restored (time to recover {duration(outcome.time_to_recover, 0)})"))
     return sorted(rows, key=lambda row: row[0])
 
 
@@ -240,7 +227,7 @@ def _summary(report: Report, facts: _Facts) -> list[str]:
     if facts.left is not None:
         sentences.append(f"The responder left the console at {clock(facts.left)}; the scenario ran on to its end.")
     sentences.append(f"In the end {outcome.availability:.2%} of requests were served, with {outcome.downtime:.1f} s "
-                     f"of request-weighted downtime and {_count(outcome.lost_writes)} lost acknowledged writes.")
+                     f"of request-weighted downtime and {count(outcome.lost_writes)} lost acknowledged writes.")
     if outcome.first_fault is not None and outcome.impacted:
         if outcome.time_to_mitigate is None:
             sentences.append("Users were still affected when the drill ended.")
@@ -257,14 +244,14 @@ def _impact(report: Report) -> list[str]:
     return [
         "## Impact",
         "",
-        f"- **Availability:** {outcome.availability:.2%} of {_count(outcome.requests)} requests served "
-        f"({_count(outcome.failed)} failed, {_count(outcome.degraded)} served degraded)",
+        f"- **Availability:** {outcome.availability:.2%} of {count(outcome.requests)} requests served "
+        f"({count(outcome.failed)} failed, {count(outcome.degraded)} served degraded)",
         f"- **Downtime (request-weighted):** {outcome.downtime:.1f} s",
         f"- **Full outage:** {outcome.full_outage:.0f} s (seconds in which fewer than 1% of requests succeeded)",
-        f"- **Lost acknowledged writes:** {_count(outcome.lost_writes)} of {_count(outcome.writes_acknowledged)} acknowledged; "
+        f"- **Lost acknowledged writes:** {count(outcome.lost_writes)} of {count(outcome.writes_acknowledged)} acknowledged; "
         f"RPO window {outcome.rpo:.1f} s",
         f"- **Split brain:** {outcome.split_brain_seconds:.0f} s",
-        f"- **Error budget:** the SLO ({sc.slo.target:.2%} of requests succeed) allowed {_count(budget)} failed requests "
+        f"- **Error budget:** the SLO ({sc.slo.target:.2%} of requests succeed) allowed {count(budget)} failed requests "
         f"over the drill; {used:,.0%} of that budget was used",
     ]
 
@@ -276,10 +263,10 @@ def _timing(report: Report, facts: _Facts) -> list[str]:
              "| time | event |", "| --- | --- |"]
     lines += [f"| {clock(t)} | {_cell(text)} |" for t, text in rows]
     lines.append("")
-    alert = f"First alert {_secs(facts.alert_delay)} after the first fault; t" if facts.first_alert is not None else "T"
-    lines.append(f"{alert}ime to detect {_secs(outcome.time_to_detect)}, time to mitigate {_secs(outcome.time_to_mitigate)}, "
-                 f"time to recover {_secs(outcome.time_to_recover)} (the reference solution: {_secs(ref.time_to_detect)}, "
-                 f"{_secs(ref.time_to_mitigate)}, {_secs(ref.time_to_recover)}).")
+    alert = f"First alert {duration(facts.alert_delay, 0)} after the first fault; t" if facts.first_alert is not None else "T"
+    lines.append(f"{alert}ime to detect {duration(outcome.time_to_detect, 0)}, time to mitigate {duration(outcome.time_to_mitigate, 0)}, "
+                 f"time to recover {duration(outcome.time_to_recover, 0)} (the reference solution: {duration(ref.time_to_detect, 0)}, "
+                 f"{duration(ref.time_to_mitigate, 0)}, {duration(ref.time_to_recover, 0)}).")
     return lines
 
 
@@ -318,7 +305,7 @@ def _factors(report: Report, facts: _Facts, analysis: Analysis) -> list[str]:
     rest = outcome.lost_writes - sum(int(e.data.get("count") or 0) for e in facts.lost)
     if rest > 0:
         where = "taken by the old primary during the split brain, " if facts.split else ""
-        items.append(f"**Diverged data:** {_count(rest)} more acknowledged writes were {where}not in the final copy "
+        items.append(f"**Diverged data:** {count(rest)} more acknowledged writes were {where}not in the final copy "
                      f"of the data (RPO window {outcome.rpo:.1f} s over all lost writes).")
     shifts = facts.dns or [e for e in report.reference.sim.journal if e.type == "DnsWeightsChanged"]
     dns_nodes = [(name, spec) for name, spec in sc.topology.nodes.items() if spec.kind == "dns"]
@@ -343,11 +330,11 @@ def _went_well(report: Report, facts: _Facts) -> list[str]:
                      f"(`{facts.first_alert.data.get('alert')}`).")
     if me.time_to_detect is not None and (ref.time_to_detect is None or me.time_to_detect <= ref.time_to_detect + RESPONSE_SLACK):
         items.append(f"The responder engaged {me.time_to_detect:.0f} s after the first fault "
-                     f"(the reference solution: {_secs(ref.time_to_detect)}).")
+                     f"(the reference solution: {duration(ref.time_to_detect, 0)}).")
     if me.impacted and me.time_to_mitigate is not None and (
             ref.time_to_mitigate is None or me.time_to_mitigate <= ref.time_to_mitigate + PAR_SLACK):
         items.append(f"Users were served again within par: {me.time_to_mitigate:.0f} s after the first fault "
-                     f"(the reference solution: {_secs(ref.time_to_mitigate)}).")
+                     f"(the reference solution: {duration(ref.time_to_mitigate, 0)}).")
     if me.time_to_recover and (ref.time_to_recover is None or me.time_to_recover <= ref.time_to_recover + PAR_SLACK):
         items.append(f"Redundancy was restored after {me.time_to_recover:.0f} s, so a second failure would not "
                      "have started from a weakened system.")
@@ -355,11 +342,11 @@ def _went_well(report: Report, facts: _Facts) -> list[str]:
         items.append(f"The response avoided {none.downtime - me.downtime:.0f} s of downtime compared with no action "
                      f"({none.downtime:.1f} s).")
     if me.writes_acknowledged > 0 and me.lost_writes == 0:
-        compared = (f" (no action lost {_count(none.lost_writes)}, the reference solution {_count(ref.lost_writes)})"
+        compared = (f" (no action lost {count(none.lost_writes)}, the reference solution {count(ref.lost_writes)})"
                     if none.lost_writes or ref.lost_writes else "")
         items.append(f"No acknowledged write was lost{compared}.")
     elif me.lost_writes < none.lost_writes:
-        items.append(f"{_count(none.lost_writes - me.lost_writes)} fewer writes were lost than with no action.")
+        items.append(f"{count(none.lost_writes - me.lost_writes)} fewer writes were lost than with no action.")
     if facts.promotions and me.split_brain_seconds == 0:
         items.append("The promotion left a single primary: no split brain.")
     if report.run.score.passed:
@@ -402,15 +389,15 @@ def _actions(report: Report, facts: _Facts, analysis: Analysis) -> list[str]:
         if facts.first_alert is None or (facts.alert_delay or 0.0) > DETECTION_TARGET:
             what = f"{_join(facts.crashed)} going down" if facts.crashed else fault_phrase(facts.faults[0])
             items.append(f"Add an alert that pages within {DETECTION_TARGET:.0f} s of {what}: time to detect was "
-                         f"{_secs(me.time_to_detect)} (the reference solution: {_secs(ref.time_to_detect)}).")
+                         f"{duration(me.time_to_detect, 0)} (the reference solution: {duration(ref.time_to_detect, 0)}).")
         else:
             items.append(f"Add an alert route that pages the on-call responder on `{facts.first_alert.data.get('alert')}` "
                          f"with a link to the runbook: it fired {facts.alert_delay:.0f} s after the fault, but time to detect "
-                         f"was {_secs(me.time_to_detect)} (the reference solution: {_secs(ref.time_to_detect)}).")
+                         f"was {duration(me.time_to_detect, 0)} (the reference solution: {duration(ref.time_to_detect, 0)}).")
     if facts.lost:
         clusters = _join(_unique(str(p.data.get("cluster")) for p in facts.promotions) or ["the database"])
         items.append(f"Agree the RPO {clusters} can accept and choose its replication to match: "
-                     f"{_count(me.lost_writes)} acknowledged writes were lost (RPO window {me.rpo:.1f} s).")
+                     f"{count(me.lost_writes)} acknowledged writes were lost (RPO window {me.rpo:.1f} s).")
     if facts.split:
         items.append(f"Fence the old primary before any promotion and put that order in the runbook "
                      f"(split brain lasted {me.split_brain_seconds:.0f} s).")
@@ -442,5 +429,5 @@ def postmortem_markdown(report: Report, analysis: Analysis | None = None, *, whe
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
 
 
-__all__ = ["DETECTION_TARGET", "PAR_SLACK", "RESPONSE_SLACK", "clock", "command_text", "error_budget_used",
+__all__ = ["DETECTION_TARGET", "PAR_SLACK", "RESPONSE_SLACK", "command_text", "error_budget_used",
            "fault_phrase", "postmortem_markdown"]

@@ -333,8 +333,6 @@ class Chaos(Strict):
 
 # --------------------------------------------------------------------------- monitoring
 
-ALERT_SCOPES = ("global", "node")
-
 # Which node kinds publish which per-second metric (node-scoped alert rules watch those kinds).
 NODE_METRICS: dict[str, tuple[str, ...]] = {
     "up": ("dns", "cdn", "load_balancer", "app_server", "cache", "database", "service"),

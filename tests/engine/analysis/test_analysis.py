@@ -19,16 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.analysis.structure import (
-    Availability,
-    analyze,
-    availability_from,
-    k_of,
-    k_of_n,
-    nines,
-    parallel,
-    series,
-)
+from engine.analysis.reliability import Availability, availability_from, nines, parallel, series
+from engine.analysis.structure import analyze
 from engine.scenario.loader import builtin_scenarios, load_scenario
 from engine.scenario.schema import RateSpec, Scenario
 
@@ -41,21 +33,6 @@ def test_two_components_in_series():
 
 def test_two_components_in_parallel():
     assert parallel(0.99, 0.99) == pytest.approx(0.9999, abs=1e-6)
-
-
-def test_two_of_three():
-    assert k_of_n(2, 3, 0.99) == pytest.approx(0.999702, abs=1e-6)
-    assert k_of(2, [0.99, 0.99, 0.99]) == pytest.approx(0.999702, abs=1e-6)
-
-
-def test_k_of_n_limits_are_series_and_parallel():
-    values = [0.9, 0.95, 0.99, 0.8]
-    assert k_of(4, values) == pytest.approx(series(*values), abs=1e-12)
-    assert k_of(1, values) == pytest.approx(parallel(*values), abs=1e-12)
-    assert k_of_n(3, 3, 0.9) == pytest.approx(0.729, abs=1e-12)
-    assert k_of_n(0, 3, 0.1) == pytest.approx(1.0)
-    with pytest.raises(ValueError):
-        k_of_n(4, 3, 0.9)
 
 
 def test_mtbf_mttr_and_nines():
@@ -365,7 +342,9 @@ def test_availability_equals_enumeration_of_every_state(scenario):
 
 # --------------------------------------------------------------------------- the fast algorithms on raw expressions
 
-from engine.analysis import structure as _an  # noqa: E402
+from engine.analysis import dag as _dag  # noqa: E402
+from engine.analysis.dag import Dag, minimal_cuts  # noqa: E402
+from engine.analysis.expr import and_, holds, or_, var  # noqa: E402
 from support import ROOT_DIR  # noqa: E402
 
 _NAMES = [f"x{i}" for i in range(7)]
@@ -375,20 +354,31 @@ _NAMES = [f"x{i}" for i in range(7)]
 def expressions(draw, depth=3):
     """Random monotone AND/OR expressions over a few components, with many repeats."""
     if depth == 0 or draw(st.integers(0, 3)) == 0:
-        return _an._var(draw(st.sampled_from(_NAMES)))
-    op = draw(st.sampled_from([_an._and, _an._or]))
+        return var(draw(st.sampled_from(_NAMES)))
+    op = draw(st.sampled_from([and_, or_]))
     return op(*draw(st.lists(expressions(depth=depth - 1), min_size=1, max_size=4)))
 
 
+def _variables(expr, into=None):
+    """The components an expression names."""
+    into = set() if into is None else into
+    if expr[0] == "v":
+        into.add(expr[1])
+    elif expr[0] in ("a", "o"):
+        for child in expr[1]:
+            _variables(child, into)
+    return into
+
+
 def _enumerated_cuts(expr, limit):
-    if not _an._holds(expr, frozenset()):
+    if not holds(expr, frozenset()):
         return []
     cuts, out = [], []
-    names = sorted(_an._variables(expr), key=_NAMES.index)
+    names = sorted(_variables(expr), key=_NAMES.index)
     for size in range(1, limit + 1):
         for combo in itertools.combinations(names, size):
             failed = frozenset(combo)
-            if not any(c <= failed for c in cuts) and not _an._holds(expr, failed):
+            if not any(c <= failed for c in cuts) and not holds(expr, failed):
                 cuts.append(failed)
                 out.append(combo)
     return out
@@ -397,51 +387,51 @@ def _enumerated_cuts(expr, limit):
 @settings(max_examples=300, deadline=None)
 @given(expressions(), st.integers(1, 3))
 def test_mocus_cut_sets_equal_subset_enumeration(expr, limit):
-    dag = _an._Dag(_NAMES)
+    dag = Dag(_NAMES)
     order = {n: i for i, n in enumerate(_NAMES)}
-    assert _an._minimal_cuts(dag, dag.intern(expr), order, limit) == _enumerated_cuts(expr, limit)
+    assert minimal_cuts(dag, dag.intern(expr), order, limit) == _enumerated_cuts(expr, limit)
 
 
 @settings(max_examples=300, deadline=None)
 @given(expressions(), st.lists(st.sampled_from([0.5, 0.9, 0.99, 0.3]), min_size=7, max_size=7))
 def test_dag_probability_equals_enumeration_of_every_state(expr, values):
-    dag = _an._Dag(_NAMES)
+    dag = Dag(_NAMES)
     dag.p = list(values)
     value, exact = dag.availability(dag.intern(expr))
     assert exact
     total = 0.0
     for states in itertools.product((True, False), repeat=len(_NAMES)):
         weight = math.prod(p if up else 1 - p for p, up in zip(values, states))
-        if _an._holds(expr, {n for n, up in zip(_NAMES, states) if not up}):
+        if holds(expr, {n for n, up in zip(_NAMES, states) if not up}):
             total += weight
     assert value == pytest.approx(total, abs=1e-12)
 
 
 def test_spofs_are_the_single_failures_that_stop_the_expression():
-    expr = _an._and(_an._var("x0"), _an._or(_an._and(_an._var("x1"), _an._var("x2")), _an._and(_an._var("x1"), _an._var("x3"))))
-    dag = _an._Dag(_NAMES)
-    cuts = _an._minimal_cuts(dag, dag.intern(expr), {n: i for i, n in enumerate(_NAMES)}, 3)
+    expr = and_(var("x0"), or_(and_(var("x1"), var("x2")), and_(var("x1"), var("x3"))))
+    dag = Dag(_NAMES)
+    cuts = minimal_cuts(dag, dag.intern(expr), {n: i for i, n in enumerate(_NAMES)}, 3)
     assert [c for c in cuts if len(c) == 1] == [("x0",), ("x1",)]
     assert ("x2", "x3") in cuts
 
 
 def test_availability_falls_back_to_a_flagged_approximation(monkeypatch):
-    v = _an._var
+    v = var
     # a bridge network: no series-parallel rewriting removes the shared components
-    bridge = _an._or(_an._and(v("x0"), v("x1")), _an._and(v("x2"), v("x3")),
-                     _an._and(v("x0"), v("x4"), v("x3")), _an._and(v("x2"), v("x4"), v("x1")))
+    bridge = or_(and_(v("x0"), v("x1")), and_(v("x2"), v("x3")),
+                     and_(v("x0"), v("x4"), v("x3")), and_(v("x2"), v("x4"), v("x1")))
     p = 0.9
     exact_value = sum(
         math.prod(p if up else 1 - p for up in states)
         for states in itertools.product((True, False), repeat=5)
-        if _an._holds(bridge, {f"x{i}" for i, up in enumerate(states) if not up})
+        if holds(bridge, {f"x{i}" for i, up in enumerate(states) if not up})
     )
-    dag = _an._Dag(_NAMES)
+    dag = Dag(_NAMES)
     dag.p = [p] * 7
     value, exact = dag.availability(dag.intern(bridge))
     assert exact and value == pytest.approx(exact_value, abs=1e-12)
-    monkeypatch.setattr(_an, "EXACT_BUDGET", 0)
-    dag = _an._Dag(_NAMES)
+    monkeypatch.setattr(_dag, "EXACT_BUDGET", 0)
+    dag = Dag(_NAMES)
     dag.p = [p] * 7
     value, exact = dag.availability(dag.intern(bridge))
     assert not exact

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine.analysis.structure import ComponentReliability
+from engine.analysis.reliability import ComponentReliability
 from engine.analysis.chaosrun import CAP, DAY, LEAD, SETTLE, Outage, chaos_availability, diagram_downtime, request_shares, schedule, windows
 from engine.cli.main import main
 from engine.scenario.loader import load_scenario
@@ -38,9 +38,9 @@ def test_the_diagram_counts_a_spof_outage_by_its_share_of_requests() -> None:
     scenario = load_scenario("spof-baseline")
     shares = request_shares(scenario)
     assert sum(shares.values()) == pytest.approx(1.0)
-    from engine.analysis.structure import _Structure
+    from engine.analysis.structure import Structure
 
-    structures = {kind: _Structure(scenario).served(kind) for kind in shares}
+    structures = {kind: Structure(scenario).served(kind) for kind in shares}
     assert diagram_downtime([Outage("lb-1", 0.0, 600.0)], structures, shares) == pytest.approx(600.0)
     assert diagram_downtime([Outage("db-1", 0.0, 600.0)], structures, shares) == pytest.approx(600.0 * shares["write"])
     assert diagram_downtime([Outage("app-1", 0.0, 600.0)], structures, shares) == 0.0

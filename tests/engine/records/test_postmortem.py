@@ -16,7 +16,8 @@ import pytest
 from engine.analysis.structure import analyze
 from engine.cli.main import main
 from engine.scenario.loader import load_scenario
-from engine.records.postmortem import clock, error_budget_used, postmortem_markdown
+from engine.records.postmortem import error_budget_used, postmortem_markdown
+from engine.scoring.format import clock
 from engine.sim.runner import Report, run_with_par
 from engine.scenario.schema import ActionScript, Step
 

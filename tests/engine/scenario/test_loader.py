@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.scenario import loader
+from engine.scenario.loader import library
 from engine.scenario.loader import (
     EdgeSyntaxError,
     builtin_path,
@@ -361,7 +362,7 @@ def builtins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "failover.yaml").write_text((GOOD / "minimal.yaml").read_text())
     (tmp_path / "chaos-monkey.yaml").write_text((GOOD / "minimal.yaml").read_text())
     (tmp_path / "notes.txt").write_text("not a scenario")
-    monkeypatch.setattr(loader, "builtin_dir", lambda: tmp_path)
+    monkeypatch.setattr(library, "builtin_dir", lambda: tmp_path)
     return tmp_path
 
 
@@ -384,7 +385,7 @@ def test_unknown_builtin_name_suggests_one(builtins: Path) -> None:
 
 
 def test_unknown_name_without_builtins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "builtin_dir", lambda: tmp_path / "missing")
+    monkeypatch.setattr(library, "builtin_dir", lambda: tmp_path / "missing")
     assert builtin_scenarios() == []
     with pytest.raises(ScenarioError, match="unknown scenario 'anything'"):
         load_scenario("anything")

@@ -1,0 +1,83 @@
+"""How results read: simulated times (mm:ss), durations, counts and the outcome table, in one place.
+
+The command line, the postmortem and the console show the same figures; they
+take their wording from here so that a time or a count reads the same
+everywhere. Plain text only: no rich, no textual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from engine.scoring.outcome import Outcome
+from engine.scoring.score import Score
+
+
+def clock(seconds: float, *, millis: bool = False, pad: bool = True) -> str:
+    """Simulated time as ``mm:ss`` (``02:30``), cut to the whole second and never negative.
+
+    ``millis``: ``mm:ss.mmm`` (``02:30.250``), to the millisecond, as where two
+    journals diverge. ``pad=False``: minutes without a leading zero (``2:30``).
+    """
+    if millis:
+        return f"{int(seconds // 60):02d}:{seconds % 60:06.3f}"
+    whole = max(0, int(seconds))
+    minutes = f"{whole // 60:02d}" if pad else f"{whole // 60}"
+    return f"{minutes}:{whole % 60:02d}"
+
+
+def duration(value: float | None, digits: int = 1) -> str:
+    """A measured time in seconds, ``12.5 s``, or ``never`` when it did not happen (``None``)."""
+    return "never" if value is None else f"{value:.{digits}f} s"
+
+
+def count(n: float) -> str:
+    """A count with thousands separators, rounded to a whole number: ``12,345``."""
+    return f"{round(n):,}"
+
+
+def probe_value(value: float | None) -> str:
+    """A steady-state probe's measured value, ``0.9512``, or ``never`` when it was never measured."""
+    return "never" if value is None else f"{value:.4g}"
+
+
+Cell = Callable[[Outcome, Score], str]
+"""One row's cell for one run: from the run's outcome and score."""
+
+OUTCOME_ROWS: tuple[tuple[str, Cell], ...] = (
+    ("score", lambda o, s: f"{s.score:.1f} ({s.grade})"),
+    ("availability", lambda o, s: f"{100 * o.availability:.2f} %"),
+    ("downtime (req-weighted)", lambda o, s: f"{o.downtime:.1f} s"),
+    ("full outage", lambda o, s: f"{o.full_outage:.0f} s"),
+    ("lost writes", lambda o, s: f"{o.lost_writes}"),
+    ("RPO window", lambda o, s: f"{o.rpo:.1f} s"),
+    ("split brain", lambda o, s: f"{o.split_brain_seconds:.0f} s"),
+    ("time to detect", lambda o, s: duration(o.time_to_detect)),
+    ("time to mitigate", lambda o, s: duration(o.time_to_mitigate)),
+    ("time to recover", lambda o, s: duration(o.time_to_recover)),
+    ("commands", lambda o, s: f"{o.commands}"),
+    ("hint cost", lambda o, s: f"{o.hint_cost:.0f}"),
+)
+"""The rows of the outcome table, in order: label and cell."""
+
+LABEL_WIDTH = 26
+"""Characters of the outcome table's label column."""
+CELL_WIDTH = 14
+"""Characters of each run's column (right-aligned)."""
+
+
+def outcome_rows(runs: Sequence[tuple[Outcome, Score]]) -> list[tuple[str, list[str]]]:
+    """Each row of :data:`OUTCOME_ROWS` with its cells for ``runs``: for a table widget to lay out."""
+    return [(label, [cell(outcome, score) for outcome, score in runs]) for label, cell in OUTCOME_ROWS]
+
+
+def outcome_table(columns: Sequence[tuple[str, Outcome, Score]]) -> list[str]:
+    """The outcome table as text lines, one column a run: a header of the columns' titles, then the rows."""
+    lines = [f"  {'':<{LABEL_WIDTH}}" + "".join(f"{title:>{CELL_WIDTH}}" for title, _, _ in columns)]
+    for label, cells in outcome_rows([(outcome, score) for _, outcome, score in columns]):
+        lines.append(f"  {label:<{LABEL_WIDTH}}" + "".join(f"{cell:>{CELL_WIDTH}}" for cell in cells))
+    return lines
+
+
+__all__ = ["CELL_WIDTH", "LABEL_WIDTH", "OUTCOME_ROWS", "clock", "count", "duration", "outcome_rows", "outcome_table",
+           "probe_value"]
