@@ -6,11 +6,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.containers import Center, Middle
-from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from engine.util.files import data_dir
 from engine.records.history import History
@@ -18,6 +15,9 @@ from engine.records.recovery import find_interrupted
 from engine.scenario.schema import Scenario
 from engine.records.trainee import DEFAULT_NAME, stored_name
 
+from .messages import AnalysisRequested, NewDrillRequested, TakeOverRequested
+from .playback import branch_journal_path, branch_session, format_moment
+from .screens.analysis import AnalysisScreen
 from .screens.briefing import BriefingScreen
 from .screens.debrief import DebriefScreen
 from .screens.drill import DrillScreen
@@ -26,41 +26,24 @@ from .screens.picker import PickerScreen
 from .screens.recover import RecoveryDialog
 from .screens.trainee import TraineeDialog
 from .screens.replay import ReplayScreen
+from .screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
 from .recovery import resumed_note
 from .session import DrillSession
 
 if TYPE_CHECKING:
     from .playback import Recording
 
-MIN_WIDTH, MIN_HEIGHT = 80, 24
-
-
-class TooSmallScreen(ModalScreen[None]):
-    """Shown instead of a broken layout while the terminal is below the minimum size."""
-
-    DEFAULT_CSS = """
-    TooSmallScreen { align: center middle; background: $background; }
-    TooSmallScreen Static { width: auto; height: auto; padding: 1 2; border: heavy $warning; }
-    """
-
-    def __init__(self, width: int, height: int, paused: bool) -> None:
-        super().__init__()
-        self.message = self._text(width, height, paused)
-
-    @staticmethod
-    def _text(width: int, height: int, paused: bool) -> str:
-        note = "\nThe drill is paused until it is." if paused else ""
-        return f"The terminal is {width}×{height}; spofdrill needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\nEnlarge it to go on.{note}"
-
-    def compose(self) -> ComposeResult:
-        with Middle():
-            with Center():
-                yield Static(self.message, id="too-small")
-
+__all__ = ["MIN_HEIGHT", "MIN_WIDTH", "SpofdrillApp", "TooSmallScreen"]
 
 class SpofdrillApp(App[None]):
-    """Picker → briefing → drill → debrief."""
+    """Picker → briefing → drill → debrief; the app routes between screens, which never import each other.
 
+    Screens dismiss with a result (picker, briefing, dialogs: the callbacks below) or post a message
+    (``DrillScreen.DrillEnded``, ``ReplayScreen.ReplayEnded``, :mod:`tui.messages`) that the app answers
+    by pushing or switching screens.
+    """
+
+    CSS_PATH = "app.tcss"
     TITLE = "spofdrill"
     BINDINGS = [Binding("question_mark", "help", "Help"), Binding("t", "change_trainee", "Your name", show=False)]
 
@@ -192,6 +175,25 @@ class SpofdrillApp(App[None]):
                 self.notify(f"could not record the result: {exc}", severity="warning")
         self._show(DebriefScreen(session, ending), replace=True)
 
+    def on_replay_screen_replay_ended(self, event: ReplayScreen.ReplayEnded) -> None:
+        """A replay reached its end: the debrief of the replayed run, in its place."""
+        self._show(DebriefScreen(event.session, event.ending), replace=True)
+
+    def on_take_over_requested(self, event: TakeOverRequested) -> None:
+        """Rewind to the chosen moment and hand the drill over as a new live drill (a what-if branch)."""
+        journal = branch_journal_path(event.scenario, event.seed) if self.keep_journal else None
+        session = branch_session(event.scenario, event.seed, event.transcript, event.moment, trainee=event.trainee,
+                                 original=event.original, journal_path=journal)
+        self.start_session(session)
+        self.notify(f"You have the controls from {format_moment(event.moment)}, paused: space to go on.",
+                    title="Taken over", timeout=6)
+
+    def on_analysis_requested(self, event: AnalysisRequested) -> None:
+        self.push_screen(AnalysisScreen(event.scenario))
+
+    def on_new_drill_requested(self, event: NewDrillRequested) -> None:
+        self.action_new_drill()
+
     def action_new_drill(self) -> None:
         """From the debrief back to a fresh picker."""
         self.session = None
@@ -230,9 +232,7 @@ class SpofdrillApp(App[None]):
             self._too_small = TooSmallScreen(width, height, self._paused_for_size)
             self.push_screen(self._too_small)
         elif small and self._too_small is not None:
-            self._too_small.query_one("#too-small", Static).update(
-                TooSmallScreen._text(width, height, self._paused_for_size)
-            )
+            self._too_small.show_size(width, height, self._paused_for_size)
         elif not small and self._too_small is not None:
             if self.screen is self._too_small:
                 self.pop_screen()

@@ -15,6 +15,26 @@ def headless_commands() -> list[str]:
     return list(sub.choices)
 
 
+def replay_main(argv: Sequence[str]) -> int:
+    """``spofdrill replay``: 2 and a message naming the file when it cannot be replayed."""
+    from .playback import RecordingError, read_recording, replay_parser
+
+    try:
+        options = replay_parser().parse_args(list(argv))
+    except SystemExit as exc:  # argparse has printed the usage and the problem
+        return int(exc.code or 0)
+    try:
+        recording = read_recording(options.file)
+    except RecordingError as exc:
+        print(f"spofdrill replay: {exc}", file=sys.stderr)
+        return 2
+    from .app import SpofdrillApp
+
+    app = SpofdrillApp(replay=recording, replay_speed=options.speed, trainee=recording.trainee)
+    app.run()
+    return app.return_code or 0
+
+
 def console_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spofdrill",
@@ -35,8 +55,6 @@ def console_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "replay":
-        from .playback import replay_main
-
         return replay_main(args[1:])
     drill = bool(args) and args[0] == "drill"
     if drill:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -373,21 +372,3 @@ def replay_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", metavar="BUNDLE|JOURNAL", help="a result bundle, or a console journal (X.jsonl beside its X.drill.json)")
     parser.add_argument("--speed", type=_speed, default=1.0, help="1, 2, 5, 10, 30 or 60 (default 1; keys 1-6 change it)")
     return parser
-
-
-def replay_main(argv: Sequence[str]) -> int:
-    """``spofdrill replay``: 2 and a message naming the file when it cannot be replayed."""
-    try:
-        options = replay_parser().parse_args(list(argv))
-    except SystemExit as exc:  # argparse has printed the usage and the problem
-        return int(exc.code or 0)
-    try:
-        recording = read_recording(options.file)
-    except RecordingError as exc:
-        print(f"spofdrill replay: {exc}", file=sys.stderr)
-        return 2
-    from .app import SpofdrillApp
-
-    app = SpofdrillApp(replay=recording, replay_speed=options.speed, trainee=recording.trainee)
-    app.run()
-    return app.return_code or 0

@@ -1,4 +1,4 @@
-"""The topology layout (tui/layout.py): every node reachable, nothing overlapping, within bounds, deterministic.
+"""The topology layout (the tui.layout package): every node reachable, nothing overlapping, within bounds, deterministic.
 
 Snapshots come from the built-in scenarios run a little, from ``bench/topology.py``'s
 generator (60 nodes, its smallest; 200 and 1,000 nodes) and from a hand-built 30-node,

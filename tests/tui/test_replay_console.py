@@ -23,7 +23,8 @@ from tui.playback import format_moment, parse_moment, read_recording
 from tui.screens.briefing import BriefingScreen
 from tui.screens.debrief import DebriefScreen
 from tui.screens.drill import DrillScreen
-from tui.screens.replay import ReplayScreen, TakeOverDialog
+from tui.screens.dialogs import TakeOverDialog
+from tui.screens.replay import ReplayScreen
 from tui.widgets.comparison import ComparisonChart
 from tui.widgets.playback import ReplayBar, ReplayStrip
 from tui.widgets.timeline import Timeline

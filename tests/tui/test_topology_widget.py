@@ -212,3 +212,31 @@ async def test_selecting_an_aggregated_box_selects_its_first_member() -> None:
         event = app.selections[-1]
         assert event.node == box.members[0] and event.members == box.members and len(event.members) > 1
         assert f"×{len(box.members)}" in screen_text(view)
+
+
+async def test_only_what_changed_is_drawn_again(monkeypatch) -> None:
+    """The same snapshot again draws nothing; a new state redraws only the rows of the boxes it changes."""
+    app = TopologyApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(TopologyView)
+        snapshot = scenario_snapshot("lb-failover")
+        view.update_snapshot(snapshot)
+        await pilot.pause()
+        view.render_line(0)  # the strips are rendered
+        laid_out = view.topology_layout
+        refreshed: list[tuple] = []
+        original_refresh = view.refresh
+        monkeypatch.setattr(view, "refresh", lambda *regions, **kw: refreshed.append(regions) or original_refresh(*regions, **kw))
+
+        view.update_snapshot(replace(snapshot))
+        assert refreshed == [] and view.topology_layout is laid_out
+
+        first = snapshot.nodes[0]
+        changed = replace(snapshot, nodes=(replace(first, state="down", up=False), *snapshot.nodes[1:]))
+        view.update_snapshot(changed)
+        assert view.topology_layout is laid_out
+        assert len(refreshed) == 1
+        rows = {region.y for region in refreshed[0]}
+        box = laid_out.box_of(first.name)
+        assert rows and rows <= set(range(view.size.height)) and len(rows) < view.size.height
+        assert rows & set(range(box.y, box.y + box.h))

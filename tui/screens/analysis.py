@@ -61,12 +61,7 @@ def blast_snapshot(snapshot: Snapshot, failed: str, cut_off: tuple[str, ...]) ->
 class AnalysisScreen(Screen[None]):
     """Dependencies, SPOFs, blast radius and what-if of one architecture."""
 
-    DEFAULT_CSS = """
-    AnalysisScreen #analysis-top { height: 1fr; }
-    AnalysisScreen #analysis-topology { width: 1fr; }
-    AnalysisScreen #analysis-detail { width: 40%; max-width: 60; border-left: solid $primary-muted; padding: 0 1; }
-    AnalysisScreen #analysis-summary { height: auto; max-height: 40%; border-top: solid $primary-muted; padding: 0 1; }
-    """
+    CSS_PATH = "analysis.tcss"
     BINDINGS = [Binding("escape,q", "back", "Back")]
     CHAOS_DAYS = 730.0
     """Simulated days of the console's chaos run (one core, off the UI thread: a few seconds)."""

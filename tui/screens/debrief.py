@@ -19,74 +19,23 @@ from textual.widgets import Footer, Static
 from engine.util.files import WriteError, data_dir, write_atomic
 from engine.analysis.hunt import score_hunt
 from engine.commands import command_specs
-from engine.records.results import run_summary
 from engine.sim.runner import Report, Run
 from engine.scoring.outcome import Outcome
 
+from ..messages import AnalysisRequested, NewDrillRequested, TakeOverRequested
+from ..playback import default_moment
+from ..results import ROWS, branch_comparison, commands_of, result_document
 from ..session import DrillSession, Ending
 from ..widgets.comparison import ChartBand, ChartMarks, ChartSeries, ComparisonChart
 from ..widgets.clock import mmss
 from ..widgets.timeline import describe
-from .dialogs import AskDialog
-
-
-def _secs(value: float | None) -> str:
-    return "never" if value is None else f"{value:.0f} s"
-
-
-ROWS: tuple[tuple[str, Callable[[Run], str]], ...] = (
-    ("score", lambda r: f"{r.score.score:.1f} ({r.score.grade})"),
-    ("verdict", lambda r: "passed" if r.score.passed else "failed"),
-    ("availability", lambda r: f"{r.outcome.availability:.2%}"),
-    ("downtime (request-weighted)", lambda r: f"{r.outcome.downtime:.1f} s"),
-    ("full outage", lambda r: f"{r.outcome.full_outage:.0f} s"),
-    ("lost writes", lambda r: f"{r.outcome.lost_writes}"),
-    ("RPO window", lambda r: f"{r.outcome.rpo:.1f} s"),
-    ("split brain", lambda r: f"{r.outcome.split_brain_seconds:.0f} s"),
-    ("time to detect", lambda r: _secs(r.outcome.time_to_detect)),
-    ("time to mitigate", lambda r: _secs(r.outcome.time_to_mitigate)),
-    ("time to recover", lambda r: _secs(r.outcome.time_to_recover)),
-    ("hint cost", lambda r: f"{r.outcome.hint_cost:.0f}"),
-)
-
-
-def commands_of(run: Run) -> list[tuple[float, str]]:
-    """The commands a run issued, as (time, "command target args")."""
-    out = []
-    for entry in run.sim.journal.of_type("CommandIssued"):
-        args = " ".join(f"{k}={v}" for k, v in (entry.data.get("args") or {}).items())
-        out.append((entry.t, f"{entry.data['command']} {entry.data.get('target') or ''} {args}".strip()))
-    return out
-
-
-def result_document(session: DrillSession, ending: Ending, report: Report | None) -> dict:
-    """The result as saved to JSON."""
-    run = ending.run
-    doc = {
-        "scenario": session.scenario.id,
-        "title": session.scenario.title,
-        "seed": session.seed,
-        "trainee": session.trainee,
-        "mode": "assessment" if session.assess else "practice",
-        "ended_early": ending.ended_early,
-        "commands": [{"t": t, "command": c} for t, c in commands_of(run)],
-        "run": run_summary(run),
-    }
-    if report is not None:
-        doc["par"] = {"no_action": run_summary(report.no_action), "reference": run_summary(report.reference)}
-    if session.scenario.spof_hunt:
-        doc["spof_hunt"] = score_hunt(session.scenario, set(run.sim.marks)).to_dict()
-    return doc
+from .dialogs import AskDialog, TakeOverDialog
 
 
 class DebriefScreen(Screen):
     """What the drill cost, why, and what to learn from it."""
 
-    CSS = """
-    DebriefScreen VerticalScroll { padding: 0 2; }
-    DebriefScreen .section { margin-top: 1; }
-    DebriefScreen #headline { margin-top: 1; }
-    """
+    CSS_PATH = "debrief.tcss"
     BINDINGS = [
         # short labels: every key fits the footer at 80 columns
         Binding("s", "save_result", "Save"),
@@ -142,8 +91,6 @@ class DebriefScreen(Screen):
         branch = self.query_one("#branch", Static)
         branch.display = self.session.branch_of is not None
         if self.session.branch_of is not None:
-            from .replay import branch_comparison
-
             branch.update(branch_comparison(run, self.session.branch_of))
         self._chart(run)
         self.query_one("#differences", Static).update(self._differences(run))
@@ -332,24 +279,26 @@ class DebriefScreen(Screen):
 
     def action_analysis(self) -> None:
         """The architecture's SPOF analysis, now that the drill is over (it would spoil a hunt before)."""
-        from .analysis import AnalysisScreen
-
-        self.app.push_screen(AnalysisScreen(self.session.scenario))
+        self.post_message(AnalysisRequested(self.session.scenario))
 
     def action_new_drill(self) -> None:
-        self.app.action_new_drill()
+        """Back to a fresh picker (the app routes it)."""
+        self.post_message(NewDrillRequested())
 
     def action_rewind(self) -> None:
         """Pick a moment of this run and take it over from there: a what-if branch, compared with this run."""
         from engine.records.replay import transcript_of
 
-        from ..playback import default_moment
-        from .replay import ask_take_over
-
-        run = self.ending.run
+        run, session = self.ending.run, self.session
         transcript = transcript_of(run.sim)
-        ask_take_over(self, self.session.scenario, self.session.seed, transcript, trainee=self.session.trainee,
-                      default=default_moment(transcript, run.outcome.first_fault), original=run)
+
+        def chosen(moment: float | None) -> None:
+            if moment is not None:
+                self.post_message(TakeOverRequested(session.scenario, session.seed, transcript, moment,
+                                                    session.trainee, original=run))
+
+        default = default_moment(transcript, run.outcome.first_fault)
+        self.app.push_screen(TakeOverDialog(default, float(session.scenario.duration), transcript.commands), chosen)
 
 
 def _compare(me: Outcome, ref: Outcome) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Callable, Generic, TypeVar
 
 from textual.app import ComposeResult
@@ -11,22 +12,20 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from engine.commands import CommandSpec
+from engine.records.replay import TimedCommand
 
-DIALOG_CSS = """
-ConfirmDialog, ArgsDialog, NodeMenu, QuitDialog { align: center middle; }
-.dialog { width: 72; max-width: 95%; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
-.dialog.danger { border: thick $error; }
-.dialog .title { text-style: bold; margin-bottom: 1; }
-.dialog .buttons { height: auto; align-horizontal: right; margin-top: 1; }
-.dialog Button { margin-left: 1; }
-.dialog Input, .dialog Select { margin-bottom: 1; }
-"""
+from ..playback import format_moment, parse_moment
+from ..results import describe_command
+from ..widgets.clock import mmss
+
+DIALOG_CSS_PATH = "dialogs.tcss"
+"""The dialogs' styles, beside this module; dialogs defined elsewhere in tui/screens use it too."""
 
 
 class ConfirmDialog(ModalScreen[bool]):
     """Ask before a destructive command, saying what it will do."""
 
-    DEFAULT_CSS = DIALOG_CSS
+    CSS_PATH = DIALOG_CSS_PATH
     BINDINGS = [("escape", "cancel", "Cancel"), ("y", "confirm", "Yes"), ("n", "cancel", "No")]
 
     def __init__(self, title: str, text: str, confirm_label: str = "Do it") -> None:
@@ -59,7 +58,7 @@ class ConfirmDialog(ModalScreen[bool]):
 class ArgsDialog(ModalScreen[dict[str, Any] | None]):
     """Fill in a command's arguments (prefilled with sensible values)."""
 
-    DEFAULT_CSS = DIALOG_CSS
+    CSS_PATH = DIALOG_CSS_PATH
     BINDINGS = [("escape", "cancel", "Cancel")]
 
     def __init__(self, spec: CommandSpec, target: str | None, values: dict[str, Any], choices: dict[str, tuple[str, ...]]) -> None:
@@ -108,7 +107,7 @@ class ArgsDialog(ModalScreen[dict[str, Any] | None]):
 class NodeMenu(ModalScreen[str | None]):
     """The context menu of a node: every command that applies to it."""
 
-    DEFAULT_CSS = DIALOG_CSS + "NodeMenu OptionList { height: auto; max-height: 16; }"
+    CSS_PATH = DIALOG_CSS_PATH
     BINDINGS = [("escape", "cancel", "Close")]
 
     def __init__(self, node_name: str, specs: list[CommandSpec]) -> None:
@@ -134,7 +133,7 @@ class NodeMenu(ModalScreen[str | None]):
 class QuitDialog(ModalScreen[str | None]):
     """Leaving mid-drill: end it and see the debrief, quit (the journal so far is kept), or go on."""
 
-    DEFAULT_CSS = DIALOG_CSS
+    CSS_PATH = DIALOG_CSS_PATH
     BINDINGS = [("escape", "cancel", "Go on"), ("e", "choose('end')", "End & debrief"), ("Q", "choose('quit')", "Quit")]
 
     def __init__(self, journal_note: str) -> None:
@@ -172,11 +171,7 @@ class AskDialog(ModalScreen[T | None], Generic[T]):
     The dialog stays open until the text parses (or is cancelled: None).
     """
 
-    DEFAULT_CSS = DIALOG_CSS + """
-    AskDialog { align: center middle; }
-    AskDialog .ask-error { color: $text-error; height: auto; }
-    AskDialog #ask-note { color: $text-muted; margin-bottom: 1; }
-    """
+    CSS_PATH = DIALOG_CSS_PATH
     BINDINGS = [("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, text: str, value: str, parse: Callable[[str], T], *, ok: str = "OK",
@@ -225,3 +220,19 @@ class AskDialog(ModalScreen[T | None], Generic[T]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class TakeOverDialog(AskDialog[float]):
+    """Ask for the moment to take a drill over from: mm:ss or seconds, checked before it closes."""
+
+    def __init__(self, default: float, duration: float, commands: Sequence[TimedCommand]) -> None:
+        shown = "; ".join(f"{mmss(c.t)} {describe_command(c)}" for c in commands[:4])
+        if len(commands) > 4:
+            shown += f"; and {len(commands) - 4} more"
+        super().__init__(
+            "Take over from which moment?",
+            "What happened before it is replayed; from then on the drill is yours "
+            "(paused until you press space). Enter mm:ss or seconds.",
+            format_moment(default), lambda text: parse_moment(text, duration), ok="Take over",
+            placeholder="mm:ss or seconds", note=f"The trainee's commands: {shown or 'none'}", field_id="moment",
+        )

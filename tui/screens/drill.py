@@ -8,59 +8,31 @@ from typing import Any
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import Footer
 
-from engine.commands import REGISTRY, CommandError, build_command, command_specs
-from engine.sim.journal import Journal
+from engine.commands import REGISTRY, CommandError, build_command
 from engine.sim.snapshot import NodeView, Snapshot
 
+from ..keys import command_bindings
 from ..palette import DrillCommands
 from ..session import SPEEDS, DrillSession
 from ..targets import NoTarget, choices_for, commands_for, default_args, target_for
 from ..widgets.alerts import AlertsPanel
 from ..widgets.clock import ClockBar, mmss
-from ..widgets.detail import NodeDetail
-from ..widgets.metrics import MetricsPanel, budget_left
-from ..widgets.timeline import Timeline
+from ..widgets.metrics import budget_left
+from ..widgets.panels import DrillPanels
 from ..widgets.topology import TopologyView
 from .dialogs import ArgsDialog, ConfirmDialog, NodeMenu, QuitDialog
 
-# Textual key names of the characters command keys use.
-KEY_NAMES = {"+": "plus", "-": "minus", ":": "colon", "?": "question_mark", "/": "slash"}
 TICK = 0.1  # wall seconds between engine slices
-
-
-def key_name(key: str) -> str:
-    return KEY_NAMES.get(key, key)
-
-
-def command_bindings() -> list[Binding]:
-    """One binding per engine command, from its declaration."""
-    return [
-        Binding(key_name(spec.key), f"command('{spec.name}')", spec.title, show=spec.footer)
-        for spec in command_specs()
-    ]
-
-
-def show_panels(screen: Screen, snapshot: Snapshot, journal: Journal, node: NodeView | None, *, hunt: bool) -> None:
-    """Render a snapshot into the panels a drill and its replay share: topology, node, metrics, alerts, timeline."""
-    screen.query_one(TopologyView).update_snapshot(snapshot)
-    screen.query_one(NodeDetail).show(node, hunt=hunt)
-    screen.query_one(MetricsPanel).show(snapshot)
-    screen.query_one(AlertsPanel).show(snapshot)
-    timeline = screen.query_one(Timeline)
-    timeline.add_entries(journal.since(timeline.seen))
-    firing = len(snapshot.firing())
-    screen.query_one(TabbedContent).get_tab("alerts-tab").label = f"Alerts {firing}" if firing else "Alerts"
 
 
 class DrillScreen(Screen):
     """The main screen of a drill, driven by a timer that advances the engine in slices."""
 
-    CSS_PATH = "drill.tcss"
+    CSS_PATH = ["panels.tcss", "drill.tcss"]
     COMMANDS = {DrillCommands}
     BINDINGS = [
         Binding("space", "pause", "Pause"),
@@ -93,16 +65,8 @@ class DrillScreen(Screen):
     def compose(self) -> ComposeResult:
         scenario = self.session.scenario
         yield ClockBar(id="clock")
-        with Horizontal(id="top"):
-            yield TopologyView(id="topology")
-            yield NodeDetail(id="detail")
-        with Horizontal(id="bottom"):
-            yield MetricsPanel(scenario.slo.target, scenario.slo.latency_p99, id="metrics")
-            with TabbedContent(id="side"):
-                with TabPane("Alerts", id="alerts-tab"):
-                    yield AlertsPanel(id="alerts")
-                with TabPane("Timeline", id="timeline-tab"):
-                    yield Timeline(id="timeline", hints=self.session.hints_allowed())
+        yield DrillPanels(scenario.slo.target, scenario.slo.latency_p99, hints=self.session.hints_allowed(),
+                          id="panels")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -144,7 +108,8 @@ class DrillScreen(Screen):
         session = self.session
         snapshot = session.snapshot()
         self.last_snapshot = snapshot
-        show_panels(self, snapshot, session.sim.journal, self.selected_node(), hunt=session.scenario.spof_hunt)
+        self.query_one(DrillPanels).show(snapshot, session.sim.journal, self.selected_node(),
+                                         hunt=session.scenario.spof_hunt)
         self.query_one(ClockBar).show(
             snapshot, speed=session.speed, paused=session.paused, assess=session.assess, hints=session.hints_allowed(),
             title=session.scenario.title, budget_left=budget_left(snapshot, session.scenario.slo.target),
@@ -169,7 +134,7 @@ class DrillScreen(Screen):
 
     def on_topology_view_node_selected(self, event: TopologyView.NodeSelected) -> None:
         self.selected = event.node
-        self.query_one(NodeDetail).show(self.selected_node(), hunt=self.session.scenario.spof_hunt)
+        self.query_one(DrillPanels).show_node(self.selected_node(), hunt=self.session.scenario.spof_hunt)
 
     # ------------------------------------------------------------------ actions
 

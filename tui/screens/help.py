@@ -42,10 +42,7 @@ def help_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     """Keys and commands."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen VerticalScroll { width: 90%; max-width: 110; height: 90%; border: thick $accent; background: $surface; padding: 0 1; }
-    """
+    CSS_PATH = "help.tcss"
     BINDINGS = [Binding("escape,q,question_mark", "dismiss_help", "Close")]
 
     def compose(self) -> ComposeResult:

@@ -39,6 +39,8 @@ from engine.records.progress import DrillOption, NextDrill, suggest_next
 from engine.scenario.problems import Problem, ScenarioError
 from engine.scenario.schema import Scenario, Topology
 
+from ..messages import AnalysisRequested
+
 __all__ = ["PickerScreen", "ScenarioEntry", "describe_problem", "load_entries", "matches", "topology_summary"]
 
 _NO_RESULT = "—"
@@ -255,9 +257,6 @@ class PickerScreen(Screen[Scenario]):
     """Choose a drill: a table of scenarios, a preview, a filter."""
 
     CSS_PATH = "picker.tcss"
-    CSS = """
-    PickerScreen #picker-suggestion { height: 1; margin: 0 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
     BINDINGS = [
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "clear_filter", "Clear filter"),
@@ -521,9 +520,7 @@ class PickerScreen(Screen[Scenario]):
         if entry is None or entry.scenario is None:
             self.notify("Only a scenario that loads can be analysed.", severity="warning")
             return
-        from .analysis import AnalysisScreen
-
-        self.app.push_screen(AnalysisScreen(entry.scenario))
+        self.post_message(AnalysisRequested(entry.scenario))
 
     def action_choose(self) -> None:
         """Start the highlighted scenario, or say why it cannot be started."""

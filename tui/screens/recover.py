@@ -21,13 +21,13 @@ from engine.records.recovery import DISCARDED, InterruptedDrill, RecoveryError, 
 
 from ..recovery import describe, resume_session
 from ..session import DrillSession
-from .dialogs import DIALOG_CSS
+from .dialogs import DIALOG_CSS_PATH
 
 
 class RecoveryDialog(ModalScreen[DrillSession | None]):
     """Take up, discard or keep for later each interrupted drill."""
 
-    DEFAULT_CSS = DIALOG_CSS + "RecoveryDialog { align: center middle; } RecoveryDialog .dialog { width: 84; }"
+    CSS_PATH = DIALOG_CSS_PATH
     BINDINGS = [
         ("r", "recover", "Recover"),
         ("d", "discard", "Discard"),

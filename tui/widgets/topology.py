@@ -18,6 +18,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -25,7 +26,7 @@ from textual.widget import Widget
 
 from engine.sim.snapshot import EdgeView, NodeView, Snapshot
 
-from ..layout import STATE_SYMBOLS, Box, Cell, EdgeGroup, Layout, aggregate_state, layout
+from ..layout import STATE_SYMBOLS, Box, Cell, EdgeGroup, Layout, aggregate_state, format_lag, layout
 
 __all__ = ["TopologyView"]
 
@@ -133,7 +134,8 @@ class TopologyView(Widget, can_focus=True):
         return self._layout
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
-        """Show ``snapshot``; lays out again only when the node names, edge structure or size changed."""
+        """Show ``snapshot``: lays out again only when what the layout reads or the size changed, and
+        repaints (only the rows that changed) only when what it draws changed."""
         self._snapshot = snapshot
         self._node_views = {node.name: node for node in snapshot.nodes}
         self._edge_views = {(edge.source, edge.target, edge.kind): edge for edge in snapshot.edges}
@@ -144,7 +146,7 @@ class TopologyView(Widget, can_focus=True):
         key = _paint_key(snapshot)
         if key != self._paint_key:
             self._paint_key = key
-            self._invalidate()
+            self._repaint()
 
     def _relayout(self) -> bool:
         """Lay out again if the structure or the size changed; True when it did."""
@@ -154,8 +156,8 @@ class TopologyView(Widget, can_focus=True):
         size = self.size
         if not size.width or not size.height:  # not laid out on screen yet: wait for the first resize
             return False
-        key = (
-            tuple(node.name for node in snapshot.nodes),
+        key = (  # what tui.layout reads (names, kinds, regions, groups, labels, the edges) and the size
+            tuple((node.name, node.kind, node.region, node.group, node.label) for node in snapshot.nodes),
             tuple((edge.source, edge.target, edge.kind) for edge in snapshot.edges),
             snapshot.regions,
             size.width,
@@ -170,8 +172,25 @@ class TopologyView(Widget, can_focus=True):
         return True
 
     def _invalidate(self) -> None:
+        """Everything changed (a new layout): render every row again."""
         self._strips = None
         self.refresh()
+
+    def _repaint(self) -> None:
+        """Same layout, new states or selection: render now and refresh only the rows that differ."""
+        old = self._strips
+        if old is None or not self.is_mounted or not self.size.area:
+            self._invalidate()
+            return
+        new = self._render_strips()
+        self._strips = new
+        if len(new) != len(old):
+            self.refresh()
+            return
+        width = self.size.width
+        changed = [Region(0, y, width, 1) for y, (before, after) in enumerate(zip(old, new)) if before != after]
+        if changed:
+            self.refresh(*changed)
 
     # ------------------------------------------------------------------ events
 
@@ -195,7 +214,7 @@ class TopologyView(Widget, can_focus=True):
 
     def watch_selected(self, old: str | None, new: str | None) -> None:
         """Highlight the new selection and say so."""
-        self._invalidate()
+        self._repaint()
         if new is None:
             return
         box = self._layout.box_of(new) if self._layout is not None else None
@@ -310,10 +329,11 @@ class TopologyView(Widget, can_focus=True):
 
 
 def _paint_key(snapshot: Snapshot) -> tuple[object, ...]:
-    """What a repaint depends on besides the layout: states, roles, progress, traffic and lag."""
+    """What a repaint depends on besides the layout and the selection: states, roles and progress of the
+    nodes; traffic, breakage and the lag label (as drawn, so a lag creeping by milliseconds repaints nothing)."""
     return (
         tuple((node.state, node.up, node.role, node.progress) for node in snapshot.nodes),
-        tuple((edge.rate > 0, edge.broken, None if edge.lag is None else round(edge.lag, 1)) for edge in snapshot.edges),
+        tuple((edge.rate > 0, edge.broken, format_lag(edge.lag, edge.broken)) for edge in snapshot.edges),
     )
 
 
