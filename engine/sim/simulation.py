@@ -80,6 +80,8 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         self._partitions: list[tuple[frozenset[str], frozenset[str]]] = []
         self._faults: dict[int, tuple[Fault, str]] = {}
         self.finished = False
+        self._score_key: tuple | None = None
+        self._score = 0.0
 
         self._build_nodes()
         kinds = {n.name: n.kind for n in self.nodes.values()}
@@ -798,7 +800,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         )
         current = tuple((k, v[-1]) for k, v in self.series.items() if v and k != "t")
         hist = tuple((k, tuple(v[-history:])) for k, v in self.series.items() if k != "t")
-        score = score_outcome(self.outcome(), self.scenario).score
+        score = self._current_score()
         return Snapshot(
             t=self.env.now, duration=self.duration, finished=self.finished, nodes=tuple(views), edges=tuple(edges),
             alerts=alerts, pending=pending, metrics=current, history=hist,
@@ -806,6 +808,14 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
             hints_left=len(self.scenario.hints) - len(self._hints_revealed), score=score,
             journal_length=len(self.journal), regions=tuple(self.scenario.topology.regions),
         )
+
+    def _current_score(self) -> float:
+        """The score so far, computed as :meth:`outcome` would, once per state (the console asks many times a second)."""
+        key = (self.env.now, self._flow_t, len(self.journal), self._version, self.finished)
+        if self._score_key != key:
+            self._score_key = key
+            self._score = score_outcome(self.outcome(), self.scenario).score
+        return self._score
 
     # ------------------------------------------------------------------ ground truth
 
