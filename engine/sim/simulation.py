@@ -27,7 +27,8 @@ from typing import Any
 import simpy
 
 from engine.sim.alerts import AlertEvaluator
-from engine.sim.control import CommandHandling, Preview, Receipt, Refused, _Pending
+from engine.commands import Command, Refused
+from engine.sim.control import CommandDesk, Preview, Receipt
 from engine.sim.flow import TrafficModel, _SecondAcc
 from engine.sim.journal import Journal
 from engine.sim.monitoring import Monitoring
@@ -50,7 +51,7 @@ from engine.sim.traffic import RateCurve
 
 __all__ = ["Preview", "Receipt", "Refused", "Simulation"]
 
-class Simulation(TrafficModel, Monitoring, CommandHandling):
+class Simulation(TrafficModel, Monitoring):
     """A running drill over one scenario and seed."""
 
     def __init__(self, scenario: Scenario, seed: int = 0) -> None:
@@ -71,9 +72,9 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         self._seg_end = 0.0
         self._next_id = 0
         self._write_times: list[tuple[int, float]] = []
-        self._cmd_seq = 0
-        self._pending: dict[int, _Pending] = {}
-        self._hints_revealed: list[int] = []
+        self.commands = CommandDesk(self)
+        self.hints_revealed: list[int] = []
+        """Indexes of the scenario's hints shown so far, in the order they were shown."""
         self.marks: set[str] = set()  # SPOF hunt: components the trainee marked
         self._hint_cost = 0.0
         self._dark: set[str] = set()
@@ -654,8 +655,8 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
 
     def _hint_timer(self, index: int, at: float):
         yield self.env.timeout(at)
-        if index not in self._hints_revealed:
-            self._hints_revealed.append(index)
+        if index not in self.hints_revealed:
+            self.hints_revealed.append(index)
             self.record("HintRevealed", index=index, text=self.scenario.hints[index].text, cost=0.0)
 
     # ------------------------------------------------------------------ automation
@@ -728,6 +729,87 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         state["since"] = self.env.now
         self.record("DnsWeightsChanged", dns=dns, weights={r: round(w, 3) for r, w in served.items()}, why=why)
 
+    # ------------------------------------------------------------------ commands
+
+    def apply(self, command: Command | dict) -> Receipt:
+        """Apply a trainee command now. Refusals come back with the reason and are journaled."""
+        return self.commands.apply(command)
+
+    def preview(self, command: Command | dict) -> Preview:
+        """What ``command`` would do now, in words, without doing it."""
+        return self.commands.preview(command)
+
+    def _reveal_hint(self, index: int, cost: float) -> None:
+        self.hints_revealed.append(index)
+        self._hint_cost += cost
+        self.record("HintRevealed", index=index, text=self.scenario.hints[index].text, cost=cost)
+
+    def _promote(self, node: Node) -> None:
+        self._changed()
+        cluster = self.cluster_of[node.name]
+        old = self.nodes[cluster.writer]
+        root = self._root_log(node)
+        node.log = root.copy_prefix(node.applied) if root is not None else WriteLog()
+        behind = (root.count - node.applied) if root is not None else 0
+        node.role = "primary"
+        node.upstream = None
+        node.mode = "async"
+        cluster.writer = node.name
+        cluster.ack_carry.pop(node.name, None)
+        self.record("ReplicaPromoted", node=node.name, cluster=cluster.name, old_primary=old.name)
+        if behind > 0:
+            cluster.reported_lost[old.name] = cluster.reported_lost.get(old.name, 0) + behind
+            self.record("WritesLost", node=old.name, count=behind, reason=f"not replicated to {node.name}")
+        for name in cluster.members:
+            other = self.nodes[name]
+            if other is node or other.role != "replica" or other.destroyed:
+                continue
+            if other.applied <= node.applied:
+                other.upstream = node.name
+            else:
+                other.diverged = True
+                other.replicating = False
+                self.record("ReplicaDiverged", node=other.name, ahead_by=other.applied - node.applied)
+        if old.up and not self._dark_node(old):
+            self.record("SplitBrainStarted", cluster=cluster.name, primaries=[old.name, node.name])
+
+    def _scale_out(self, template: Node, count: int):
+        """Add ``count`` booting copies of ``template`` now; returns the process that finishes their boot."""
+        self._changed()
+        group = template.group or template.name
+        made = []
+        existing = sum(1 for n in self.nodes.values() if (n.group or n.name) == group)
+        for i in range(count):
+            name = f"{group}-{existing + i + 1}"
+            while name in self.nodes:
+                existing += 1
+                name = f"{group}-{existing + i + 1}"
+            node = Node(
+                name=name, kind=template.kind, region=template.region, spec=template.spec, group=group,
+                order=len(self.nodes),
+            )
+            node.booting = True
+            node.hold = template.hold
+            self.nodes[name] = node
+            self.graph.add_node(name, kind=node.kind, region=node.region, spec=node.spec, group=group)
+            for src in list(self.graph.predecessors(template.name)):
+                self.graph.add_edge(src, name, **self.graph.edges[src, template.name])
+                if src in self.health:
+                    self.health[src][name] = [False, 0]
+            for dst in list(self.graph.successors(template.name)):
+                self.graph.add_edge(name, dst, **self.graph.edges[template.name, dst])
+            made.append(node)
+            self.record("NodeAdded", node=name, group=group)
+        self.alerts.retarget({n.name: n.kind for n in self.nodes.values()})
+        return self._finish_boot(made, self._boot_time(template))
+
+    def _finish_boot(self, made: list[Node], boot: float):
+        yield self.env.timeout(boot)
+        self._changed()
+        for node in made:
+            node.booting = False
+            self.record("NodeStarted", node=node.name)
+
     # ------------------------------------------------------------------ views
 
     def node_state(self, node: Node) -> str:
@@ -738,8 +820,9 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
             return "fenced"
         if node.booting:
             return "booting"
-        if any(p.command.name == "promote" and p.command.target == node.name for p in self._pending.values()):
-            return "promoting"
+        for p in self.commands.pending.values():
+            if p.command.target == node.name and p.command.spec.shows_as:
+                return p.command.spec.shows_as
         if not node.running or node.held or self._dark_node(node):
             return "down"
         if node.kind == "load_balancer" and self.vip_of[node.name].holder != node.name:
@@ -760,7 +843,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
     def snapshot(self, history: int = 300) -> Snapshot:
         """An immutable view of everything the trainee may see now."""
         views = []
-        pending_by_node = {p.command.target: p for p in self._pending.values()}
+        pending_by_node = {p.command.target: p for p in self.commands.pending.values()}
         for node in self.nodes.values():
             role = None
             if node.kind == "database":
@@ -776,7 +859,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
             views.append(
                 NodeView(node.name, node.kind, node.region, node.group, node.spec.label or node.name,
                          self.node_state(node), node.up and not self._dark_node(node), role, metrics, progress,
-                         node.name in self.marks)
+                         node.name in self.marks, len(self.scenario.topology.regions))
             )
         edges = []
         for src, dst, attrs in self.graph.edges(data=True):
@@ -796,7 +879,7 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
             if a.state != "inactive"
         )
         pending = tuple(
-            PendingView(p.id, p.command.name, p.command.target, p.started, p.ends) for p in self._pending.values()
+            PendingView(p.id, p.command.name, p.command.target, p.started, p.ends) for p in self.commands.pending.values()
         )
         current = tuple((k, v[-1]) for k, v in self.series.items() if v and k != "t")
         hist = tuple((k, tuple(v[-history:])) for k, v in self.series.items() if k != "t")
@@ -804,8 +887,8 @@ class Simulation(TrafficModel, Monitoring, CommandHandling):
         return Snapshot(
             t=self.env.now, duration=self.duration, finished=self.finished, nodes=tuple(views), edges=tuple(edges),
             alerts=alerts, pending=pending, metrics=current, history=hist,
-            hints_revealed=tuple(self.scenario.hints[i].text for i in self._hints_revealed),
-            hints_left=len(self.scenario.hints) - len(self._hints_revealed), score=score,
+            hints_revealed=tuple(self.scenario.hints[i].text for i in self.hints_revealed),
+            hints_left=len(self.scenario.hints) - len(self.hints_revealed), score=score,
             journal_length=len(self.journal), regions=tuple(self.scenario.topology.regions),
         )
 
