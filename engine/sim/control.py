@@ -62,94 +62,94 @@ class SimulationContext:
 
     @property
     def scenario(self):
-        return self._sim.scenario
+        return self._sim.world.scenario
 
     @property
     def nodes(self):
-        return self._sim.nodes
+        return self._sim.world.nodes
 
     @property
     def vips(self):
-        return self._sim.vips
+        return self._sim.world.vips
 
     @property
     def vip_of(self):
-        return self._sim.vip_of
+        return self._sim.world.vip_of
 
     @property
     def cluster_of(self):
-        return self._sim.cluster_of
+        return self._sim.world.cluster_of
 
     @property
     def graph(self):
-        return self._sim.graph
+        return self._sim.world.graph
 
     @property
     def alerts(self):
-        return self._sim.alerts
+        return self._sim.world.alerts
 
     @property
     def journal(self):
-        return self._sim.journal
+        return self._sim.world.journal
 
     @property
     def dns_state(self):
-        return self._sim.dns_state
+        return self._sim.world.dns_state
 
     @property
     def marks(self):
-        return self._sim.marks
+        return self._sim.world.marks
 
     @property
     def hints_revealed(self):
-        return self._sim.hints_revealed
+        return self._sim.world.hints_revealed
 
     # ------------------------------------------------------------------ questions and operations
 
     def changed(self) -> None:
-        self._sim._changed()
+        self._sim.world.changed()
 
     def record(self, type: str, **data: Any) -> None:
-        self._sim.record(type, **data)
+        self._sim.world.record(type, **data)
 
     def reachable(self, src, dst) -> bool:
-        return self._sim._reachable(src, dst)
+        return self._sim.world.reachable(src, dst)
 
     def dark_node(self, node) -> bool:
-        return self._sim._dark_node(node)
+        return self._sim.world.dark_node(node)
 
     def root_log(self, node):
-        return self._sim._root_log(node)
+        return self._sim.world.root_log(node)
 
     def replica_lag(self, node) -> float:
-        return self._sim.replica_lag(node)
+        return self._sim.monitoring.replica_lag(node)
 
     def boot_time(self, node) -> float:
-        return self._sim._boot_time(node)
+        return self._sim.world.boot_time(node)
 
     def vip_candidates(self, vip):
-        return self._sim._vip_candidates(vip)
+        return self._sim.automation.vip_candidates(vip)
 
     def move_vip(self, vip, to: str, why: str) -> None:
-        self._sim._move_vip(vip, to, why)
+        self._sim.automation.move_vip(vip, to, why)
 
     def promote(self, node) -> None:
-        self._sim._promote(node)
+        self._sim.automation.promote(node)
 
     def boot(self, node):
-        return self._sim._boot(node)
+        return self._sim.automation.boot(node)
 
     def after_down(self, node) -> None:
-        self._sim._after_down(node)
+        self._sim.automation.after_down(node)
 
     def set_dns(self, dns: str, weights: dict[str, float], why: str) -> None:
-        self._sim._set_dns(dns, weights, why)
+        self._sim.automation.set_dns(dns, weights, why)
 
     def scale_out(self, template, count: int):
-        return self._sim._scale_out(template, count)
+        return self._sim.automation.scale_out(template, count)
 
     def reveal_hint(self, index: int, cost: float) -> None:
-        self._sim._reveal_hint(index, cost)
+        self._sim.world.reveal_hint(index, cost)
 
 
 class CommandDesk:
@@ -168,16 +168,16 @@ class CommandDesk:
         if isinstance(command, dict):
             command = build_command(command["command"], command.get("target"), command.get("args"))
         sim, env = self._sim, self._env
-        sim._integrate(env.now)
+        sim.world.integrate(env.now)
         self._seq += 1
         cid = self._seq
         base = {"id": cid, "command": command.name, "target": command.target, "args": command.arguments()}
         try:
             duration = self.check(command)
         except Refused as refusal:
-            sim.record("CommandRefused", reason=str(refusal), **base)
+            sim.world.record("CommandRefused", reason=str(refusal), **base)
             return Receipt(cid, command.name, command.target, False, str(refusal))
-        sim.record("CommandIssued", **base)
+        sim.world.record("CommandIssued", **base)
         if duration <= 0:
             # restarts and scale-outs start now and finish when their instances have booted
             ends = env.now + command.process_time(self.context)
@@ -190,7 +190,7 @@ class CommandDesk:
 
     def check(self, command: Command) -> float:
         """Raise :class:`Refused` if ``command`` cannot run now; return how long it takes."""
-        if self._sim.finished:
+        if self._sim.world.finished:
             raise Refused("the drill has ended")
         return command.check(self.context)
 
@@ -219,7 +219,7 @@ class CommandDesk:
         try:
             self.check(command)
         except Refused as refusal:
-            self._sim.record("CommandFailed", id=cid, command=command.name, target=command.target, reason=str(refusal))
+            self._sim.world.record("CommandFailed", id=cid, command=command.name, target=command.target, reason=str(refusal))
             return
         self._complete(cid, command)
 
@@ -228,11 +228,11 @@ class CommandDesk:
         if result is not None and hasattr(result, "__next__"):
             self._env.process(self._finish_process(cid, command, result))
             return
-        self._sim.record("CommandCompleted", id=cid, command=command.name, target=command.target)
+        self._sim.world.record("CommandCompleted", id=cid, command=command.name, target=command.target)
 
     def _finish_process(self, cid: int, command: Command, process):
         now = self._env.now
         self.pending[cid] = Pending(cid, command, now, now + command.process_time(self.context))
         yield from process
         self.pending.pop(cid, None)
-        self._sim.record("CommandCompleted", id=cid, command=command.name, target=command.target)
+        self._sim.world.record("CommandCompleted", id=cid, command=command.name, target=command.target)

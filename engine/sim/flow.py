@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from engine.sim.world import World
 from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Node, VipGroup, WriteLog
 
 # Per-request CPU time of a static request relative to the app's service time.
@@ -22,8 +23,8 @@ WRITE_COST = 2.0
 SPREAD = ((0.69, 0.5), (3.0, 0.45), (4.6, 0.04), (6.9, 0.01))
 
 
-class _SecondAcc:
-    """Sums for the second being integrated."""
+class SecondAcc:
+    """Sums for the second being integrated (monitoring closes it)."""
 
     __slots__ = ("total", "ok", "degraded", "failed", "points", "w_total", "w_ok", "w_failed", "acked")
 
@@ -34,105 +35,115 @@ class _SecondAcc:
         self.points: list[tuple[float, float]] = []
 
 
-class TrafficModel:
-    """Request routing, queueing, outcomes, write acknowledgement and replication."""
+class Traffic:
+    """Request routing, queueing, outcomes, write acknowledgement and replication over a world."""
 
-    # ------------------------------------------------------------------ the plan
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.acc = SecondAcc()
+        """Sums of the second being integrated; monitoring takes them when the second closes."""
+        self.classes: list[list[Node]] = []
+        """App servers in classes of identical ones (same plan, same state): computed once per class."""
+        self.classes_version = -1
+        self._class_firsts: set[str] = set()
+        self._plan_version = -1
+        self._seg_end = 0.0
+        self.pools: dict[str, list[Node]] | None = None
+        """Each load balancer's backends in rotation (marked up, not drained), once routing is planned."""
+        self._downstream_cache: tuple[int, list[Node]] | None = None
+
+    @property
+    def downstream(self) -> list[Node]:
+        cache = self._downstream_cache
+        if cache is None or cache[0] != len(self.world.nodes):
+            cache = (len(self.world.nodes), callers_first(self.world.graph, self.world.nodes))
+            self._downstream_cache = cache
+        return cache[1]
 
     def _plan(self) -> None:
         """Routing structures that only change when the topology state does."""
-        g = self.graph
-        self._plan_version = self._version
+        g = self.world.graph
+        self._plan_version = self.world.version
         plan_apps: dict[str, dict[str, Any]] = {}
         signatures: dict[tuple, int] = {}
         self._sync_cache: dict[tuple[str, str], list[Node]] = {}
         # DNS answers: region -> one member of each VIP group the DNS points at there
         self._dns_vips: dict[str, dict[str, list[str]]] = {}
-        for dns in self.dns_state:
+        for dns in self.world.dns_state:
             by_region: dict[str, list[str]] = {}
             seen: set[str] = set()
             for target in g.successors(dns):
-                vip = self.vip_of.get(target)
+                vip = self.world.vip_of.get(target)
                 if vip is None or vip.name in seen:
                     continue
                 seen.add(vip.name)
-                by_region.setdefault(self.nodes[target].region, []).append(vip.members[0])
+                by_region.setdefault(self.world.nodes[target].region, []).append(vip.members[0])
             self._dns_vips[dns] = by_region
         self._route_cache: dict[str, tuple] = {}
         # what services call in turn: (node or cluster, share, timeout, needed); a database is its cluster's writer
         self._svc_deps: dict[str, list[tuple[Any, float, float, bool]]] = {}
-        for node in self.nodes.values():
+        for node in self.world.nodes.values():
             if node.kind != "service":
                 continue
             deps = []
             for target in g.successors(node.name):
                 attrs = g.edges[node.name, target]
-                kind = self.nodes[target].kind
+                kind = self.world.nodes[target].kind
                 if kind not in ("cache", "database", "service"):
                     continue
-                dest = self.cluster_of[target] if kind == "database" else self.nodes[target]
+                dest = self.world.cluster_of[target] if kind == "database" else self.world.nodes[target]
                 timeout = attrs["timeout"] or DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
                 deps.append((dest, attrs["share"], timeout, attrs["required"] and not attrs["fallback"]))
             if deps:
                 self._svc_deps[node.name] = deps
-        for node in self.nodes.values():
+        for node in self.world.nodes.values():
             if node.kind != "app_server":
                 continue
             caches, dbs, services = [], [], []
             for target in g.successors(node.name):
                 attrs = g.edges[node.name, target]
-                kind = self.nodes[target].kind
+                kind = self.world.nodes[target].kind
                 timeout = attrs["timeout"] or DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
                 if kind == "cache":
-                    caches.append((self.nodes[target], timeout))
+                    caches.append((self.world.nodes[target], timeout))
                 elif kind == "database":
-                    cluster = self.cluster_of[target]
+                    cluster = self.world.cluster_of[target]
                     if all(c is not cluster for c, _ in dbs):
                         dbs.append((cluster, timeout))
                 elif kind == "service":
-                    services.append((self.nodes[target], attrs["share"], timeout, attrs["fallback"]))
+                    services.append((self.world.nodes[target], attrs["share"], timeout, attrs["fallback"]))
             sig = (
                 node.spec.capacity, node.spec.workers, node.spec.service_time, node.spec.queue_timeout,
                 tuple((id(c), t) for c, t in caches), tuple((id(c), t) for c, t in dbs),
                 tuple((id(v), sh, t, f) for v, sh, t, f in services),
             )
             plan_apps[node.name] = {"caches": caches, "dbs": dbs, "services": services, "sig": signatures.setdefault(sig, len(signatures))}
-        self._plan_apps = plan_apps
+        self.plan_apps = plan_apps
         # client entries
         entries: dict[str, tuple[list, list]] = {}
-        for node in self.nodes.values():
+        for node in self.world.nodes.values():
             if node.kind != "client":
                 continue
             dynamic, static = [], []
             for target in g.successors(node.name):
-                kind = self.nodes[target].kind
+                kind = self.world.nodes[target].kind
                 if kind == "cdn":
                     static.append(("cdn", target))
                 elif kind in ("dns", "load_balancer"):
                     dynamic.append(("dns" if kind == "dns" else "vip", target))
             entries[node.name] = (dynamic, static or dynamic)
         self._entries = entries
-        self._pools = {
-            lb: [self.nodes[a] for a, state in self.health[lb].items() if state[0] and not self.nodes[a].drained]
-            for lb in self.health
+        self.pools = {
+            lb: [self.world.nodes[a] for a, state in self.world.health[lb].items() if state[0] and not self.world.nodes[a].drained]
+            for lb in self.world.health
         }
-
-    # ------------------------------------------------------------------ the flow (hot path)
-
-    def _dns_weights(self, dns: str, t: float) -> dict[str, float]:
-        state = self.dns_state[dns]
-        frac = min(1.0, max(0.0, (t - state["since"]) / self.nodes[dns].spec.ttl))
-        old, new = state["from"], state["to"]
-        out = {r: old.get(r, 0.0) + (new.get(r, 0.0) - old.get(r, 0.0)) * frac for r in new}
-        total = sum(out.values())
-        return {r: w / total for r, w in out.items()} if total > 0 else out
 
     def _dns_failing(self, name: str, t: float) -> float:
         """The fraction of lookups a DNS provider fails: 0 while up, then rising as cached answers expire (TTL)."""
-        node = self.nodes[name]
+        node = self.world.nodes[name]
         if node.up:
             return 0.0
-        down = self.dns_state[name]["down_since"] or t
+        down = self.world.dns_state[name]["down_since"] or t
         return min(1.0, (t - down) / node.spec.ttl)
 
     def _resolve(self, providers: list, t: float, amount: float, cls: int, into: dict) -> None:
@@ -159,7 +170,7 @@ class TrafficModel:
         if amount <= 0:
             return
         if kind == "vip":
-            vip = self.vip_of[name]
+            vip = self.world.vip_of[name]
             arr = into.get(vip.name)
             if arr is None:
                 arr = into[vip.name] = [0.0, 0.0, 0.0, 0.0, None]
@@ -177,7 +188,7 @@ class TrafficModel:
             amount *= 1.0 - fail
         weights = self._step_dns.get(name)
         if weights is None:
-            weights = self._step_dns[name] = self._dns_weights(name, t)
+            weights = self._step_dns[name] = self.world.dns_weights(name, t)
         by_region = self._dns_vips[name]
         for region, weight in weights.items():
             vips = by_region.get(region)
@@ -189,29 +200,29 @@ class TrafficModel:
 
     def _fail(self, cls: int, amount: float, latency: float, origin_of: str | None) -> None:
         """Account failed requests (a CDN origin fetch that fails may still be served stale)."""
-        acc = self._acc
+        acc = self.acc
         if cls == 3 and origin_of is not None:
-            cdn = self.nodes[origin_of]
+            cdn = self.world.nodes[origin_of]
             if cdn.spec.stale_if_error and cdn.up:
                 acc.ok += amount
                 acc.points.append((cdn.spec.latency, amount))
                 return
         acc.failed += amount
-        acc.points.append((min(latency, self._client_timeout), amount))
+        acc.points.append((min(latency, self.world.client_timeout), amount))
         if cls == 1:
             acc.w_failed += amount
 
     def _ok(self, cls: int, amount: float, latency: float, spread: float, degraded: bool = False) -> None:
         if amount <= 0:
             return
-        acc = self._acc
+        acc = self.acc
         if degraded:
             acc.degraded += amount
         else:
             acc.ok += amount
         base = latency - spread
         pts = acc.points
-        limit = self._client_timeout
+        limit = self.world.client_timeout
         for mult, weight in SPREAD:
             value = base + spread * mult
             pts.append((value if value < limit else limit, amount * weight))
@@ -248,17 +259,17 @@ class TrafficModel:
         A service answers only when what it needs answers too (its own calls, at most a few levels
         deep): their latency adds to its own, their failures become its failures.
         """
-        if not self._reachable(src, dst):
-            return 0.0, 0.0, (0.002 if self._fails_fast(src, dst) else timeout)
+        if not self.world.reachable(src, dst):
+            return 0.0, 0.0, (0.002 if self.world.fails_fast(src, dst) else timeout)
         base = dst.latency
         if src.region != dst.region:
-            base += self.scenario.topology.inter_region_rtt
+            base += self.world.scenario.topology.inter_region_rtt
         fail = dst.drop + (1.0 - dst.drop) * dst.err
         dep_ok, dep_flat = 1.0, 0.0
         deps = self._svc_deps.get(dst.name) if dst.kind == "service" and depth < 6 else None
         if deps:
             for dest, share, dep_timeout, needed in deps:
-                target = self.nodes[dest.writer] if isinstance(dest, Cluster) else dest
+                target = self.world.nodes[dest.writer] if isinstance(dest, Cluster) else dest
                 ok_d, lat_d, flat_d = self._call(dst, target, dep_timeout, depth + 1)
                 base += share * (ok_d * lat_d + (1.0 - ok_d) * flat_d)
                 if needed and ok_d < 1.0:
@@ -275,18 +286,18 @@ class TrafficModel:
             fail_lat = max(fail_lat, min(dep_flat + dst.latency, timeout))
         return 1.0 - fail, base, fail_lat
 
-    def _step(self, t0: float, dt: float) -> None:
-        if self._plan_version != self._version:
+    def step(self, t0: float, dt: float) -> None:
+        if self._plan_version != self.world.version:
             self._plan()
         t = t0 + dt * 0.5
         self._seg_end = t0 + dt
         self._step_dns: dict[str, dict[str, float]] = {}
-        nodes = self.nodes
-        acc = self._acc
+        nodes = self.world.nodes
+        acc = self.acc
         # 1. clients -> VIP groups
         into: dict[str, list] = {}
         for client, (dynamic, static) in self._entries.items():
-            curves = self.curves[client]
+            curves = self.world.curves[client]
             for cls in (0, 1, 2):
                 amount = curves[cls].at(t) * dt
                 if amount <= 0:
@@ -307,21 +318,21 @@ class TrafficModel:
                         self._cdn(nodes[name], share, t, into)
                     else:
                         self._route(kind, name, t, share, cls, into, None)
-        if self._classes_version != self._version:
-            self._classes = self._app_classes()
-            self._classes_version = self._version
+        if self.classes_version != self.world.version:
+            self.classes = self._app_classes()
+            self.classes_version = self.world.version
         # 2. VIP groups -> app servers (only each class's first member needs its arrivals)
         app_in: dict[str, list[float]] = {}
         origin_in: dict[str, dict[str, float]] = {}
         for vip_name, amounts in into.items():
-            self._balance(self.vips[vip_name], amounts, app_in, origin_in)
+            self._balance(self.world.vips[vip_name], amounts, app_in, origin_in)
         # 3. app servers admit what their workers can take; downstream load.
         # App servers with the same dependencies, spec, state and arrivals evolve identically
         # (the usual case for a pool behind one VIP): compute each such class once.
-        plan_apps = self._plan_apps
+        plan_apps = self.plan_apps
         idle = (0.0, 0.0, 0.0, 0.0)
         admitted: list[tuple[list[Node], tuple, tuple]] = []
-        for members in self._classes:
+        for members in self.classes:
             node = members[0]
             k = len(members)
             plan = plan_apps[node.name]
@@ -371,7 +382,7 @@ class TrafficModel:
                 if not svc.feature_off:
                     svc.m_in += reads * share
         # 4. downstream queues
-        for node in self._downstream:
+        for node in self.downstream:
             arrivals = node.m_in
             node.m_in = 0.0
             node.m_req += arrivals
@@ -384,7 +395,7 @@ class TrafficModel:
             timeout = DEFAULT_CALL_TIMEOUT.get(node.kind, 1.0)
             for dest, share, _, _ in self._svc_deps.get(node.name, ()):
                 # a service's own calls load what it calls (services come before what they call)
-                (self.nodes[dest.writer] if isinstance(dest, Cluster) else dest).m_in += arrivals * share
+                (self.world.nodes[dest.writer] if isinstance(dest, Cluster) else dest).m_in += arrivals * share
             node.drop = self._queue(node, arrivals, capacity, timeout, dt)
             base = (spec.read_latency if node.kind == "database" else spec.latency) * node.slow
             wait = node.backlog / capacity + self._mmc_wait(base, node.util, 8.0)
@@ -424,13 +435,13 @@ class TrafficModel:
         computed once per step and shared out to its members.
         """
         pools: dict[str, list[str]] = {}
-        for lb, members in self._pools.items():
+        for lb, members in self.pools.items():
             for app in members:
                 pools.setdefault(app.name, []).append(lb)
-        partitioned = bool(self._partitions)
+        partitioned = bool(self.world.partitions)
         classes: dict[tuple, list[Node]] = {}
-        for name, plan in self._plan_apps.items():
-            node = self.nodes[name]
+        for name, plan in self.plan_apps.items():
+            node = self.world.nodes[name]
             key = (
                 plan["sig"], node.region, tuple(pools.get(name, ())),
                 node.backlog, node.hold, node.slow, node.cap_div, node.err, node.up,
@@ -449,20 +460,20 @@ class TrafficModel:
         hit = amount * cdn.spec.hit_ratio
         self._ok(2, hit, cdn.spec.latency, cdn.spec.latency * 0.3)
         miss = amount - hit
-        origins = [s for s in self.graph.successors(cdn.name)]
+        origins = [s for s in self.world.graph.successors(cdn.name)]
         if not origins:
             self._fail(2, miss, CONNECT_TIMEOUT, None)
             return
         for origin in origins:
-            kind = "dns" if self.nodes[origin].kind == "dns" else "vip"
+            kind = "dns" if self.world.nodes[origin].kind == "dns" else "vip"
             self._route(kind, origin, t, miss / len(origins), 3, into, cdn.name)
 
     def _balance(self, vip: VipGroup, amounts: list, app_in: dict, origin_in: dict) -> None:
         """Spread a VIP's requests over the holder's healthy pool (``amounts[4]``: CDN origin fetches by CDN)."""
-        holder = self.nodes[vip.holder] if vip.holder else None
+        holder = self.world.nodes[vip.holder] if vip.holder else None
         a0, a1, a2, a3, origins = amounts
         total = a0 + a1 + a2 + a3
-        if holder is None or not self._reachable(None, holder):
+        if holder is None or not self.world.reachable(None, holder):
             self._fail_share(amounts, 1.0, CONNECT_TIMEOUT)
             if holder is not None:
                 holder.m_req += total
@@ -474,7 +485,7 @@ class TrafficModel:
         if keep < 1.0:
             self._fail_share(amounts, 1.0 - keep, lb_latency + 0.001)
             holder.m_fail += total * (1.0 - keep)
-        pool = self._pools.get(holder.name, [])
+        pool = self.pools.get(holder.name, [])
         if not pool:
             self._fail_share(amounts, keep, lb_latency + 0.001)
             holder.m_fail += total * keep
@@ -531,12 +542,12 @@ class TrafficModel:
         for app in pool:
             weight = app.spec.capacity
             total_w += weight
-            if self._reachable(holder, app):
+            if self.world.reachable(holder, app):
                 good_w += weight
                 if app.name not in firsts:
                     continue  # its class's first member stands for it
                 where = 0
-            elif self._fails_fast(holder, app):
+            elif self.world.fails_fast(holder, app):
                 where = 1
                 refused_w += weight
             else:
@@ -554,12 +565,12 @@ class TrafficModel:
     def _writers(self, cluster: Cluster, app: Node) -> list[Node]:
         """The primaries this app server's writes go to: every primary it can reach (two or more in a
         split brain), or the cluster's writer when it reaches none (and its writes fail)."""
-        nodes = self.nodes
+        nodes = self.world.nodes
         writer = nodes[cluster.writer]
-        out = [writer] if self._reachable(app, writer) else []
+        out = [writer] if self.world.reachable(app, writer) else []
         for name in cluster.members:
             node = nodes[name]
-            if node is not writer and node.role == "primary" and self._reachable(app, node):
+            if node is not writer and node.role == "primary" and self.world.reachable(app, node):
                 out.append(node)
         return out or [writer]
 
@@ -572,7 +583,7 @@ class TrafficModel:
             ok, lat, fail_lat = self._call(node, cache, timeout)
             read += ok * lat + (1.0 - ok) * fail_lat
         for cluster, timeout in plan["dbs"][:1]:
-            writer = self.nodes[cluster.writer]
+            writer = self.world.nodes[cluster.writer]
             ok, lat, fail_lat = self._call(node, writer, timeout)
             read += (1.0 - hit) * (ok * lat + (1.0 - ok) * fail_lat)
             stall = self._sync_stalled(cluster, writer)
@@ -593,12 +604,12 @@ class TrafficModel:
     def _sync_standbys(self, cluster: Cluster, primary: Node) -> list[Node]:
         """Replicas in sync mode streaming from ``primary`` (cached until the state changes)."""
         key = (cluster.name, primary.name)
-        cached = self._sync_cache.get(key) if self._plan_version == self._version else None
+        cached = self._sync_cache.get(key) if self._plan_version == self.world.version else None
         if cached is None:
             cached = self._sync_cache[key] = [
-                self.nodes[n]
+                self.world.nodes[n]
                 for n in cluster.members
-                if self.nodes[n].role == "replica" and self.nodes[n].mode == "sync" and self.nodes[n].upstream == primary.name
+                if self.world.nodes[n].role == "replica" and self.world.nodes[n].mode == "sync" and self.world.nodes[n].upstream == primary.name
             ]
         return cached
 
@@ -607,14 +618,14 @@ class TrafficModel:
         standbys = self._sync_standbys(cluster, primary)
         if not standbys:
             return False
-        return not any(s.caught_up and self._reachable(primary, s) and not s.replication_broken for s in standbys)
+        return not any(s.caught_up and self.world.reachable(primary, s) and not s.replication_broken for s in standbys)
 
     def _sync_cost(self, cluster: Cluster, primary: Node) -> float:
         standbys = self._sync_standbys(cluster, primary)
         if not standbys:
             return 0.0
         best = min(
-            s.spec.sync_rtt * s.slow + (self.scenario.topology.inter_region_rtt if s.region != primary.region else 0.0)
+            s.spec.sync_rtt * s.slow + (self.world.scenario.topology.inter_region_rtt if s.region != primary.region else 0.0)
             for s in standbys
         )
         return best
@@ -722,7 +733,7 @@ class TrafficModel:
         """Serve ``amount`` requests at ``latency``; users past their timeout give up. Returns those served."""
         if amount <= 0:
             return 0.0
-        limit = self._client_timeout
+        limit = self.world.client_timeout
         late = 0.0
         if latency >= limit:
             late = 1.0
@@ -733,7 +744,7 @@ class TrafficModel:
             app.m_fail += amount * late
             amount *= 1.0 - late
         if cls == 3 and cdn is not None:
-            latency += self.nodes[cdn].spec.latency
+            latency += self.world.nodes[cdn].spec.latency
         self._ok(cls, amount, latency, spread, degraded)
         app.m_lat += amount * latency
         app.m_ok += amount
@@ -747,8 +758,8 @@ class TrafficModel:
         if n <= 0:
             return
         now = self._seg_end
-        start = self._next_id
-        self._next_id += n
+        start = self.world.next_id
+        self.world.next_id += n
         primary.log.append(start, n, now)
         primary.m_acked += n
         allocated = cluster.allocated
@@ -756,27 +767,27 @@ class TrafficModel:
             allocated[-1][1] = start + n
         else:
             allocated.append([start, start + n])
-        self._write_times.append((start, now))
-        self._acc.acked += n
-        self._acc.w_ok += n
+        self.world.write_times.append((start, now))
+        self.acc.acked += n
+        self.acc.w_ok += n
         # synchronous standbys hold the write before it is acknowledged
         for standby in self._sync_standbys(cluster, primary):
-            if standby.caught_up and self._reachable(primary, standby) and not standby.replication_broken:
+            if standby.caught_up and self.world.reachable(primary, standby) and not standby.replication_broken:
                 standby.applied = primary.log.count
 
     def _replicate(self, now: float, dt: float) -> None:
-        nodes = self.nodes
-        for cluster in self.clusters.values():
+        nodes = self.world.nodes
+        for cluster in self.world.clusters.values():
             for name in cluster.members:
                 node = nodes[name]
                 if node.role != "replica" or node.upstream is None:
                     continue
                 up = nodes[node.upstream]
-                log = self._root_log(node)
+                log = self.world.root_log(node)
                 if log is None or node.diverged:
                     node.replicating = False
                     continue
-                streaming = node.up and up.up and not node.replication_broken and self._reachable(node, up) and self._reachable(up, node)
+                streaming = node.up and up.up and not node.replication_broken and self.world.reachable(node, up) and self.world.reachable(up, node)
                 node.replicating = streaming
                 if not streaming:
                     if node.mode == "sync":
@@ -806,3 +817,17 @@ class TrafficModel:
             return 0.0
         first = log.count_at(now - 5.0)
         return (log.count - first) / 5.0
+
+
+def callers_first(graph, nodes: dict[str, Node]) -> list[Node]:
+    """Caches, databases and services, each service before what it calls (its load reaches them the same step)."""
+    import networkx as nx
+
+    services = [name for name, n in nodes.items() if n.kind == "service"]
+    calls = graph.subgraph(services)
+    try:
+        order = list(nx.lexicographical_topological_sort(calls))
+    except nx.NetworkXUnfeasible:  # a loop of services: any order (the loop serves nothing anyway)
+        order = sorted(services)
+    rest = [n for n in nodes.values() if n.kind in ("cache", "database")]
+    return [nodes[name] for name in order] + rest
