@@ -18,6 +18,8 @@ from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Nod
 STATIC_COST = 0.25
 # A write costs the database this many read-equivalents of capacity.
 WRITE_COST = 2.0
+# Seconds a load balancer adds to a request it forwards.
+LB_LATENCY = 0.001
 # Latency spread points: (multiplier of the queueing part, weight), so that
 # p50, p95 and p99 of an exponential wait land on the right values.
 SPREAD = ((0.69, 0.5), (3.0, 0.45), (4.6, 0.04), (6.9, 0.01))
@@ -292,6 +294,23 @@ class Traffic:
         t = t0 + dt * 0.5
         self._seg_end = t0 + dt
         self._step_dns: dict[str, dict[str, float]] = {}
+        into = self._arrivals(t, dt)
+        if self.classes_version != self.world.version:
+            self.classes = self._app_classes()
+            self.classes_version = self.world.version
+        # 2. VIP groups -> app servers (only each class's first member needs its arrivals)
+        app_in: dict[str, list[float]] = {}
+        origin_in: dict[str, dict[str, float]] = {}
+        for vip_name, amounts in into.items():
+            self._balance(self.world.vips[vip_name], amounts, app_in, origin_in)
+        admitted = self._admit(app_in, dt)
+        self._downstream_queues(dt)
+        self._share_outcomes(admitted, origin_in, dt)
+        # 6. replication
+        self._replicate(t0 + dt, dt)
+
+    def _arrivals(self, t: float, dt: float) -> dict[str, list]:
+        """Step 1: clients' requests of this segment, resolved (DNS, CDN) to VIP groups."""
         nodes = self.world.nodes
         acc = self.acc
         # 1. clients -> VIP groups
@@ -318,14 +337,10 @@ class Traffic:
                         self._cdn(nodes[name], share, t, into)
                     else:
                         self._route(kind, name, t, share, cls, into, None)
-        if self.classes_version != self.world.version:
-            self.classes = self._app_classes()
-            self.classes_version = self.world.version
-        # 2. VIP groups -> app servers (only each class's first member needs its arrivals)
-        app_in: dict[str, list[float]] = {}
-        origin_in: dict[str, dict[str, float]] = {}
-        for vip_name, amounts in into.items():
-            self._balance(self.world.vips[vip_name], amounts, app_in, origin_in)
+        return into
+
+    def _admit(self, app_in: dict[str, list[float]], dt: float) -> list[tuple[list[Node], tuple, tuple]]:
+        """Step 3: what each class of app servers admits, and the load it sends downstream."""
         # 3. app servers admit what their workers can take; downstream load.
         # App servers with the same dependencies, spec, state and arrivals evolve identically
         # (the usual case for a pool behind one VIP): compute each such class once.
@@ -381,6 +396,10 @@ class Traffic:
             for svc, share, _, _ in plan["services"]:
                 if not svc.feature_off:
                     svc.m_in += reads * share
+        return admitted
+
+    def _downstream_queues(self, dt: float) -> None:
+        """Step 4: caches, databases and services queue what reached them."""
         # 4. downstream queues
         for node in self.downstream:
             arrivals = node.m_in
@@ -404,6 +423,10 @@ class Traffic:
             node.m_wlat += node.latency * dt
             if node.kind == "cache" and arrivals > 0 and node.warm < 1.0:
                 node.warm += (1.0 - node.warm) * min(1.0, dt / spec.warmup)
+
+    def _share_outcomes(self, admitted: list, origin_in: dict[str, dict[str, float]], dt: float) -> None:
+        """Step 5: outcomes, once per class of identical app servers, shared out to its members."""
+        plan_apps = self.plan_apps
         # 5. outcomes, once per class of identical app servers, shared out to its members
         for members, amounts, adm in admitted:
             node = members[0]
@@ -423,8 +446,6 @@ class Traffic:
                 other.m_fail += d_fail
                 other.m_lat += d_lat
                 other.m_ok += d_ok
-        # 6. replication
-        self._replicate(t0 + dt, dt)
 
     def _app_classes(self) -> list[list[Node]]:
         """App servers that evolve identically until the state next changes.
@@ -631,12 +652,25 @@ class Traffic:
         return best
 
     def _outcomes(self, app: Node, amounts: list[float], adm: tuple, plan: dict, origins: dict | None, dt: float) -> None:
+        """What became of one app server's admitted and rejected requests this step, class by class."""
         served, wait, hold_r, hold_w, hold_s = adm
-        lb = 0.001
-        timeout_app = app.spec.queue_timeout
+        self._rejected(app, amounts, served, origins)
+        spread = wait
+        # static (and CDN origin fetches): served from the app's own disk
+        static_ok = amounts[2] * served
+        self._client_ok(2, static_ok, LB_LATENCY + wait + hold_s, spread, app, None)
+        if origins:
+            for cdn, amount in origins.items():
+                self._client_ok(3, amount * served, LB_LATENCY + wait + hold_s, spread, app, cdn)
+        cluster, writers, db_timeout = self._reads(app, amounts[0] * served, wait, plan)
+        writes = amounts[1] * served
+        if writes > 0:
+            self._writes(app, writes, wait, hold_w, cluster, writers, db_timeout)
+
+    def _rejected(self, app: Node, amounts: list[float], served: float, origins: dict | None) -> None:
+        """Requests that never got a worker (or hit the error fault)."""
         rejected = 1.0 - served
-        app_fail_lat = timeout_app if app.drop > 0 else 0.005
-        # requests that never got a worker (or hit the error fault)
+        app_fail_lat = app.spec.queue_timeout if app.drop > 0 else 0.005
         for cls in range(4):
             if amounts[cls] > 0 and rejected > 0:
                 if cls == 3 and origins:
@@ -645,16 +679,12 @@ class Traffic:
                 else:
                     self._fail(cls, amounts[cls] * rejected, app_fail_lat, None)
         app.m_fail += sum(amounts) * rejected
+
+    def _reads(self, app: Node, reads: float, wait: float, plan: dict) -> tuple[Cluster | None, list[Node], float]:
+        """Reads: the cache, then the database, plus optional services. Returns the cluster written to,
+        its writers as this app server sees them and the call timeout."""
+        lb = LB_LATENCY
         spread = wait
-        # static (and CDN origin fetches): served from the app's own disk
-        static_ok = amounts[2] * served
-        self._client_ok(2, static_ok, lb + wait + hold_s, spread, app, None)
-        if origins:
-            for cdn, amount in origins.items():
-                self._client_ok(3, amount * served, lb + wait + hold_s, spread, app, cdn)
-        # reads: cache, then database, plus optional services
-        reads = amounts[0] * served
-        writes = amounts[1] * served
         hit = 0.0
         cache_lat = 0.0
         data_ok = 1.0
@@ -701,31 +731,36 @@ class Traffic:
         if reads * (1.0 - no_fail) > 0:
             self._fail(0, reads * (1.0 - no_fail), lb + wait + max(fail_lat, 0.005), None)
             app.m_fail += reads * (1.0 - no_fail)
-        # writes: the cluster's primary (or primaries, in a split brain)
-        if writes > 0:
-            if cluster is None:
-                self._client_ok(1, writes, lb + wait + hold_w, spread, app, None)
-                return
-            if cluster.read_only:
-                self._fail(1, writes, lb + wait + 0.005, None)
-                app.m_fail += writes
-                return
-            per = writes / len(writers)
-            for writer in writers:
-                ok, lat, flat = self._call(app, writer, db_timeout)
-                if ok > 0 and self._sync_stalled(cluster, writer):
-                    ok, flat = 0.0, db_timeout
-                good = per * ok
-                if good > 0:
-                    lat_w = lb + wait + app.spec.service_time * app.slow + writer.spec.write_latency * writer.slow
-                    lat_w += writer.wait + self._sync_cost(cluster, writer)
-                    good = self._client_ok(1, good, lat_w, spread, app, None)
-                    self._ack(cluster, writer, good)
-                bad = per * (1.0 - ok)  # those past the users' timeout were failed by _client_ok
-                if bad > 0:
-                    self._fail(1, bad, lb + wait + flat, None)
-                    app.m_fail += bad
-                    writer.m_fail += bad
+        return cluster, writers, db_timeout
+
+    def _writes(self, app: Node, writes: float, wait: float, hold_w: float, cluster: Cluster | None,
+                writers: list[Node], db_timeout: float) -> None:
+        """Writes: the cluster's primary (or primaries, in a split brain)."""
+        lb = LB_LATENCY
+        spread = wait
+        if cluster is None:
+            self._client_ok(1, writes, lb + wait + hold_w, spread, app, None)
+            return
+        if cluster.read_only:
+            self._fail(1, writes, lb + wait + 0.005, None)
+            app.m_fail += writes
+            return
+        per = writes / len(writers)
+        for writer in writers:
+            ok, lat, flat = self._call(app, writer, db_timeout)
+            if ok > 0 and self._sync_stalled(cluster, writer):
+                ok, flat = 0.0, db_timeout
+            good = per * ok
+            if good > 0:
+                lat_w = lb + wait + app.spec.service_time * app.slow + writer.spec.write_latency * writer.slow
+                lat_w += writer.wait + self._sync_cost(cluster, writer)
+                good = self._client_ok(1, good, lat_w, spread, app, None)
+                self._ack(cluster, writer, good)
+            bad = per * (1.0 - ok)  # those past the users' timeout were failed by _client_ok
+            if bad > 0:
+                self._fail(1, bad, lb + wait + flat, None)
+                app.m_fail += bad
+                writer.m_fail += bad
 
     def _client_ok(
         self, cls: int, amount: float, latency: float, spread: float, app: Node, cdn: str | None, degraded: bool = False
