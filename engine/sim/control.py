@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from engine.commands import Command, Refused, build_command
 
 if TYPE_CHECKING:
-    from engine.sim.simulation import Simulation
+    from engine.sim.automation import Automation
+    from engine.sim.monitoring import Monitoring
+    from engine.sim.world import World
 
 
 @dataclass(frozen=True)
@@ -55,110 +57,112 @@ class Pending:
 class SimulationContext:
     """The simulation as a command sees it (:class:`engine.commands.CommandContext`), and no more."""
 
-    def __init__(self, sim: Simulation) -> None:
-        self._sim = sim
+    def __init__(self, world: World, automation: Automation, monitoring: Monitoring) -> None:
+        self._world = world
+        self._automation = automation
+        self._monitoring = monitoring
 
     # ------------------------------------------------------------------ state a command reads
 
     @property
     def scenario(self):
-        return self._sim.world.scenario
+        return self._world.scenario
 
     @property
     def nodes(self):
-        return self._sim.world.nodes
+        return self._world.nodes
 
     @property
     def vips(self):
-        return self._sim.world.vips
+        return self._world.vips
 
     @property
     def vip_of(self):
-        return self._sim.world.vip_of
+        return self._world.vip_of
 
     @property
     def cluster_of(self):
-        return self._sim.world.cluster_of
+        return self._world.cluster_of
 
     @property
     def graph(self):
-        return self._sim.world.graph
+        return self._world.graph
 
     @property
     def alerts(self):
-        return self._sim.world.alerts
+        return self._world.alerts
 
     @property
     def journal(self):
-        return self._sim.world.journal
+        return self._world.journal
 
     @property
     def dns_state(self):
-        return self._sim.world.dns_state
+        return self._world.dns_state
 
     @property
     def marks(self):
-        return self._sim.world.marks
+        return self._world.marks
 
     @property
     def hints_revealed(self):
-        return self._sim.world.hints_revealed
+        return self._world.hints_revealed
 
     # ------------------------------------------------------------------ questions and operations
 
     def changed(self) -> None:
-        self._sim.world.changed()
+        self._world.changed()
 
     def record(self, type: str, **data: Any) -> None:
-        self._sim.world.record(type, **data)
+        self._world.record(type, **data)
 
     def reachable(self, src, dst) -> bool:
-        return self._sim.world.reachable(src, dst)
+        return self._world.reachable(src, dst)
 
     def dark_node(self, node) -> bool:
-        return self._sim.world.dark_node(node)
+        return self._world.dark_node(node)
 
     def root_log(self, node):
-        return self._sim.world.root_log(node)
+        return self._world.root_log(node)
 
     def replica_lag(self, node) -> float:
-        return self._sim.monitoring.replica_lag(node)
+        return self._monitoring.replica_lag(node)
 
     def boot_time(self, node) -> float:
-        return self._sim.world.boot_time(node)
+        return self._world.boot_time(node)
 
     def vip_candidates(self, vip):
-        return self._sim.automation.vip_candidates(vip)
+        return self._automation.vip_candidates(vip)
 
     def move_vip(self, vip, to: str, why: str) -> None:
-        self._sim.automation.move_vip(vip, to, why)
+        self._automation.move_vip(vip, to, why)
 
     def promote(self, node) -> None:
-        self._sim.automation.promote(node)
+        self._automation.promote(node)
 
     def boot(self, node):
-        return self._sim.automation.boot(node)
+        return self._automation.boot(node)
 
     def after_down(self, node) -> None:
-        self._sim.automation.after_down(node)
+        self._automation.after_down(node)
 
     def set_dns(self, dns: str, weights: dict[str, float], why: str) -> None:
-        self._sim.automation.set_dns(dns, weights, why)
+        self._automation.set_dns(dns, weights, why)
 
     def scale_out(self, template, count: int):
-        return self._sim.automation.scale_out(template, count)
+        return self._automation.scale_out(template, count)
 
     def reveal_hint(self, index: int, cost: float) -> None:
-        self._sim.world.reveal_hint(index, cost)
+        self._world.reveal_hint(index, cost)
 
 
 class CommandDesk:
     """Refusals with reasons, timing, journaling and completion of every command."""
 
-    def __init__(self, sim: Simulation) -> None:
-        self._sim = sim
-        self._env = sim.env
-        self.context = SimulationContext(sim)
+    def __init__(self, world: World, automation: Automation, monitoring: Monitoring) -> None:
+        self._world = world
+        self._env = world.env
+        self.context = SimulationContext(world, automation, monitoring)
         self.pending: dict[int, Pending] = {}
         """Accepted commands still running, by id."""
         self._seq = 0
@@ -167,17 +171,17 @@ class CommandDesk:
         """Apply a trainee command now. Refusals come back with the reason and are journaled."""
         if isinstance(command, dict):
             command = build_command(command["command"], command.get("target"), command.get("args"))
-        sim, env = self._sim, self._env
-        sim.world.integrate(env.now)
+        world, env = self._world, self._env
+        world.integrate(env.now)
         self._seq += 1
         cid = self._seq
         base = {"id": cid, "command": command.name, "target": command.target, "args": command.arguments()}
         try:
             duration = self.check(command)
         except Refused as refusal:
-            sim.world.record("CommandRefused", reason=str(refusal), **base)
+            world.record("CommandRefused", reason=str(refusal), **base)
             return Receipt(cid, command.name, command.target, False, str(refusal))
-        sim.world.record("CommandIssued", **base)
+        world.record("CommandIssued", **base)
         if duration <= 0:
             # restarts and scale-outs start now and finish when their instances have booted
             ends = env.now + command.process_time(self.context)
@@ -190,7 +194,7 @@ class CommandDesk:
 
     def check(self, command: Command) -> float:
         """Raise :class:`Refused` if ``command`` cannot run now; return how long it takes."""
-        if self._sim.world.finished:
+        if self._world.finished:
             raise Refused("the drill has ended")
         return command.check(self.context)
 
@@ -219,7 +223,7 @@ class CommandDesk:
         try:
             self.check(command)
         except Refused as refusal:
-            self._sim.world.record("CommandFailed", id=cid, command=command.name, target=command.target, reason=str(refusal))
+            self._world.record("CommandFailed", id=cid, command=command.name, target=command.target, reason=str(refusal))
             return
         self._complete(cid, command)
 
@@ -228,11 +232,11 @@ class CommandDesk:
         if result is not None and hasattr(result, "__next__"):
             self._env.process(self._finish_process(cid, command, result))
             return
-        self._sim.world.record("CommandCompleted", id=cid, command=command.name, target=command.target)
+        self._world.record("CommandCompleted", id=cid, command=command.name, target=command.target)
 
     def _finish_process(self, cid: int, command: Command, process):
         now = self._env.now
         self.pending[cid] = Pending(cid, command, now, now + command.process_time(self.context))
         yield from process
         self.pending.pop(cid, None)
-        self._sim.world.record("CommandCompleted", id=cid, command=command.name, target=command.target)
+        self._world.record("CommandCompleted", id=cid, command=command.name, target=command.target)

@@ -1,9 +1,11 @@
 """Traffic: the fluid model that turns rates into ok, degraded and failed requests.
 
-:class:`TrafficModel` is a mixin of :class:`engine.sim.Simulation`: it reads the
-simulation's runtime state (nodes, VIP groups, clusters, health-check views,
-partitions) and integrates one segment of time per :meth:`_step` call. It is
-the engine's hot path: it runs a few thousand times per simulated minute.
+:class:`Traffic` is the part of :class:`engine.sim.Simulation` that reads the
+world's runtime state (nodes, VIP groups, clusters, health-check views,
+partitions) through a :class:`~engine.sim.plan.RoutingPlan` and integrates one
+segment of time per :meth:`Traffic.step` call; the database write path is its
+:class:`~engine.sim.writes.Writes`. It is the engine's hot path: it runs a few
+thousand times per simulated minute.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from engine.sim.plan import RoutingPlan, callers_first
+from engine.sim.queueing import fluid_queue, mmc_wait
 from engine.sim.world import World
+from engine.sim.writes import Writes
 from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Node, VipGroup, WriteLog
 
 # Per-request CPU time of a static request relative to the app's service time.
@@ -50,6 +55,8 @@ class Traffic:
         self._class_firsts: set[str] = set()
         self._plan_version = -1
         self._seg_end = 0.0
+        self.writes = Writes(world)
+        """The database write path (acknowledgement and replication)."""
         self.pools: dict[str, list[Node]] | None = None
         """Each load balancer's backends in rotation (marked up, not drained), once routing is planned."""
         self._downstream_cache: tuple[int, list[Node]] | None = None
@@ -63,82 +70,15 @@ class Traffic:
         return cache[1]
 
     def _plan(self) -> None:
-        """Routing structures that only change when the topology state does."""
-        g = self.world.graph
-        self._plan_version = self.world.version
-        plan_apps: dict[str, dict[str, Any]] = {}
-        signatures: dict[tuple, int] = {}
-        self._sync_cache: dict[tuple[str, str], list[Node]] = {}
-        # DNS answers: region -> one member of each VIP group the DNS points at there
-        self._dns_vips: dict[str, dict[str, list[str]]] = {}
-        for dns in self.world.dns_state:
-            by_region: dict[str, list[str]] = {}
-            seen: set[str] = set()
-            for target in g.successors(dns):
-                vip = self.world.vip_of.get(target)
-                if vip is None or vip.name in seen:
-                    continue
-                seen.add(vip.name)
-                by_region.setdefault(self.world.nodes[target].region, []).append(vip.members[0])
-            self._dns_vips[dns] = by_region
-        self._route_cache: dict[str, tuple] = {}
-        # what services call in turn: (node or cluster, share, timeout, needed); a database is its cluster's writer
-        self._svc_deps: dict[str, list[tuple[Any, float, float, bool]]] = {}
-        for node in self.world.nodes.values():
-            if node.kind != "service":
-                continue
-            deps = []
-            for target in g.successors(node.name):
-                attrs = g.edges[node.name, target]
-                kind = self.world.nodes[target].kind
-                if kind not in ("cache", "database", "service"):
-                    continue
-                dest = self.world.cluster_of[target] if kind == "database" else self.world.nodes[target]
-                timeout = attrs["timeout"] or DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
-                deps.append((dest, attrs["share"], timeout, attrs["required"] and not attrs["fallback"]))
-            if deps:
-                self._svc_deps[node.name] = deps
-        for node in self.world.nodes.values():
-            if node.kind != "app_server":
-                continue
-            caches, dbs, services = [], [], []
-            for target in g.successors(node.name):
-                attrs = g.edges[node.name, target]
-                kind = self.world.nodes[target].kind
-                timeout = attrs["timeout"] or DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
-                if kind == "cache":
-                    caches.append((self.world.nodes[target], timeout))
-                elif kind == "database":
-                    cluster = self.world.cluster_of[target]
-                    if all(c is not cluster for c, _ in dbs):
-                        dbs.append((cluster, timeout))
-                elif kind == "service":
-                    services.append((self.world.nodes[target], attrs["share"], timeout, attrs["fallback"]))
-            sig = (
-                node.spec.capacity, node.spec.workers, node.spec.service_time, node.spec.queue_timeout,
-                tuple((id(c), t) for c, t in caches), tuple((id(c), t) for c, t in dbs),
-                tuple((id(v), sh, t, f) for v, sh, t, f in services),
-            )
-            plan_apps[node.name] = {"caches": caches, "dbs": dbs, "services": services, "sig": signatures.setdefault(sig, len(signatures))}
-        self.plan_apps = plan_apps
-        # client entries
-        entries: dict[str, tuple[list, list]] = {}
-        for node in self.world.nodes.values():
-            if node.kind != "client":
-                continue
-            dynamic, static = [], []
-            for target in g.successors(node.name):
-                kind = self.world.nodes[target].kind
-                if kind == "cdn":
-                    static.append(("cdn", target))
-                elif kind in ("dns", "load_balancer"):
-                    dynamic.append(("dns" if kind == "dns" else "vip", target))
-            entries[node.name] = (dynamic, static or dynamic)
-        self._entries = entries
-        self.pools = {
-            lb: [self.world.nodes[a] for a, state in self.world.health[lb].items() if state[0] and not self.world.nodes[a].drained]
-            for lb in self.world.health
-        }
+        """Rebuild the routing structures for the world's current version."""
+        plan = RoutingPlan(self.world)
+        self._plan_version = plan.version
+        self._dns_vips = plan.dns_vips
+        self._route_cache = plan.route_cache
+        self._svc_deps = plan.svc_deps
+        self.plan_apps = plan.apps
+        self._entries = plan.entries
+        self.pools = plan.pools
 
     def _dns_failing(self, name: str, t: float) -> float:
         """The fraction of lookups a DNS provider fails: 0 while up, then rising as cached answers expire (TTL)."""
@@ -229,32 +169,6 @@ class Traffic:
             value = base + spread * mult
             pts.append((value if value < limit else limit, amount * weight))
 
-    def _queue(self, node: Node, arrivals: float, capacity: float, timeout: float, dt: float) -> float:
-        """Fluid queue update; returns the fraction of ``arrivals`` that time out waiting."""
-        mu = capacity
-        lam = arrivals / dt if dt > 0 else 0.0
-        backlog = node.backlog + (lam - mu) * dt
-        if backlog < 0:
-            backlog = 0.0
-        limit = mu * timeout
-        dropped = 0.0
-        if backlog > limit:
-            dropped = backlog - limit
-            backlog = limit
-        node.backlog = backlog
-        rho = lam / mu if mu > 0 else 10.0
-        node.util = rho
-        node.m_util += rho * dt
-        return min(1.0, dropped / arrivals) if arrivals > 0 else 0.0
-
-    def _mmc_wait(self, hold: float, rho: float, servers: float) -> float:
-        """Mean queueing delay of an M/M/c queue (Sakasegawa's approximation)."""
-        if rho <= 0:
-            return 0.0
-        rho = min(rho, 0.98)
-        c = max(1.0, servers)
-        return hold * rho ** (math.sqrt(2.0 * (c + 1.0)) - 1.0) / (c * (1.0 - rho))
-
     def _call(self, src: Node, dst: Node, timeout: float, depth: int = 0) -> tuple[float, float, float]:
         """Outcome of ``src`` calling ``dst``: (fraction ok, latency when ok, latency when failed).
 
@@ -307,7 +221,7 @@ class Traffic:
         self._downstream_queues(dt)
         self._share_outcomes(admitted, origin_in, dt)
         # 6. replication
-        self._replicate(t0 + dt, dt)
+        self.writes.replicate(t0 + dt, dt)
 
     def _arrivals(self, t: float, dt: float) -> dict[str, list]:
         """Step 1: clients' requests of this segment, resolved (DNS, CDN) to VIP groups."""
@@ -367,8 +281,8 @@ class Traffic:
             cpu_per_req = cpu / total if total > 0 else st
             cpu_capacity = node.spec.capacity * node.spec.service_time / cpu_per_req / node.cap_div
             capacity = min(cpu_capacity, node.spec.workers / hold if hold > 0 else 1e9)
-            drop = self._queue(node, total, capacity, node.spec.queue_timeout, dt)
-            wait = node.backlog / capacity + self._mmc_wait(hold, node.util, node.spec.workers)
+            drop = fluid_queue(node, total, capacity, node.spec.queue_timeout, dt)
+            wait = node.backlog / capacity + mmc_wait(hold, node.util, node.spec.workers)
             node.wait = wait
             node.hold = hold
             node.latency = hold + wait
@@ -390,7 +304,7 @@ class Traffic:
             for cluster, _ in plan["dbs"][:1]:
                 # in read-only mode the application refuses writes before they reach the database
                 miss = reads * (1.0 - self._hit(plan)) + (0.0 if cluster.read_only else writes * WRITE_COST)
-                writers = self._writers(cluster, node)
+                writers = self.writes.writers(cluster, node)
                 for primary in writers:
                     primary.m_in += miss / len(writers)
             for svc, share, _, _ in plan["services"]:
@@ -415,9 +329,9 @@ class Traffic:
             for dest, share, _, _ in self._svc_deps.get(node.name, ()):
                 # a service's own calls load what it calls (services come before what they call)
                 (self.world.nodes[dest.writer] if isinstance(dest, Cluster) else dest).m_in += arrivals * share
-            node.drop = self._queue(node, arrivals, capacity, timeout, dt)
+            node.drop = fluid_queue(node, arrivals, capacity, timeout, dt)
             base = (spec.read_latency if node.kind == "database" else spec.latency) * node.slow
-            wait = node.backlog / capacity + self._mmc_wait(base, node.util, 8.0)
+            wait = node.backlog / capacity + mmc_wait(base, node.util, 8.0)
             node.wait = wait
             node.latency = base + wait
             node.m_wlat += node.latency * dt
@@ -583,18 +497,6 @@ class Traffic:
                 return cache.spec.hit_ratio * cache.warm
         return 0.0
 
-    def _writers(self, cluster: Cluster, app: Node) -> list[Node]:
-        """The primaries this app server's writes go to: every primary it can reach (two or more in a
-        split brain), or the cluster's writer when it reaches none (and its writes fail)."""
-        nodes = self.world.nodes
-        writer = nodes[cluster.writer]
-        out = [writer] if self.world.reachable(app, writer) else []
-        for name in cluster.members:
-            node = nodes[name]
-            if node is not writer and node.role == "primary" and self.world.reachable(app, node):
-                out.append(node)
-        return out or [writer]
-
     def _app_hold(self, node: Node, plan: dict, st: float) -> tuple[float, float]:
         """Seconds a worker is held by a read and by a write, from downstream latencies."""
         read = st
@@ -607,13 +509,13 @@ class Traffic:
             writer = self.world.nodes[cluster.writer]
             ok, lat, fail_lat = self._call(node, writer, timeout)
             read += (1.0 - hit) * (ok * lat + (1.0 - ok) * fail_lat)
-            stall = self._sync_stalled(cluster, writer)
+            stall = self.writes.sync_stalled(cluster, writer)
             if cluster.read_only:
                 pass  # refused at once by the application
             elif stall:
                 write += timeout
             else:
-                wl = writer.spec.write_latency * writer.slow + writer.wait + self._sync_cost(cluster, writer)
+                wl = writer.spec.write_latency * writer.slow + writer.wait + self.writes.sync_cost(cluster, writer)
                 write += ok * min(wl, timeout) + (1.0 - ok) * fail_lat
         for svc, share, timeout, _ in plan["services"]:
             if svc.feature_off:
@@ -621,35 +523,6 @@ class Traffic:
             ok, lat, fail_lat = self._call(node, svc, timeout)
             read += share * (ok * lat + (1.0 - ok) * fail_lat)
         return read, write
-
-    def _sync_standbys(self, cluster: Cluster, primary: Node) -> list[Node]:
-        """Replicas in sync mode streaming from ``primary`` (cached until the state changes)."""
-        key = (cluster.name, primary.name)
-        cached = self._sync_cache.get(key) if self._plan_version == self.world.version else None
-        if cached is None:
-            cached = self._sync_cache[key] = [
-                self.world.nodes[n]
-                for n in cluster.members
-                if self.world.nodes[n].role == "replica" and self.world.nodes[n].mode == "sync" and self.world.nodes[n].upstream == primary.name
-            ]
-        return cached
-
-    def _sync_stalled(self, cluster: Cluster, primary: Node) -> bool:
-        """Synchronous commit needs one caught-up sync standby (ANY 1); without it writes wait."""
-        standbys = self._sync_standbys(cluster, primary)
-        if not standbys:
-            return False
-        return not any(s.caught_up and self.world.reachable(primary, s) and not s.replication_broken for s in standbys)
-
-    def _sync_cost(self, cluster: Cluster, primary: Node) -> float:
-        standbys = self._sync_standbys(cluster, primary)
-        if not standbys:
-            return 0.0
-        best = min(
-            s.spec.sync_rtt * s.slow + (self.world.scenario.topology.inter_region_rtt if s.region != primary.region else 0.0)
-            for s in standbys
-        )
-        return best
 
     def _outcomes(self, app: Node, amounts: list[float], adm: tuple, plan: dict, origins: dict | None, dt: float) -> None:
         """What became of one app server's admitted and rejected requests this step, class by class."""
@@ -701,7 +574,7 @@ class Traffic:
         cluster = None
         db_timeout = 3.0
         for cluster, db_timeout in plan["dbs"][:1]:
-            writers = self._writers(cluster, app)
+            writers = self.writes.writers(cluster, app)
             oks = [self._call(app, w, db_timeout) for w in writers]
             db_ok = sum(o[0] for o in oks) / len(oks)
             db_lat = sum(o[1] for o in oks) / len(oks)
@@ -748,14 +621,14 @@ class Traffic:
         per = writes / len(writers)
         for writer in writers:
             ok, lat, flat = self._call(app, writer, db_timeout)
-            if ok > 0 and self._sync_stalled(cluster, writer):
+            if ok > 0 and self.writes.sync_stalled(cluster, writer):
                 ok, flat = 0.0, db_timeout
             good = per * ok
             if good > 0:
                 lat_w = lb + wait + app.spec.service_time * app.slow + writer.spec.write_latency * writer.slow
-                lat_w += writer.wait + self._sync_cost(cluster, writer)
+                lat_w += writer.wait + self.writes.sync_cost(cluster, writer)
                 good = self._client_ok(1, good, lat_w, spread, app, None)
-                self._ack(cluster, writer, good)
+                self.writes.ack(cluster, writer, good, self._seg_end, self.acc)
             bad = per * (1.0 - ok)  # those past the users' timeout were failed by _client_ok
             if bad > 0:
                 self._fail(1, bad, lb + wait + flat, None)
@@ -785,84 +658,4 @@ class Traffic:
         app.m_ok += amount
         return amount
 
-    def _ack(self, cluster: Cluster, primary: Node, amount: float) -> None:
-        """Acknowledge writes on ``primary``: whole writes get ids and go into its log."""
-        carry = cluster.ack_carry.get(primary.name, 0.0) + amount
-        n = int(carry)
-        cluster.ack_carry[primary.name] = carry - n
-        if n <= 0:
-            return
-        now = self._seg_end
-        start = self.world.next_id
-        self.world.next_id += n
-        primary.log.append(start, n, now)
-        primary.m_acked += n
-        allocated = cluster.allocated
-        if allocated and allocated[-1][1] == start:
-            allocated[-1][1] = start + n
-        else:
-            allocated.append([start, start + n])
-        self.world.write_times.append((start, now))
-        self.acc.acked += n
-        self.acc.w_ok += n
-        # synchronous standbys hold the write before it is acknowledged
-        for standby in self._sync_standbys(cluster, primary):
-            if standby.caught_up and self.world.reachable(primary, standby) and not standby.replication_broken:
-                standby.applied = primary.log.count
 
-    def _replicate(self, now: float, dt: float) -> None:
-        nodes = self.world.nodes
-        for cluster in self.world.clusters.values():
-            for name in cluster.members:
-                node = nodes[name]
-                if node.role != "replica" or node.upstream is None:
-                    continue
-                up = nodes[node.upstream]
-                log = self.world.root_log(node)
-                if log is None or node.diverged:
-                    node.replicating = False
-                    continue
-                streaming = node.up and up.up and not node.replication_broken and self.world.reachable(node, up) and self.world.reachable(up, node)
-                node.replicating = streaming
-                if not streaming:
-                    if node.mode == "sync":
-                        node.caught_up = False
-                    continue
-                if node.mode == "sync" and node.caught_up:
-                    node.applied = log.count
-                    continue
-                delay = node.spec.lag + node.lag_extra
-                rate = node.spec.apply_rate / node.slow
-                recent = self._write_rate(log, now)
-                rho = recent / rate if rate > 0 else 10.0
-                if rho < 1.0:
-                    delay += (1.0 / rate) * rho / (1.0 - rho)
-                target = log.count_at(now - delay)
-                if up.role == "replica":
-                    target = min(target, up.applied)
-                step = rate * dt
-                if target > node.applied:
-                    node.applied = min(target, node.applied + max(1, int(step)))
-                if node.mode == "sync" and node.applied >= log.count:
-                    node.caught_up = True
-
-    def _write_rate(self, log: WriteLog, now: float) -> float:
-        marks_t = log.marks_t
-        if not marks_t or now - marks_t[-1] > 5.0:
-            return 0.0
-        first = log.count_at(now - 5.0)
-        return (log.count - first) / 5.0
-
-
-def callers_first(graph, nodes: dict[str, Node]) -> list[Node]:
-    """Caches, databases and services, each service before what it calls (its load reaches them the same step)."""
-    import networkx as nx
-
-    services = [name for name, n in nodes.items() if n.kind == "service"]
-    calls = graph.subgraph(services)
-    try:
-        order = list(nx.lexicographical_topological_sort(calls))
-    except nx.NetworkXUnfeasible:  # a loop of services: any order (the loop serves nothing anyway)
-        order = sorted(services)
-    rest = [n for n in nodes.values() if n.kind in ("cache", "database")]
-    return [nodes[name] for name in order] + rest

@@ -63,7 +63,7 @@ class Simulation:
         self.monitoring = Monitoring(world, self.traffic)
         self.automation = Automation(world)
         self.faults = Faults(world, self.automation)
-        self.commands = CommandDesk(self)
+        self.commands = CommandDesk(world, self.automation, self.monitoring)
         world.integrate = self._integrate
         self._score_key: tuple | None = None
         self._score = 0.0
