@@ -306,8 +306,13 @@ class Simulation:
         )
 
     def _current_score(self) -> float:
-        """The score so far, computed as :meth:`outcome` would, once per state (the console asks many times a second)."""
-        key = (self.world.env.now, self.world.flow_t, len(self.world.journal), self.world.version, self.world.finished)
+        """The score so far, exactly as from :meth:`outcome`, recomputed only when what it reads can have changed.
+
+        The ground truth changes only when traffic is integrated (``flow_t``), an event is journaled or the
+        state changes (``version``); the console asks many times a second, mostly between traffic ticks.
+        """
+        world = self.world
+        key = (world.flow_t, len(world.journal), world.version, world.finished)
         if self._score_key != key:
             self._score_key = key
             self._score = score_outcome(self.outcome(), self.world.scenario).score
