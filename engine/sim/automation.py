@@ -24,6 +24,7 @@ class Automation:
     # ------------------------------------------------------------------ lifecycle
 
     def crash(self, node: Node, cause: str) -> None:
+        """The node's process dies; automation may restart it after its delay."""
         if not node.running or node.destroyed:
             return
         self.world.changed()
@@ -60,6 +61,7 @@ class Automation:
         self.after_up(node)
 
     def after_up(self, node: Node) -> None:
+        """Consequences of a node becoming available again (VRRP, DNS health, a returning primary)."""
         if node.kind == "load_balancer":
             self._vrrp_member_up(self.world.vip_of[node.name], node)
         elif node.kind == "dns":
@@ -128,6 +130,7 @@ class Automation:
         self.world.record("ReplicaRejoined", node=node.name, upstream=writer.name, why=why)
 
     def promote(self, node: Node) -> None:
+        """Make a replica its cluster's writer: what it had not received is lost; other replicas follow or diverge."""
         self.world.changed()
         cluster = self.world.cluster_of[node.name]
         old = self.world.nodes[cluster.writer]
@@ -196,6 +199,7 @@ class Automation:
     # ------------------------------------------------------------------ VRRP
 
     def vrrp_lost_master(self, vip: VipGroup) -> None:
+        """The VIP's holder went away: a backup takes over after VRRP's down interval."""
         if not self.world.scenario.automation.vrrp.enabled:
             return
         self.world.env.process(self._vrrp_takeover(vip))
@@ -229,10 +233,12 @@ class Automation:
             self.move_vip(vip, candidates[0].name, "VRRP: master down")
 
     def vip_candidates(self, vip: VipGroup) -> list[Node]:
+        """The members that could take the virtual IP now, best priority first."""
         nodes = [self.world.nodes[m] for m in vip.members if m != vip.holder and self.world.reachable(None, self.world.nodes[m])]
         return sorted(nodes, key=lambda n: (-n.spec.priority, n.order))
 
     def move_vip(self, vip: VipGroup, to: str, why: str) -> None:
+        """Give the virtual IP to ``to``."""
         self.world.changed()
         old = vip.holder
         vip.holder = to
@@ -241,6 +247,7 @@ class Automation:
     # ------------------------------------------------------------------ health checks
 
     def health_checker(self, lb: Node):
+        """The process of one load balancer's health checks of its backends."""
         hc = self.world.scenario.automation.health_check
         stream = self.world.streams[f"checks:{lb.name}"]
         yield self.world.env.timeout(stream.uniform(0.0, hc.interval))
@@ -277,6 +284,7 @@ class Automation:
     # ------------------------------------------------------------------ failover watches and DNS
 
     def db_failover_watch(self):
+        """The process that promotes the best replica when a cluster's writer stays unreachable past the TTL."""
         conf = self.world.scenario.automation.db_failover
         lost_since: dict[str, float] = {}
         while True:
@@ -305,6 +313,7 @@ class Automation:
                 lost_since.pop(cluster.name, None)
 
     def dns_failover_watch(self):
+        """The process that takes a region out of DNS answers when its VIPs fail checks (and back when they pass)."""
         conf = self.world.scenario.automation.dns_failover
         bad: dict[tuple[str, str], int] = {}
         while True:

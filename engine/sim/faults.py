@@ -27,6 +27,7 @@ class Faults:
         return self.world.streams["faults"].uniform(low, high)
 
     def fault_process(self, index: int, fault: Fault):
+        """The process of one of the scenario's faults: inject at its time, clear after its duration (flaps cycle)."""
         start = self._fault_time(fault.at)
         yield self.world.env.timeout(start)
         self._inject(index, fault)
@@ -145,6 +146,7 @@ class Faults:
                 node.lag_extra += fault.factor
 
     def chaos_monkey(self):
+        """The process that kills a random eligible node now and then (or announces it, leashed)."""
         chaos = self.world.scenario.chaos
         stream = self.world.streams["chaos"]
         end = chaos.end if chaos.end is not None else self.world.duration
@@ -177,6 +179,7 @@ class Faults:
             self.automation.crash(victim, "chaos monkey")
 
     def hint_timer(self, index: int, at: float):
+        """The process that reveals a timed hint for free."""
         yield self.world.env.timeout(at)
         if index not in self.world.hints_revealed:
             self.world.hints_revealed.append(index)

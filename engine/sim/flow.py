@@ -63,6 +63,7 @@ class Traffic:
 
     @property
     def downstream(self) -> list[Node]:
+        """Caches, databases and services in the order their queues are computed (callers first)."""
         cache = self._downstream_cache
         if cache is None or cache[0] != len(self.world.nodes):
             cache = (len(self.world.nodes), callers_first(self.world.graph, self.world.nodes))
@@ -203,6 +204,7 @@ class Traffic:
         return 1.0 - fail, base, fail_lat
 
     def step(self, t0: float, dt: float) -> None:
+        """Integrate traffic over ``[t0, t0 + dt)`` under the current state."""
         if self._plan_version != self.world.version:
             self._plan()
         t = t0 + dt * 0.5

@@ -42,6 +42,7 @@ class Monitoring:
         self.traffic = traffic
 
     def close_second(self, t: float) -> None:
+        """A simulated second ended at ``t``: append the series and node metrics, evaluate alerts."""
         acc = self.traffic.acc
         self.traffic.acc = SecondAcc()
         s = self.world.series

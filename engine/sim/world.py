@@ -63,7 +63,7 @@ class World:
         self.faults: dict[int, tuple[Fault, str]] = {}
         self.finished = False
 
-        self.build_nodes()
+        self._build_nodes()
         kinds = {n.name: n.kind for n in self.nodes.values()}
         self.alerts = AlertEvaluator(scenario.alerts, scenario.slo, kinds)
         self.series: dict[str, list[float]] = {k: [] for k in SERIES}
@@ -72,7 +72,8 @@ class World:
 
     # ------------------------------------------------------------------ building
 
-    def build_nodes(self) -> None:
+    def _build_nodes(self) -> None:
+        """The runtime objects of the architecture: nodes, VIP groups, clusters, health views, rate curves, DNS state."""
         sc = self.scenario
         self.nodes: dict[str, Node] = {}
         for order, name in enumerate(self.graph.nodes):
@@ -105,7 +106,7 @@ class World:
         self.health: dict[str, dict[str, list]] = {}
         for vip in self.vips.values():
             for member in vip.members:
-                self.health[member] = {app: [True, 0] for app in self.pool_of(member, vip)}
+                self.health[member] = {app: [True, 0] for app in self._pool_of(member, vip)}
         self.curves: dict[str, tuple[RateCurve, RateCurve, RateCurve]] = {}
         for node in self.nodes.values():
             if node.kind == "client":
@@ -124,11 +125,11 @@ class World:
                 self.dns_state[node.name] = {"from": dict(current), "to": dict(current), "since": -1e9, "down_since": None, "excluded": set()}
         self.design = {
             "vip": {v.name: len(v.members) for v in self.vips.values()},
-            "groups": self.group_sizes(),
+            "groups": self._group_sizes(),
         }
         self.split_seconds = 0.0
 
-    def group_sizes(self) -> dict[str, int]:
+    def _group_sizes(self) -> dict[str, int]:
         sizes: dict[str, int] = {}
         for node in self.nodes.values():
             if node.kind in ("app_server", "cache", "service", "cdn", "dns"):
@@ -136,7 +137,7 @@ class World:
                 sizes[key] = sizes.get(key, 0) + 1
         return sizes
 
-    def pool_of(self, lb: str, vip: VipGroup) -> list[str]:
+    def _pool_of(self, lb: str, vip: VipGroup) -> list[str]:
         pool = [t for t in self.graph.successors(lb) if self.graph.nodes[t]["kind"] == "app_server"]
         if not pool:
             for member in vip.members:
@@ -146,6 +147,7 @@ class World:
         return pool
 
     def dns_regions(self, dns: str) -> list[str]:
+        """The regions a DNS answers with, in the order of its targets."""
         regions = []
         for target in self.graph.successors(dns):
             region = self.graph.nodes[target]["region"]
@@ -168,9 +170,11 @@ class World:
     # ------------------------------------------------------------------ shared questions
 
     def dark_node(self, node: Node) -> bool:
+        """Whether the node sits in a region that is out (and is regional: global services stay)."""
         return node.region in self.dark and node.regional
 
     def reachable(self, src: Node | None, dst: Node) -> bool:
+        """Whether ``dst`` answers (from ``src``): up, not in a dark region, not across a partition."""
         if not dst.up:
             return False
         if self.dark and (self.dark_node(dst) or (src is not None and self.dark_node(src))):
@@ -206,9 +210,11 @@ class World:
         return node.log if node.role == "primary" else None
 
     def boot_time(self, node: Node) -> float:
+        """Seconds the node takes to start (its spec, else the default of its kind)."""
         return node.spec.boot_time if node.spec.boot_time is not None else DEFAULT_BOOT[node.kind]
 
     def dns_weights(self, dns: str, t: float) -> dict[str, float]:
+        """The share of answers each region gets from ``dns`` at ``t``: clients follow a change over the TTL."""
         state = self.dns_state[dns]
         frac = min(1.0, max(0.0, (t - state["since"]) / self.nodes[dns].spec.ttl))
         old, new = state["from"], state["to"]
@@ -219,6 +225,7 @@ class World:
     # ------------------------------------------------------------------ hints
 
     def reveal_hint(self, index: int, cost: float) -> None:
+        """Show the trainee a hint at a score cost (0 for hints the scenario times)."""
         self.hints_revealed.append(index)
         self.hint_cost += cost
         self.record("HintRevealed", index=index, text=self.scenario.hints[index].text, cost=cost)

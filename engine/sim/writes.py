@@ -59,6 +59,7 @@ class Writes:
         return not any(s.caught_up and self.world.reachable(primary, s) and not s.replication_broken for s in standbys)
 
     def sync_cost(self, cluster: Cluster, primary: Node) -> float:
+        """Seconds synchronous commit adds to a write: the round trip to the nearest sync standby."""
         standbys = self._sync_standbys(cluster, primary)
         if not standbys:
             return 0.0
@@ -93,6 +94,7 @@ class Writes:
                 standby.applied = primary.log.count
 
     def replicate(self, now: float, dt: float) -> None:
+        """Move every streaming replica along its upstream log for a segment ending at ``now``."""
         nodes = self.world.nodes
         for cluster in self.world.clusters.values():
             for name in cluster.members:
