@@ -53,12 +53,11 @@ class Traffic:
         """App servers in classes of identical ones (same plan, same state): computed once per class."""
         self.classes_version = -1
         self._class_firsts: set[str] = set()
-        self._plan_version = -1
         self._seg_end = 0.0
         self.writes = Writes(world)
         """The database write path (acknowledgement and replication)."""
-        self.pools: dict[str, list[Node]] | None = None
-        """Each load balancer's backends in rotation (marked up, not drained), once routing is planned."""
+        self.plan: RoutingPlan | None = None
+        """The routing structures of the world's current version (built at the first step)."""
         self._downstream_cache: tuple[int, list[Node]] | None = None
 
     @property
@@ -72,14 +71,7 @@ class Traffic:
 
     def _plan(self) -> None:
         """Rebuild the routing structures for the world's current version."""
-        plan = RoutingPlan(self.world)
-        self._plan_version = plan.version
-        self._dns_vips = plan.dns_vips
-        self._route_cache = plan.route_cache
-        self._svc_deps = plan.svc_deps
-        self.plan_apps = plan.apps
-        self._entries = plan.entries
-        self.pools = plan.pools
+        self.plan = RoutingPlan(self.world)
 
     def _dns_failing(self, name: str, t: float) -> float:
         """The fraction of lookups a DNS provider fails: 0 while up, then rising as cached answers expire (TTL)."""
@@ -132,7 +124,7 @@ class Traffic:
         weights = self._step_dns.get(name)
         if weights is None:
             weights = self._step_dns[name] = self.world.dns_weights(name, t)
-        by_region = self._dns_vips[name]
+        by_region = self.plan.dns_vips[name]
         for region, weight in weights.items():
             vips = by_region.get(region)
             if weight <= 0 or not vips:
@@ -183,7 +175,7 @@ class Traffic:
             base += self.world.scenario.topology.inter_region_rtt
         fail = dst.drop + (1.0 - dst.drop) * dst.err
         dep_ok, dep_flat = 1.0, 0.0
-        deps = self._svc_deps.get(dst.name) if dst.kind == "service" and depth < 6 else None
+        deps = self.plan.svc_deps.get(dst.name) if dst.kind == "service" and depth < 6 else None
         if deps:
             for dest, share, dep_timeout, needed in deps:
                 target = self.world.nodes[dest.writer] if isinstance(dest, Cluster) else dest
@@ -205,7 +197,7 @@ class Traffic:
 
     def step(self, t0: float, dt: float) -> None:
         """Integrate traffic over ``[t0, t0 + dt)`` under the current state."""
-        if self._plan_version != self.world.version:
+        if self.plan is None or self.plan.version != self.world.version:
             self._plan()
         t = t0 + dt * 0.5
         self._seg_end = t0 + dt
@@ -231,7 +223,7 @@ class Traffic:
         acc = self.acc
         # 1. clients -> VIP groups
         into: dict[str, list] = {}
-        for client, (dynamic, static) in self._entries.items():
+        for client, (dynamic, static) in self.plan.entries.items():
             curves = self.world.curves[client]
             for cls in (0, 1, 2):
                 amount = curves[cls].at(t) * dt
@@ -260,7 +252,7 @@ class Traffic:
         # 3. app servers admit what their workers can take; downstream load.
         # App servers with the same dependencies, spec, state and arrivals evolve identically
         # (the usual case for a pool behind one VIP): compute each such class once.
-        plan_apps = self.plan_apps
+        plan_apps = self.plan.apps
         idle = (0.0, 0.0, 0.0, 0.0)
         admitted: list[tuple[list[Node], tuple, tuple]] = []
         for members in self.classes:
@@ -328,7 +320,7 @@ class Traffic:
             spec = node.spec
             capacity = spec.capacity / node.cap_div / node.slow
             timeout = DEFAULT_CALL_TIMEOUT.get(node.kind, 1.0)
-            for dest, share, _, _ in self._svc_deps.get(node.name, ()):
+            for dest, share, _, _ in self.plan.svc_deps.get(node.name, ()):
                 # a service's own calls load what it calls (services come before what they call)
                 (self.world.nodes[dest.writer] if isinstance(dest, Cluster) else dest).m_in += arrivals * share
             node.drop = fluid_queue(node, arrivals, capacity, timeout, dt)
@@ -342,7 +334,7 @@ class Traffic:
 
     def _share_outcomes(self, admitted: list, origin_in: dict[str, dict[str, float]], dt: float) -> None:
         """Step 5: outcomes, once per class of identical app servers, shared out to its members."""
-        plan_apps = self.plan_apps
+        plan_apps = self.plan.apps
         # 5. outcomes, once per class of identical app servers, shared out to its members
         for members, amounts, adm in admitted:
             node = members[0]
@@ -372,12 +364,12 @@ class Traffic:
         computed once per step and shared out to its members.
         """
         pools: dict[str, list[str]] = {}
-        for lb, members in self.pools.items():
+        for lb, members in self.plan.pools.items():
             for app in members:
                 pools.setdefault(app.name, []).append(lb)
         partitioned = bool(self.world.partitions)
         classes: dict[tuple, list[Node]] = {}
-        for name, plan in self.plan_apps.items():
+        for name, plan in self.plan.apps.items():
             node = self.world.nodes[name]
             key = (
                 plan["sig"], node.region, tuple(pools.get(name, ())),
@@ -422,7 +414,7 @@ class Traffic:
         if keep < 1.0:
             self._fail_share(amounts, 1.0 - keep, lb_latency + 0.001)
             holder.m_fail += total * (1.0 - keep)
-        pool = self.pools.get(holder.name, [])
+        pool = self.plan.pools.get(holder.name, [])
         if not pool:
             self._fail_share(amounts, keep, lb_latency + 0.001)
             holder.m_fail += total * keep
@@ -470,7 +462,7 @@ class Traffic:
 
         Only state changes (which bump the version) alter it, so it is cached per plan.
         """
-        cached = self._route_cache.get(holder.name)
+        cached = self.plan.route_cache.get(holder.name)
         if cached is not None:
             return cached
         routes = []
@@ -490,7 +482,7 @@ class Traffic:
             else:
                 where = 2
             routes.append((app, where, weight))
-        cached = self._route_cache[holder.name] = (routes, good_w, refused_w, total_w)
+        cached = self.plan.route_cache[holder.name] = (routes, good_w, refused_w, total_w)
         return cached
 
     def _hit(self, plan: dict) -> float:

@@ -172,7 +172,7 @@ class Monitoring:
             vip = self.world.vip_of[node.name]
             m["holds_vip"] = 1.0 if vip.holder == node.name else 0.0
             if vip.holder == node.name:
-                m["healthy_backends"] = float(len(pools.get(node.name, [])) if (pools := self.traffic.pools) is not None else 0)
+                m["healthy_backends"] = float(len(plan.pools.get(node.name, [])) if (plan := self.traffic.plan) is not None else 0)
         hist = self.world.node_history.get(node.name)
         if hist is None:
             hist = self.world.node_history[node.name] = deque(maxlen=HISTORY)
@@ -214,7 +214,7 @@ class Monitoring:
     def _writers_of(self, cluster: Cluster) -> list[str]:
         """App servers that write to a cluster."""
         out = []
-        for name, plan in self.traffic.plan_apps.items():
+        for name, plan in self.traffic.plan.apps.items():
             if any(c is cluster for c, _ in plan["dbs"]):
                 out.append(name)
         return out
