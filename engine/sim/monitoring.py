@@ -1,8 +1,9 @@
 """Per-second metrics, alert evaluation and the redundancy check.
 
-:class:`Monitoring` is a mixin of :class:`engine.sim.Simulation`: when a
-simulated second closes it turns the second's sums into the global series and
-per-node metrics, evaluates the alert rules and journals their transitions.
+:class:`Monitoring` is the part of :class:`engine.sim.Simulation` that, when a
+simulated second closes, turns the second's sums (taken from
+:class:`~engine.sim.flow.Traffic`) into the world's global series and per-node
+metrics, evaluates the alert rules and journals their transitions.
 """
 
 from __future__ import annotations
