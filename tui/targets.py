@@ -1,38 +1,23 @@
 """Which target and arguments a command gets from what the trainee has selected.
 
 The key bindings, the command palette and the node's context menu all build
-commands through these functions, from the same engine declarations
-(:mod:`engine.commands`).
+commands through these functions; each delegates to the command's own class
+(:mod:`engine.commands`), which declares where it is offered and what it targets.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.commands import CommandSpec, command_specs
+from engine.commands import CommandSpec, NoTarget, command_class, command_specs
 from engine.sim.snapshot import NodeView, Snapshot
 
-
-class NoTarget(ValueError):
-    """The selection does not fit the command; the message says what would."""
-
-
-def _kinds(spec: CommandSpec) -> str:
-    words = [k.replace("_", " ") for k in spec.targets if k not in ("*", "group")]
-    return " or ".join(words) or "node"
+__all__ = ["NoTarget", "applies_to", "choices_for", "commands_for", "default_args", "palette_targets", "target_for"]
 
 
 def applies_to(spec: CommandSpec, node: NodeView) -> bool:
     """Whether the command makes sense on this node (for menus and the detail panel)."""
-    if not spec.target_required:
-        return False
-    if "alert" in spec.targets:
-        return True
-    if "region" in spec.targets:
-        return node.kind not in ("client", "dns", "cdn")
-    if "*" in spec.targets:
-        return node.kind != "client"
-    return node.kind in spec.targets
+    return command_class(spec).offered_on(node)
 
 
 def commands_for(node: NodeView | None, *, hunt: bool = False) -> list[CommandSpec]:
@@ -44,70 +29,21 @@ def commands_for(node: NodeView | None, *, hunt: bool = False) -> list[CommandSp
 
 def target_for(spec: CommandSpec, node: NodeView | None, snapshot: Snapshot) -> str | None:
     """The command's target given the selected node, or :class:`NoTarget` saying what to select."""
-    if not spec.target_required:
-        return None
-    if "alert" in spec.targets:
-        firing = [a for a in snapshot.alerts if a.state == "firing" and not a.acknowledged]
-        if not firing:
-            raise NoTarget("no unacknowledged alert is firing")
-        if node is not None:
-            mine = [a for a in firing if a.node == node.name]
-            if mine:
-                return mine[0].id
-        return sorted(firing, key=lambda a: a.since)[0].id
-    if node is None:
-        raise NoTarget(f"select a {_kinds(spec)} first")
-    if "region" in spec.targets:
-        return node.region
-    if spec.name == "scale" and node.kind == "app_server":
-        return node.group or node.name
-    if "*" in spec.targets and node.kind != "client":
-        return node.name
-    if node.kind in spec.targets:
-        return node.name
-    raise NoTarget(f"'{spec.name}' applies to a {_kinds(spec)}; {node.name} is a {node.kind.replace('_', ' ')}")
+    return command_class(spec).target_for(node, snapshot)
 
 
 def default_args(spec: CommandSpec, node: NodeView | None, snapshot: Snapshot, target: str | None = None) -> dict[str, Any]:
     """Sensible starting values for a command's arguments (the dialog lets the trainee change them)."""
-    args: dict[str, Any] = {}
-    for arg in spec.args:
-        if arg.default is not None:
-            args[arg.name] = arg.default
-    if spec.name == "replication" and node is not None:
-        args["mode"] = "async" if node.metric("sync") else "sync"
-    if spec.name == "shift":
-        others = choices_for(spec, "to", node, snapshot, target)
-        if others:
-            args["to"] = others[0]
-    return args
+    return command_class(spec).default_args(node, snapshot, target)
 
 
 def choices_for(
     spec: CommandSpec, arg_name: str, node: NodeView | None, snapshot: Snapshot, target: str | None = None
 ) -> tuple[str, ...]:
     """Allowed values of an argument when they are a closed set."""
-    for arg in spec.args:
-        if arg.name == arg_name and arg.choices:
-            return arg.choices
-    if spec.name == "shift" and arg_name == "to":
-        source = target or (node.region if node is not None else None)
-        return tuple(r for r in snapshot.regions if r != source)
-    return ()
+    return command_class(spec).choices_for(arg_name, node, snapshot, target)
 
 
 def palette_targets(spec: CommandSpec, snapshot: Snapshot) -> list[str | None]:
     """Every target the palette offers for a command now."""
-    if not spec.target_required:
-        return [None]
-    if "alert" in spec.targets:
-        return [a.id for a in snapshot.alerts if a.state == "firing" and not a.acknowledged]
-    if "region" in spec.targets:
-        return list(snapshot.regions)
-    out: list[str | None] = []
-    for node in snapshot.nodes:
-        if applies_to(spec, node):
-            target = node.group or node.name if spec.name == "scale" else node.name
-            if target not in out:
-                out.append(target)
-    return out
+    return command_class(spec).palette_targets(snapshot)

@@ -1,9 +1,11 @@
 """Traffic: the fluid model that turns rates into ok, degraded and failed requests.
 
-:class:`TrafficModel` is a mixin of :class:`engine.sim.Simulation`: it reads the
-simulation's runtime state (nodes, VIP groups, clusters, health-check views,
-partitions) and integrates one segment of time per :meth:`_step` call. It is
-the engine's hot path: it runs a few thousand times per simulated minute.
+:class:`Traffic` is the part of :class:`engine.sim.Simulation` that reads the
+world's runtime state (nodes, VIP groups, clusters, health-check views,
+partitions) through a :class:`~engine.sim.plan.RoutingPlan` and integrates one
+segment of time per :meth:`Traffic.step` call; the database write path is its
+:class:`~engine.sim.writes.Writes`. It is the engine's hot path: it runs a few
+thousand times per simulated minute.
 """
 
 from __future__ import annotations
@@ -11,19 +13,25 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from engine.sim.plan import RoutingPlan, callers_first
+from engine.sim.queueing import fluid_queue, mmc_wait
+from engine.sim.world import World
+from engine.sim.writes import Writes
 from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Node, VipGroup, WriteLog
 
 # Per-request CPU time of a static request relative to the app's service time.
 STATIC_COST = 0.25
 # A write costs the database this many read-equivalents of capacity.
 WRITE_COST = 2.0
+# Seconds a load balancer adds to a request it forwards.
+LB_LATENCY = 0.001
 # Latency spread points: (multiplier of the queueing part, weight), so that
 # p50, p95 and p99 of an exponential wait land on the right values.
 SPREAD = ((0.69, 0.5), (3.0, 0.45), (4.6, 0.04), (6.9, 0.01))
 
 
-class _SecondAcc:
-    """Sums for the second being integrated."""
+class SecondAcc:
+    """Sums for the second being integrated (monitoring closes it)."""
 
     __slots__ = ("total", "ok", "degraded", "failed", "points", "w_total", "w_ok", "w_failed", "acked")
 
@@ -34,105 +42,43 @@ class _SecondAcc:
         self.points: list[tuple[float, float]] = []
 
 
-class TrafficModel:
-    """Request routing, queueing, outcomes, write acknowledgement and replication."""
+class Traffic:
+    """Request routing, queueing, outcomes, write acknowledgement and replication over a world."""
 
-    # ------------------------------------------------------------------ the plan
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.acc = SecondAcc()
+        """Sums of the second being integrated; monitoring takes them when the second closes."""
+        self.classes: list[list[Node]] = []
+        """App servers in classes of identical ones (same plan, same state): computed once per class."""
+        self.classes_version = -1
+        self._class_firsts: set[str] = set()
+        self._seg_end = 0.0
+        self.writes = Writes(world)
+        """The database write path (acknowledgement and replication)."""
+        self.plan: RoutingPlan | None = None
+        """The routing structures of the world's current version (built at the first step)."""
+        self._downstream_cache: tuple[int, list[Node]] | None = None
+
+    @property
+    def downstream(self) -> list[Node]:
+        """Caches, databases and services in the order their queues are computed (callers first)."""
+        cache = self._downstream_cache
+        if cache is None or cache[0] != len(self.world.nodes):
+            cache = (len(self.world.nodes), callers_first(self.world.graph, self.world.nodes))
+            self._downstream_cache = cache
+        return cache[1]
 
     def _plan(self) -> None:
-        """Routing structures that only change when the topology state does."""
-        g = self.graph
-        self._plan_version = self._version
-        plan_apps: dict[str, dict[str, Any]] = {}
-        signatures: dict[tuple, int] = {}
-        self._sync_cache: dict[tuple[str, str], list[Node]] = {}
-        # DNS answers: region -> one member of each VIP group the DNS points at there
-        self._dns_vips: dict[str, dict[str, list[str]]] = {}
-        for dns in self.dns_state:
-            by_region: dict[str, list[str]] = {}
-            seen: set[str] = set()
-            for target in g.successors(dns):
-                vip = self.vip_of.get(target)
-                if vip is None or vip.name in seen:
-                    continue
-                seen.add(vip.name)
-                by_region.setdefault(self.nodes[target].region, []).append(vip.members[0])
-            self._dns_vips[dns] = by_region
-        self._route_cache: dict[str, tuple] = {}
-        # what services call in turn: (node or cluster, share, timeout, needed); a database is its cluster's writer
-        self._svc_deps: dict[str, list[tuple[Any, float, float, bool]]] = {}
-        for node in self.nodes.values():
-            if node.kind != "service":
-                continue
-            deps = []
-            for target in g.successors(node.name):
-                attrs = g.edges[node.name, target]
-                kind = self.nodes[target].kind
-                if kind not in ("cache", "database", "service"):
-                    continue
-                dest = self.cluster_of[target] if kind == "database" else self.nodes[target]
-                timeout = attrs["timeout"] or DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
-                deps.append((dest, attrs["share"], timeout, attrs["required"] and not attrs["fallback"]))
-            if deps:
-                self._svc_deps[node.name] = deps
-        for node in self.nodes.values():
-            if node.kind != "app_server":
-                continue
-            caches, dbs, services = [], [], []
-            for target in g.successors(node.name):
-                attrs = g.edges[node.name, target]
-                kind = self.nodes[target].kind
-                timeout = attrs["timeout"] or DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
-                if kind == "cache":
-                    caches.append((self.nodes[target], timeout))
-                elif kind == "database":
-                    cluster = self.cluster_of[target]
-                    if all(c is not cluster for c, _ in dbs):
-                        dbs.append((cluster, timeout))
-                elif kind == "service":
-                    services.append((self.nodes[target], attrs["share"], timeout, attrs["fallback"]))
-            sig = (
-                node.spec.capacity, node.spec.workers, node.spec.service_time, node.spec.queue_timeout,
-                tuple((id(c), t) for c, t in caches), tuple((id(c), t) for c, t in dbs),
-                tuple((id(v), sh, t, f) for v, sh, t, f in services),
-            )
-            plan_apps[node.name] = {"caches": caches, "dbs": dbs, "services": services, "sig": signatures.setdefault(sig, len(signatures))}
-        self._plan_apps = plan_apps
-        # client entries
-        entries: dict[str, tuple[list, list]] = {}
-        for node in self.nodes.values():
-            if node.kind != "client":
-                continue
-            dynamic, static = [], []
-            for target in g.successors(node.name):
-                kind = self.nodes[target].kind
-                if kind == "cdn":
-                    static.append(("cdn", target))
-                elif kind in ("dns", "load_balancer"):
-                    dynamic.append(("dns" if kind == "dns" else "vip", target))
-            entries[node.name] = (dynamic, static or dynamic)
-        self._entries = entries
-        self._pools = {
-            lb: [self.nodes[a] for a, state in self.health[lb].items() if state[0] and not self.nodes[a].drained]
-            for lb in self.health
-        }
-
-    # ------------------------------------------------------------------ the flow (hot path)
-
-    def _dns_weights(self, dns: str, t: float) -> dict[str, float]:
-        state = self.dns_state[dns]
-        frac = min(1.0, max(0.0, (t - state["since"]) / self.nodes[dns].spec.ttl))
-        old, new = state["from"], state["to"]
-        out = {r: old.get(r, 0.0) + (new.get(r, 0.0) - old.get(r, 0.0)) * frac for r in new}
-        total = sum(out.values())
-        return {r: w / total for r, w in out.items()} if total > 0 else out
+        """Rebuild the routing structures for the world's current version."""
+        self.plan = RoutingPlan(self.world)
 
     def _dns_failing(self, name: str, t: float) -> float:
         """The fraction of lookups a DNS provider fails: 0 while up, then rising as cached answers expire (TTL)."""
-        node = self.nodes[name]
+        node = self.world.nodes[name]
         if node.up:
             return 0.0
-        down = self.dns_state[name]["down_since"] or t
+        down = self.world.dns_state[name]["down_since"] or t
         return min(1.0, (t - down) / node.spec.ttl)
 
     def _resolve(self, providers: list, t: float, amount: float, cls: int, into: dict) -> None:
@@ -159,7 +105,7 @@ class TrafficModel:
         if amount <= 0:
             return
         if kind == "vip":
-            vip = self.vip_of[name]
+            vip = self.world.vip_of[name]
             arr = into.get(vip.name)
             if arr is None:
                 arr = into[vip.name] = [0.0, 0.0, 0.0, 0.0, None]
@@ -177,8 +123,8 @@ class TrafficModel:
             amount *= 1.0 - fail
         weights = self._step_dns.get(name)
         if weights is None:
-            weights = self._step_dns[name] = self._dns_weights(name, t)
-        by_region = self._dns_vips[name]
+            weights = self._step_dns[name] = self.world.dns_weights(name, t)
+        by_region = self.plan.dns_vips[name]
         for region, weight in weights.items():
             vips = by_region.get(region)
             if weight <= 0 or not vips:
@@ -189,58 +135,32 @@ class TrafficModel:
 
     def _fail(self, cls: int, amount: float, latency: float, origin_of: str | None) -> None:
         """Account failed requests (a CDN origin fetch that fails may still be served stale)."""
-        acc = self._acc
+        acc = self.acc
         if cls == 3 and origin_of is not None:
-            cdn = self.nodes[origin_of]
+            cdn = self.world.nodes[origin_of]
             if cdn.spec.stale_if_error and cdn.up:
                 acc.ok += amount
                 acc.points.append((cdn.spec.latency, amount))
                 return
         acc.failed += amount
-        acc.points.append((min(latency, self._client_timeout), amount))
+        acc.points.append((min(latency, self.world.client_timeout), amount))
         if cls == 1:
             acc.w_failed += amount
 
     def _ok(self, cls: int, amount: float, latency: float, spread: float, degraded: bool = False) -> None:
         if amount <= 0:
             return
-        acc = self._acc
+        acc = self.acc
         if degraded:
             acc.degraded += amount
         else:
             acc.ok += amount
         base = latency - spread
         pts = acc.points
-        limit = self._client_timeout
+        limit = self.world.client_timeout
         for mult, weight in SPREAD:
             value = base + spread * mult
             pts.append((value if value < limit else limit, amount * weight))
-
-    def _queue(self, node: Node, arrivals: float, capacity: float, timeout: float, dt: float) -> float:
-        """Fluid queue update; returns the fraction of ``arrivals`` that time out waiting."""
-        mu = capacity
-        lam = arrivals / dt if dt > 0 else 0.0
-        backlog = node.backlog + (lam - mu) * dt
-        if backlog < 0:
-            backlog = 0.0
-        limit = mu * timeout
-        dropped = 0.0
-        if backlog > limit:
-            dropped = backlog - limit
-            backlog = limit
-        node.backlog = backlog
-        rho = lam / mu if mu > 0 else 10.0
-        node.util = rho
-        node.m_util += rho * dt
-        return min(1.0, dropped / arrivals) if arrivals > 0 else 0.0
-
-    def _mmc_wait(self, hold: float, rho: float, servers: float) -> float:
-        """Mean queueing delay of an M/M/c queue (Sakasegawa's approximation)."""
-        if rho <= 0:
-            return 0.0
-        rho = min(rho, 0.98)
-        c = max(1.0, servers)
-        return hold * rho ** (math.sqrt(2.0 * (c + 1.0)) - 1.0) / (c * (1.0 - rho))
 
     def _call(self, src: Node, dst: Node, timeout: float, depth: int = 0) -> tuple[float, float, float]:
         """Outcome of ``src`` calling ``dst``: (fraction ok, latency when ok, latency when failed).
@@ -248,17 +168,17 @@ class TrafficModel:
         A service answers only when what it needs answers too (its own calls, at most a few levels
         deep): their latency adds to its own, their failures become its failures.
         """
-        if not self._reachable(src, dst):
-            return 0.0, 0.0, (0.002 if self._fails_fast(src, dst) else timeout)
+        if not self.world.reachable(src, dst):
+            return 0.0, 0.0, (0.002 if self.world.fails_fast(src, dst) else timeout)
         base = dst.latency
         if src.region != dst.region:
-            base += self.scenario.topology.inter_region_rtt
+            base += self.world.scenario.topology.inter_region_rtt
         fail = dst.drop + (1.0 - dst.drop) * dst.err
         dep_ok, dep_flat = 1.0, 0.0
-        deps = self._svc_deps.get(dst.name) if dst.kind == "service" and depth < 6 else None
+        deps = self.plan.svc_deps.get(dst.name) if dst.kind == "service" and depth < 6 else None
         if deps:
             for dest, share, dep_timeout, needed in deps:
-                target = self.nodes[dest.writer] if isinstance(dest, Cluster) else dest
+                target = self.world.nodes[dest.writer] if isinstance(dest, Cluster) else dest
                 ok_d, lat_d, flat_d = self._call(dst, target, dep_timeout, depth + 1)
                 base += share * (ok_d * lat_d + (1.0 - ok_d) * flat_d)
                 if needed and ok_d < 1.0:
@@ -275,18 +195,36 @@ class TrafficModel:
             fail_lat = max(fail_lat, min(dep_flat + dst.latency, timeout))
         return 1.0 - fail, base, fail_lat
 
-    def _step(self, t0: float, dt: float) -> None:
-        if self._plan_version != self._version:
+    def step(self, t0: float, dt: float) -> None:
+        """Integrate traffic over ``[t0, t0 + dt)`` under the current state."""
+        if self.plan is None or self.plan.version != self.world.version:
             self._plan()
         t = t0 + dt * 0.5
         self._seg_end = t0 + dt
         self._step_dns: dict[str, dict[str, float]] = {}
-        nodes = self.nodes
-        acc = self._acc
+        into = self._arrivals(t, dt)
+        if self.classes_version != self.world.version:
+            self.classes = self._app_classes()
+            self.classes_version = self.world.version
+        # 2. VIP groups -> app servers (only each class's first member needs its arrivals)
+        app_in: dict[str, list[float]] = {}
+        origin_in: dict[str, dict[str, float]] = {}
+        for vip_name, amounts in into.items():
+            self._balance(self.world.vips[vip_name], amounts, app_in, origin_in)
+        admitted = self._admit(app_in, dt)
+        self._downstream_queues(dt)
+        self._share_outcomes(admitted, origin_in, dt)
+        # 6. replication
+        self.writes.replicate(t0 + dt, dt)
+
+    def _arrivals(self, t: float, dt: float) -> dict[str, list]:
+        """Step 1: clients' requests of this segment, resolved (DNS, CDN) to VIP groups."""
+        nodes = self.world.nodes
+        acc = self.acc
         # 1. clients -> VIP groups
         into: dict[str, list] = {}
-        for client, (dynamic, static) in self._entries.items():
-            curves = self.curves[client]
+        for client, (dynamic, static) in self.plan.entries.items():
+            curves = self.world.curves[client]
             for cls in (0, 1, 2):
                 amount = curves[cls].at(t) * dt
                 if amount <= 0:
@@ -307,21 +245,17 @@ class TrafficModel:
                         self._cdn(nodes[name], share, t, into)
                     else:
                         self._route(kind, name, t, share, cls, into, None)
-        if self._classes_version != self._version:
-            self._classes = self._app_classes()
-            self._classes_version = self._version
-        # 2. VIP groups -> app servers (only each class's first member needs its arrivals)
-        app_in: dict[str, list[float]] = {}
-        origin_in: dict[str, dict[str, float]] = {}
-        for vip_name, amounts in into.items():
-            self._balance(self.vips[vip_name], amounts, app_in, origin_in)
+        return into
+
+    def _admit(self, app_in: dict[str, list[float]], dt: float) -> list[tuple[list[Node], tuple, tuple]]:
+        """Step 3: what each class of app servers admits, and the load it sends downstream."""
         # 3. app servers admit what their workers can take; downstream load.
         # App servers with the same dependencies, spec, state and arrivals evolve identically
         # (the usual case for a pool behind one VIP): compute each such class once.
-        plan_apps = self._plan_apps
+        plan_apps = self.plan.apps
         idle = (0.0, 0.0, 0.0, 0.0)
         admitted: list[tuple[list[Node], tuple, tuple]] = []
-        for members in self._classes:
+        for members in self.classes:
             node = members[0]
             k = len(members)
             plan = plan_apps[node.name]
@@ -341,8 +275,8 @@ class TrafficModel:
             cpu_per_req = cpu / total if total > 0 else st
             cpu_capacity = node.spec.capacity * node.spec.service_time / cpu_per_req / node.cap_div
             capacity = min(cpu_capacity, node.spec.workers / hold if hold > 0 else 1e9)
-            drop = self._queue(node, total, capacity, node.spec.queue_timeout, dt)
-            wait = node.backlog / capacity + self._mmc_wait(hold, node.util, node.spec.workers)
+            drop = fluid_queue(node, total, capacity, node.spec.queue_timeout, dt)
+            wait = node.backlog / capacity + mmc_wait(hold, node.util, node.spec.workers)
             node.wait = wait
             node.hold = hold
             node.latency = hold + wait
@@ -364,14 +298,18 @@ class TrafficModel:
             for cluster, _ in plan["dbs"][:1]:
                 # in read-only mode the application refuses writes before they reach the database
                 miss = reads * (1.0 - self._hit(plan)) + (0.0 if cluster.read_only else writes * WRITE_COST)
-                writers = self._writers(cluster, node)
+                writers = self.writes.writers(cluster, node)
                 for primary in writers:
                     primary.m_in += miss / len(writers)
             for svc, share, _, _ in plan["services"]:
                 if not svc.feature_off:
                     svc.m_in += reads * share
+        return admitted
+
+    def _downstream_queues(self, dt: float) -> None:
+        """Step 4: caches, databases and services queue what reached them."""
         # 4. downstream queues
-        for node in self._downstream:
+        for node in self.downstream:
             arrivals = node.m_in
             node.m_in = 0.0
             node.m_req += arrivals
@@ -382,17 +320,21 @@ class TrafficModel:
             spec = node.spec
             capacity = spec.capacity / node.cap_div / node.slow
             timeout = DEFAULT_CALL_TIMEOUT.get(node.kind, 1.0)
-            for dest, share, _, _ in self._svc_deps.get(node.name, ()):
+            for dest, share, _, _ in self.plan.svc_deps.get(node.name, ()):
                 # a service's own calls load what it calls (services come before what they call)
-                (self.nodes[dest.writer] if isinstance(dest, Cluster) else dest).m_in += arrivals * share
-            node.drop = self._queue(node, arrivals, capacity, timeout, dt)
+                (self.world.nodes[dest.writer] if isinstance(dest, Cluster) else dest).m_in += arrivals * share
+            node.drop = fluid_queue(node, arrivals, capacity, timeout, dt)
             base = (spec.read_latency if node.kind == "database" else spec.latency) * node.slow
-            wait = node.backlog / capacity + self._mmc_wait(base, node.util, 8.0)
+            wait = node.backlog / capacity + mmc_wait(base, node.util, 8.0)
             node.wait = wait
             node.latency = base + wait
             node.m_wlat += node.latency * dt
             if node.kind == "cache" and arrivals > 0 and node.warm < 1.0:
                 node.warm += (1.0 - node.warm) * min(1.0, dt / spec.warmup)
+
+    def _share_outcomes(self, admitted: list, origin_in: dict[str, dict[str, float]], dt: float) -> None:
+        """Step 5: outcomes, once per class of identical app servers, shared out to its members."""
+        plan_apps = self.plan.apps
         # 5. outcomes, once per class of identical app servers, shared out to its members
         for members, amounts, adm in admitted:
             node = members[0]
@@ -412,8 +354,6 @@ class TrafficModel:
                 other.m_fail += d_fail
                 other.m_lat += d_lat
                 other.m_ok += d_ok
-        # 6. replication
-        self._replicate(t0 + dt, dt)
 
     def _app_classes(self) -> list[list[Node]]:
         """App servers that evolve identically until the state next changes.
@@ -424,13 +364,13 @@ class TrafficModel:
         computed once per step and shared out to its members.
         """
         pools: dict[str, list[str]] = {}
-        for lb, members in self._pools.items():
+        for lb, members in self.plan.pools.items():
             for app in members:
                 pools.setdefault(app.name, []).append(lb)
-        partitioned = bool(self._partitions)
+        partitioned = bool(self.world.partitions)
         classes: dict[tuple, list[Node]] = {}
-        for name, plan in self._plan_apps.items():
-            node = self.nodes[name]
+        for name, plan in self.plan.apps.items():
+            node = self.world.nodes[name]
             key = (
                 plan["sig"], node.region, tuple(pools.get(name, ())),
                 node.backlog, node.hold, node.slow, node.cap_div, node.err, node.up,
@@ -449,20 +389,20 @@ class TrafficModel:
         hit = amount * cdn.spec.hit_ratio
         self._ok(2, hit, cdn.spec.latency, cdn.spec.latency * 0.3)
         miss = amount - hit
-        origins = [s for s in self.graph.successors(cdn.name)]
+        origins = [s for s in self.world.graph.successors(cdn.name)]
         if not origins:
             self._fail(2, miss, CONNECT_TIMEOUT, None)
             return
         for origin in origins:
-            kind = "dns" if self.nodes[origin].kind == "dns" else "vip"
+            kind = "dns" if self.world.nodes[origin].kind == "dns" else "vip"
             self._route(kind, origin, t, miss / len(origins), 3, into, cdn.name)
 
     def _balance(self, vip: VipGroup, amounts: list, app_in: dict, origin_in: dict) -> None:
         """Spread a VIP's requests over the holder's healthy pool (``amounts[4]``: CDN origin fetches by CDN)."""
-        holder = self.nodes[vip.holder] if vip.holder else None
+        holder = self.world.nodes[vip.holder] if vip.holder else None
         a0, a1, a2, a3, origins = amounts
         total = a0 + a1 + a2 + a3
-        if holder is None or not self._reachable(None, holder):
+        if holder is None or not self.world.reachable(None, holder):
             self._fail_share(amounts, 1.0, CONNECT_TIMEOUT)
             if holder is not None:
                 holder.m_req += total
@@ -474,7 +414,7 @@ class TrafficModel:
         if keep < 1.0:
             self._fail_share(amounts, 1.0 - keep, lb_latency + 0.001)
             holder.m_fail += total * (1.0 - keep)
-        pool = self._pools.get(holder.name, [])
+        pool = self.plan.pools.get(holder.name, [])
         if not pool:
             self._fail_share(amounts, keep, lb_latency + 0.001)
             holder.m_fail += total * keep
@@ -522,7 +462,7 @@ class TrafficModel:
 
         Only state changes (which bump the version) alter it, so it is cached per plan.
         """
-        cached = self._route_cache.get(holder.name)
+        cached = self.plan.route_cache.get(holder.name)
         if cached is not None:
             return cached
         routes = []
@@ -531,18 +471,18 @@ class TrafficModel:
         for app in pool:
             weight = app.spec.capacity
             total_w += weight
-            if self._reachable(holder, app):
+            if self.world.reachable(holder, app):
                 good_w += weight
                 if app.name not in firsts:
                     continue  # its class's first member stands for it
                 where = 0
-            elif self._fails_fast(holder, app):
+            elif self.world.fails_fast(holder, app):
                 where = 1
                 refused_w += weight
             else:
                 where = 2
             routes.append((app, where, weight))
-        cached = self._route_cache[holder.name] = (routes, good_w, refused_w, total_w)
+        cached = self.plan.route_cache[holder.name] = (routes, good_w, refused_w, total_w)
         return cached
 
     def _hit(self, plan: dict) -> float:
@@ -550,18 +490,6 @@ class TrafficModel:
             if cache.up:
                 return cache.spec.hit_ratio * cache.warm
         return 0.0
-
-    def _writers(self, cluster: Cluster, app: Node) -> list[Node]:
-        """The primaries this app server's writes go to: every primary it can reach (two or more in a
-        split brain), or the cluster's writer when it reaches none (and its writes fail)."""
-        nodes = self.nodes
-        writer = nodes[cluster.writer]
-        out = [writer] if self._reachable(app, writer) else []
-        for name in cluster.members:
-            node = nodes[name]
-            if node is not writer and node.role == "primary" and self._reachable(app, node):
-                out.append(node)
-        return out or [writer]
 
     def _app_hold(self, node: Node, plan: dict, st: float) -> tuple[float, float]:
         """Seconds a worker is held by a read and by a write, from downstream latencies."""
@@ -572,16 +500,16 @@ class TrafficModel:
             ok, lat, fail_lat = self._call(node, cache, timeout)
             read += ok * lat + (1.0 - ok) * fail_lat
         for cluster, timeout in plan["dbs"][:1]:
-            writer = self.nodes[cluster.writer]
+            writer = self.world.nodes[cluster.writer]
             ok, lat, fail_lat = self._call(node, writer, timeout)
             read += (1.0 - hit) * (ok * lat + (1.0 - ok) * fail_lat)
-            stall = self._sync_stalled(cluster, writer)
+            stall = self.writes.sync_stalled(cluster, writer)
             if cluster.read_only:
                 pass  # refused at once by the application
             elif stall:
                 write += timeout
             else:
-                wl = writer.spec.write_latency * writer.slow + writer.wait + self._sync_cost(cluster, writer)
+                wl = writer.spec.write_latency * writer.slow + writer.wait + self.writes.sync_cost(cluster, writer)
                 write += ok * min(wl, timeout) + (1.0 - ok) * fail_lat
         for svc, share, timeout, _ in plan["services"]:
             if svc.feature_off:
@@ -590,42 +518,26 @@ class TrafficModel:
             read += share * (ok * lat + (1.0 - ok) * fail_lat)
         return read, write
 
-    def _sync_standbys(self, cluster: Cluster, primary: Node) -> list[Node]:
-        """Replicas in sync mode streaming from ``primary`` (cached until the state changes)."""
-        key = (cluster.name, primary.name)
-        cached = self._sync_cache.get(key) if self._plan_version == self._version else None
-        if cached is None:
-            cached = self._sync_cache[key] = [
-                self.nodes[n]
-                for n in cluster.members
-                if self.nodes[n].role == "replica" and self.nodes[n].mode == "sync" and self.nodes[n].upstream == primary.name
-            ]
-        return cached
-
-    def _sync_stalled(self, cluster: Cluster, primary: Node) -> bool:
-        """Synchronous commit needs one caught-up sync standby (ANY 1); without it writes wait."""
-        standbys = self._sync_standbys(cluster, primary)
-        if not standbys:
-            return False
-        return not any(s.caught_up and self._reachable(primary, s) and not s.replication_broken for s in standbys)
-
-    def _sync_cost(self, cluster: Cluster, primary: Node) -> float:
-        standbys = self._sync_standbys(cluster, primary)
-        if not standbys:
-            return 0.0
-        best = min(
-            s.spec.sync_rtt * s.slow + (self.scenario.topology.inter_region_rtt if s.region != primary.region else 0.0)
-            for s in standbys
-        )
-        return best
-
     def _outcomes(self, app: Node, amounts: list[float], adm: tuple, plan: dict, origins: dict | None, dt: float) -> None:
+        """What became of one app server's admitted and rejected requests this step, class by class."""
         served, wait, hold_r, hold_w, hold_s = adm
-        lb = 0.001
-        timeout_app = app.spec.queue_timeout
+        self._rejected(app, amounts, served, origins)
+        spread = wait
+        # static (and CDN origin fetches): served from the app's own disk
+        static_ok = amounts[2] * served
+        self._client_ok(2, static_ok, LB_LATENCY + wait + hold_s, spread, app, None)
+        if origins:
+            for cdn, amount in origins.items():
+                self._client_ok(3, amount * served, LB_LATENCY + wait + hold_s, spread, app, cdn)
+        cluster, writers, db_timeout = self._reads(app, amounts[0] * served, wait, plan)
+        writes = amounts[1] * served
+        if writes > 0:
+            self._writes(app, writes, wait, hold_w, cluster, writers, db_timeout)
+
+    def _rejected(self, app: Node, amounts: list[float], served: float, origins: dict | None) -> None:
+        """Requests that never got a worker (or hit the error fault)."""
         rejected = 1.0 - served
-        app_fail_lat = timeout_app if app.drop > 0 else 0.005
-        # requests that never got a worker (or hit the error fault)
+        app_fail_lat = app.spec.queue_timeout if app.drop > 0 else 0.005
         for cls in range(4):
             if amounts[cls] > 0 and rejected > 0:
                 if cls == 3 and origins:
@@ -634,16 +546,12 @@ class TrafficModel:
                 else:
                     self._fail(cls, amounts[cls] * rejected, app_fail_lat, None)
         app.m_fail += sum(amounts) * rejected
+
+    def _reads(self, app: Node, reads: float, wait: float, plan: dict) -> tuple[Cluster | None, list[Node], float]:
+        """Reads: the cache, then the database, plus optional services. Returns the cluster written to,
+        its writers as this app server sees them and the call timeout."""
+        lb = LB_LATENCY
         spread = wait
-        # static (and CDN origin fetches): served from the app's own disk
-        static_ok = amounts[2] * served
-        self._client_ok(2, static_ok, lb + wait + hold_s, spread, app, None)
-        if origins:
-            for cdn, amount in origins.items():
-                self._client_ok(3, amount * served, lb + wait + hold_s, spread, app, cdn)
-        # reads: cache, then database, plus optional services
-        reads = amounts[0] * served
-        writes = amounts[1] * served
         hit = 0.0
         cache_lat = 0.0
         data_ok = 1.0
@@ -660,7 +568,7 @@ class TrafficModel:
         cluster = None
         db_timeout = 3.0
         for cluster, db_timeout in plan["dbs"][:1]:
-            writers = self._writers(cluster, app)
+            writers = self.writes.writers(cluster, app)
             oks = [self._call(app, w, db_timeout) for w in writers]
             db_ok = sum(o[0] for o in oks) / len(oks)
             db_lat = sum(o[1] for o in oks) / len(oks)
@@ -690,31 +598,36 @@ class TrafficModel:
         if reads * (1.0 - no_fail) > 0:
             self._fail(0, reads * (1.0 - no_fail), lb + wait + max(fail_lat, 0.005), None)
             app.m_fail += reads * (1.0 - no_fail)
-        # writes: the cluster's primary (or primaries, in a split brain)
-        if writes > 0:
-            if cluster is None:
-                self._client_ok(1, writes, lb + wait + hold_w, spread, app, None)
-                return
-            if cluster.read_only:
-                self._fail(1, writes, lb + wait + 0.005, None)
-                app.m_fail += writes
-                return
-            per = writes / len(writers)
-            for writer in writers:
-                ok, lat, flat = self._call(app, writer, db_timeout)
-                if ok > 0 and self._sync_stalled(cluster, writer):
-                    ok, flat = 0.0, db_timeout
-                good = per * ok
-                if good > 0:
-                    lat_w = lb + wait + app.spec.service_time * app.slow + writer.spec.write_latency * writer.slow
-                    lat_w += writer.wait + self._sync_cost(cluster, writer)
-                    good = self._client_ok(1, good, lat_w, spread, app, None)
-                    self._ack(cluster, writer, good)
-                bad = per * (1.0 - ok)  # those past the users' timeout were failed by _client_ok
-                if bad > 0:
-                    self._fail(1, bad, lb + wait + flat, None)
-                    app.m_fail += bad
-                    writer.m_fail += bad
+        return cluster, writers, db_timeout
+
+    def _writes(self, app: Node, writes: float, wait: float, hold_w: float, cluster: Cluster | None,
+                writers: list[Node], db_timeout: float) -> None:
+        """Writes: the cluster's primary (or primaries, in a split brain)."""
+        lb = LB_LATENCY
+        spread = wait
+        if cluster is None:
+            self._client_ok(1, writes, lb + wait + hold_w, spread, app, None)
+            return
+        if cluster.read_only:
+            self._fail(1, writes, lb + wait + 0.005, None)
+            app.m_fail += writes
+            return
+        per = writes / len(writers)
+        for writer in writers:
+            ok, lat, flat = self._call(app, writer, db_timeout)
+            if ok > 0 and self.writes.sync_stalled(cluster, writer):
+                ok, flat = 0.0, db_timeout
+            good = per * ok
+            if good > 0:
+                lat_w = lb + wait + app.spec.service_time * app.slow + writer.spec.write_latency * writer.slow
+                lat_w += writer.wait + self.writes.sync_cost(cluster, writer)
+                good = self._client_ok(1, good, lat_w, spread, app, None)
+                self.writes.ack(cluster, writer, good, self._seg_end, self.acc)
+            bad = per * (1.0 - ok)  # those past the users' timeout were failed by _client_ok
+            if bad > 0:
+                self._fail(1, bad, lb + wait + flat, None)
+                app.m_fail += bad
+                writer.m_fail += bad
 
     def _client_ok(
         self, cls: int, amount: float, latency: float, spread: float, app: Node, cdn: str | None, degraded: bool = False
@@ -722,7 +635,7 @@ class TrafficModel:
         """Serve ``amount`` requests at ``latency``; users past their timeout give up. Returns those served."""
         if amount <= 0:
             return 0.0
-        limit = self._client_timeout
+        limit = self.world.client_timeout
         late = 0.0
         if latency >= limit:
             late = 1.0
@@ -733,76 +646,10 @@ class TrafficModel:
             app.m_fail += amount * late
             amount *= 1.0 - late
         if cls == 3 and cdn is not None:
-            latency += self.nodes[cdn].spec.latency
+            latency += self.world.nodes[cdn].spec.latency
         self._ok(cls, amount, latency, spread, degraded)
         app.m_lat += amount * latency
         app.m_ok += amount
         return amount
 
-    def _ack(self, cluster: Cluster, primary: Node, amount: float) -> None:
-        """Acknowledge writes on ``primary``: whole writes get ids and go into its log."""
-        carry = cluster.ack_carry.get(primary.name, 0.0) + amount
-        n = int(carry)
-        cluster.ack_carry[primary.name] = carry - n
-        if n <= 0:
-            return
-        now = self._seg_end
-        start = self._next_id
-        self._next_id += n
-        primary.log.append(start, n, now)
-        primary.m_acked += n
-        allocated = cluster.allocated
-        if allocated and allocated[-1][1] == start:
-            allocated[-1][1] = start + n
-        else:
-            allocated.append([start, start + n])
-        self._write_times.append((start, now))
-        self._acc.acked += n
-        self._acc.w_ok += n
-        # synchronous standbys hold the write before it is acknowledged
-        for standby in self._sync_standbys(cluster, primary):
-            if standby.caught_up and self._reachable(primary, standby) and not standby.replication_broken:
-                standby.applied = primary.log.count
 
-    def _replicate(self, now: float, dt: float) -> None:
-        nodes = self.nodes
-        for cluster in self.clusters.values():
-            for name in cluster.members:
-                node = nodes[name]
-                if node.role != "replica" or node.upstream is None:
-                    continue
-                up = nodes[node.upstream]
-                log = self._root_log(node)
-                if log is None or node.diverged:
-                    node.replicating = False
-                    continue
-                streaming = node.up and up.up and not node.replication_broken and self._reachable(node, up) and self._reachable(up, node)
-                node.replicating = streaming
-                if not streaming:
-                    if node.mode == "sync":
-                        node.caught_up = False
-                    continue
-                if node.mode == "sync" and node.caught_up:
-                    node.applied = log.count
-                    continue
-                delay = node.spec.lag + node.lag_extra
-                rate = node.spec.apply_rate / node.slow
-                recent = self._write_rate(log, now)
-                rho = recent / rate if rate > 0 else 10.0
-                if rho < 1.0:
-                    delay += (1.0 / rate) * rho / (1.0 - rho)
-                target = log.count_at(now - delay)
-                if up.role == "replica":
-                    target = min(target, up.applied)
-                step = rate * dt
-                if target > node.applied:
-                    node.applied = min(target, node.applied + max(1, int(step)))
-                if node.mode == "sync" and node.applied >= log.count:
-                    node.caught_up = True
-
-    def _write_rate(self, log: WriteLog, now: float) -> float:
-        marks_t = log.marks_t
-        if not marks_t or now - marks_t[-1] > 5.0:
-            return 0.0
-        first = log.count_at(now - 5.0)
-        return (log.count - first) / 5.0

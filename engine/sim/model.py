@@ -213,3 +213,15 @@ class Cluster:
     allocated: list[list[int]] = field(default_factory=list)
     reported_lost: dict[str, int] = field(default_factory=dict)
     ack_carry: dict[str, float] = field(default_factory=dict)
+
+
+def common_prefix(a: list[list[int]], b: list[list[int]]) -> int:
+    """How many leading writes two logs (as id ranges) share."""
+    n = 0
+    for (a0, a1), (b0, b1) in zip(a, b):
+        if a0 != b0:
+            break
+        n += min(a1, b1) - a0
+        if a1 != b1:
+            break
+    return n

@@ -1,15 +1,17 @@
 """Per-second metrics, alert evaluation and the redundancy check.
 
-:class:`Monitoring` is a mixin of :class:`engine.sim.Simulation`: when a
-simulated second closes it turns the second's sums into the global series and
-per-node metrics, evaluates the alert rules and journals their transitions.
+:class:`Monitoring` is the part of :class:`engine.sim.Simulation` that, when a
+simulated second closes, turns the second's sums (taken from
+:class:`~engine.sim.flow.Traffic`) into the world's global series and per-node
+metrics, evaluates the alert rules and journals their transitions.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
-from engine.sim.flow import _SecondAcc
+from engine.sim.flow import SecondAcc, Traffic
+from engine.sim.world import World
 from engine.sim.model import DEFAULT_CALL_TIMEOUT, Cluster, Node
 
 HISTORY = 180  # seconds of per-node metric history kept for views (sparklines)
@@ -36,20 +38,15 @@ def _percentiles(points: list[tuple[float, float]], qs: tuple[float, ...]) -> li
 class Monitoring:
     """What the on-call engineer's dashboards and alerts are computed from."""
 
-    # ------------------------------------------------------------------ per-second metrics
+    def __init__(self, world: World, traffic: Traffic) -> None:
+        self.world = world
+        self.traffic = traffic
 
-    @property
-    def _downstream(self) -> list[Node]:
-        cache = getattr(self, "_downstream_cache", None)
-        if cache is None or cache[0] != len(self.nodes):
-            cache = (len(self.nodes), _callers_first(self.graph, self.nodes))
-            self._downstream_cache = cache
-        return cache[1]
-
-    def _close_second(self, t: float) -> None:
-        acc = self._acc
-        self._acc = _SecondAcc()
-        s = self.series
+    def close_second(self, t: float) -> None:
+        """A simulated second ended at ``t``: append the series and node metrics, evaluate alerts."""
+        acc = self.traffic.acc
+        self.traffic.acc = SecondAcc()
+        s = self.world.series
         total = acc.total
         served = acc.ok + acc.degraded
         p50, p95, p99 = _percentiles(acc.points, (0.5, 0.95, 0.99))
@@ -67,22 +64,22 @@ class Monitoring:
         s["writes_acked"].append(float(acc.acked))
         s["writes_failed"].append(acc.w_failed)
         s["write_error_ratio"].append(acc.w_failed / acc.w_total if acc.w_total > 0 else 0.0)
-        budget = 1.0 - self.scenario.slo.target
-        s["burn_short"].append(self._window_ratio(self.scenario.slo.burn_short_window) / budget)
-        s["burn_long"].append(self._window_ratio(self.scenario.slo.burn_long_window) / budget)
+        budget = 1.0 - self.world.scenario.slo.target
+        s["burn_short"].append(self._window_ratio(self.world.scenario.slo.burn_short_window) / budget)
+        s["burn_long"].append(self._window_ratio(self.world.scenario.slo.burn_long_window) / budget)
         split = self._split_brain_count()
         s["split_brain"].append(float(split))
         if split:
-            self._split_seconds += 1.0
+            self.world.split_seconds += 1.0
         s["redundant"].append(1.0 if self._redundant() else 0.0)
         node_metrics: dict[str, dict[str, float]] = {}
         db_load = 0.0
         hit = 1.0
         max_lag = 0.0
         shared: dict[str, dict[str, float]] = {}
-        if self._classes_version == self._version:
+        if self.traffic.classes_version == self.world.version:
             # members of one app class had identical seconds: compute the class's metrics once
-            for members in self._classes:
+            for members in self.traffic.classes:
                 if len(members) < 2:
                     continue
                 first = members[0]
@@ -90,15 +87,15 @@ class Monitoring:
                 for other in members[1:]:
                     if (other.m_req, other.m_fail, other.m_ok, other.m_lat, other.m_util) == sums:
                         shared[other.name] = first.name
-        for node in self.nodes.values():
+        for node in self.world.nodes.values():
             twin = shared.get(node.name)
             if twin is not None and twin in node_metrics:
                 m = node_metrics[twin]
                 node.m_req = node.m_fail = node.m_ok = node.m_lat = node.m_util = node.m_wlat = 0.0
-                hist = self.node_history.get(node.name)
+                hist = self.world.node_history.get(node.name)
                 if hist is None:
-                    hist = self.node_history[node.name] = deque(maxlen=HISTORY)
-                hist.append(self.node_history[twin][-1])
+                    hist = self.world.node_history[node.name] = deque(maxlen=HISTORY)
+                hist.append(self.world.node_history[twin][-1])
             else:
                 m = self._node_second(node)
             node_metrics[node.name] = m
@@ -111,20 +108,20 @@ class Monitoring:
         s["db_load"].append(db_load)
         s["cache_hit_ratio"].append(hit)
         s["max_lag"].append(max_lag)
-        self.node_metrics = node_metrics
+        self.world.node_metrics = node_metrics
         global_metrics = {k: v[-1] for k, v in s.items()}
-        if int(t) % max(1, int(self.alerts.interval)) == 0:
-            for change, alert in self.alerts.evaluate(t, global_metrics, node_metrics):
+        if int(t) % max(1, int(self.world.alerts.interval)) == 0:
+            for change, alert in self.world.alerts.evaluate(t, global_metrics, node_metrics):
                 if change == "fired":
-                    self.journal.record(
+                    self.world.journal.record(
                         t, "AlertFired", alert=alert.id, rule=alert.rule.name, node=alert.node,
                         severity=alert.rule.severity, value=round(alert.value, 4),
                     )
                 else:
-                    self.journal.record(t, "AlertResolved", alert=alert.id, rule=alert.rule.name, node=alert.node)
+                    self.world.journal.record(t, "AlertResolved", alert=alert.id, rule=alert.rule.name, node=alert.node)
 
     def _window_ratio(self, window: float) -> float:
-        s = self.series
+        s = self.world.series
         n = int(window)
         req = s["requests"][-n:]
         failed = s["failed"][-n:]
@@ -135,7 +132,7 @@ class Monitoring:
         req, fail, ok, lat = node.m_req, node.m_fail, node.m_ok, node.m_lat
         util, wlat = node.m_util, node.m_wlat
         node.m_req = node.m_fail = node.m_ok = node.m_lat = node.m_util = node.m_wlat = 0.0
-        up = 1.0 if node.up and not self._dark_node(node) else 0.0
+        up = 1.0 if node.up and not self.world.dark_node(node) else 0.0
         m: dict[str, float] = {"up": up}
         kind = node.kind
         if kind != "client":
@@ -148,7 +145,7 @@ class Monitoring:
             else:
                 mean = wlat if wlat > 0 else node.latency
             # nobody waits past a timeout: callers give up (the node's queue is capped at it too)
-            cap = self._client_timeout if kind == "app_server" else DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
+            cap = self.world.client_timeout if kind == "app_server" else DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
             m["latency"] = min(mean, cap)
             # percentiles of an exponential queueing delay on top of the mean service path
             spread = node.wait
@@ -173,20 +170,20 @@ class Monitoring:
                 m["writes_acked"] = float(node.m_acked)
                 node.m_acked = 0
         elif kind == "load_balancer":
-            vip = self.vip_of[node.name]
+            vip = self.world.vip_of[node.name]
             m["holds_vip"] = 1.0 if vip.holder == node.name else 0.0
             if vip.holder == node.name:
-                m["healthy_backends"] = float(len(self._pools.get(node.name, [])) if hasattr(self, "_pools") else 0)
-        hist = self.node_history.get(node.name)
+                m["healthy_backends"] = float(len(plan.pools.get(node.name, [])) if (plan := self.traffic.plan) is not None else 0)
+        hist = self.world.node_history.get(node.name)
         if hist is None:
-            hist = self.node_history[node.name] = deque(maxlen=HISTORY)
+            hist = self.world.node_history[node.name] = deque(maxlen=HISTORY)
         hist.append((up, req, m.get("error_ratio", 0.0), m.get("utilisation", 0.0), m.get("latency", 0.0), m.get("lag", 0.0)))
         return m
 
     def node_series(self, name: str, metric: str) -> list[float]:
         """The last seconds of one of a node's :data:`HISTORY_METRICS`, oldest first."""
         index = HISTORY_METRICS.index(metric)
-        return [row[index] for row in self.node_history.get(name, ())]
+        return [row[index] for row in self.world.node_history.get(name, ())]
 
     def replica_lag(self, node: Node) -> float:
         """Seconds of acknowledged writes the replica does not have yet.
@@ -196,7 +193,7 @@ class Monitoring:
         """
         if node.upstream is None or node.role != "replica":
             return 0.0
-        log = self._root_log(node)
+        log = self.world.root_log(node)
         if log is None or node.applied >= log.count:
             return 0.0
         since = log.time_of(node.applied + 1)
@@ -205,12 +202,12 @@ class Monitoring:
     def _split_brain_count(self) -> int:
         """Clusters in which more than one primary can take writes from some app server."""
         count = 0
-        for cluster in self.clusters.values():
-            primaries = [self.nodes[n] for n in cluster.members if self.nodes[n].role == "primary" and self.nodes[n].up]
+        for cluster in self.world.clusters.values():
+            primaries = [self.world.nodes[n] for n in cluster.members if self.world.nodes[n].role == "primary" and self.world.nodes[n].up]
             if len(primaries) < 2:
                 continue
-            apps = [self.nodes[a] for a in self._writers_of(cluster)]
-            writable = [p for p in primaries if any(self._reachable(a, p) for a in apps)]
+            apps = [self.world.nodes[a] for a in self._writers_of(cluster)]
+            writable = [p for p in primaries if any(self.world.reachable(a, p) for a in apps)]
             if len(writable) > 1:
                 count += 1
         return count
@@ -218,41 +215,28 @@ class Monitoring:
     def _writers_of(self, cluster: Cluster) -> list[str]:
         """App servers that write to a cluster."""
         out = []
-        for name, plan in self._plan_apps.items():
+        for name, plan in self.traffic.plan.apps.items():
             if any(c is cluster for c, _ in plan["dbs"]):
                 out.append(name)
         return out
 
     def _redundant(self) -> bool:
         """Is every piece of designed redundancy in place (and working)?"""
-        for vip in self.vips.values():
-            healthy = [m for m in vip.members if self._reachable(None, self.nodes[m])]
-            if len(healthy) < self._design["vip"][vip.name] or vip.holder not in healthy:
+        for vip in self.world.vips.values():
+            healthy = [m for m in vip.members if self.world.reachable(None, self.world.nodes[m])]
+            if len(healthy) < self.world.design["vip"][vip.name] or vip.holder not in healthy:
                 return False
-        for cluster in self.clusters.values():
-            writer = self.nodes[cluster.writer]
-            if not self._reachable(None, writer) or writer.role != "primary":
+        for cluster in self.world.clusters.values():
+            writer = self.world.nodes[cluster.writer]
+            if not self.world.reachable(None, writer) or writer.role != "primary":
                 return False
-            streaming = [n for n in cluster.members if self.nodes[n].role == "replica" and self.nodes[n].replicating]
+            streaming = [n for n in cluster.members if self.world.nodes[n].role == "replica" and self.world.nodes[n].replicating]
             if len(streaming) < cluster.design_replicas:
                 return False
         counts: dict[str, int] = {}
-        for node in self.nodes.values():
-            if node.kind in ("app_server", "cache", "service", "cdn", "dns") and self._reachable(None, node) and not node.drained:
+        for node in self.world.nodes.values():
+            if node.kind in ("app_server", "cache", "service", "cdn", "dns") and self.world.reachable(None, node) and not node.drained:
                 key = node.group or node.name
                 counts[key] = counts.get(key, 0) + 1
-        return all(counts.get(k, 0) >= v for k, v in self._design["groups"].items())
+        return all(counts.get(k, 0) >= v for k, v in self.world.design["groups"].items())
 
-
-def _callers_first(graph, nodes: dict[str, Node]) -> list[Node]:
-    """Caches, databases and services, each service before what it calls (its load reaches them the same step)."""
-    import networkx as nx
-
-    services = [name for name, n in nodes.items() if n.kind == "service"]
-    calls = graph.subgraph(services)
-    try:
-        order = list(nx.lexicographical_topological_sort(calls))
-    except nx.NetworkXUnfeasible:  # a loop of services: any order (the loop serves nothing anyway)
-        order = sorted(services)
-    rest = [n for n in nodes.values() if n.kind in ("cache", "database")]
-    return [nodes[name] for name in order] + rest

@@ -25,6 +25,7 @@ class NodeView:
     metrics: tuple[tuple[str, float], ...]
     progress: str | None = None  # a running command on this node, e.g. "promote 40%"
     marked: bool = False  # SPOF hunt: the trainee marked it as a single point of failure
+    drill_regions: int = 1  # how many regions the drill has (traffic can only be shifted when more than one)
 
     def metric(self, name: str, default: float = 0.0) -> float:
         for key, value in self.metrics:
