@@ -9,7 +9,7 @@ Targets (on the reference 2-core machine):
 
 * ``analyze()`` of the generated 1,000-node topology (``bench/topology.py``) in at most 1 s;
 * the what-if simulation of every component of a ~30-node, two-region topology over a 600 s
-  horizon (``engine.whatif.what_if``, both cores) in at most 2 s.
+  horizon (``engine.analysis.whatif.what_if``, both cores) in at most 2 s.
 
 It also reports (no target) the chaos run that measures availability
 (``engine.analysis.chaosrun``, five simulated years, both cores) on the seed system, a

@@ -1,6 +1,6 @@
 """A big, realistic architecture for benchmarking the engine.
 
-:func:`generate` builds a :class:`~engine.schema.Scenario` of about
+:func:`generate` builds a :class:`~engine.scenario.schema.Scenario` of about
 ``n_nodes`` components (exactly ``n_nodes`` when it is large enough):
 
 * 3 or 4 regions behind one global DNS traffic manager and one CDN;

@@ -1,6 +1,6 @@
 """Plain helpers shared by the tests (paths, built-in scenarios, golden journals); fixtures are in conftest.py.
 
-Built-in scenarios are loaded with :func:`engine.loader.load_scenario` when that
+Built-in scenarios are loaded with :func:`engine.scenario.loader.load_scenario` when that
 loader is importable; otherwise with ``yaml.safe_load`` and
 :meth:`Scenario.model_validate`, the id set to the file stem (what the loader does).
 """
@@ -61,7 +61,7 @@ def reference_journal(scenario: Scenario, seed: int = GOLDEN_SEED) -> str:
 def run_sliced(scenario: Scenario, seed: int, step: float | None):
     """Run the reference solution to the end, calling ``run(k * step)`` for k = 1, 2, ...; one shot for ``None``.
 
-    Returns the finished :class:`~engine.sim.Simulation`.
+    Returns the finished :class:`~engine.sim.simulation.Simulation`.
     """
     from engine.sim.actions import ActionDriver
     from engine.sim.simulation import Simulation

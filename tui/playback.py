@@ -3,7 +3,7 @@
 A :class:`Recording` is what a replay needs: the scenario, the seed, who
 drilled and how, and the transcript of their commands, read from a result
 bundle or from a console journal (and its drill header).
-:class:`ReplaySession` plays it through :class:`engine.replay.Replayer` in
+:class:`ReplaySession` plays it through :class:`engine.records.replay.Replayer` in
 slices of simulated time, as :class:`~tui.session.DrillSession` plays a live
 drill. :func:`branch_session` rewinds to a moment and hands the simulation to
 a new live drill. Nothing here imports Textual: the screens drive it, tests
@@ -209,7 +209,7 @@ def default_moment(transcript: Transcript, first_fault: float | None = None) -> 
 
 
 class ReplaySession:
-    """A recording played again through :class:`~engine.replay.Replayer`, in slices of simulated time."""
+    """A recording played again through :class:`~engine.records.replay.Replayer`, in slices of simulated time."""
 
     def __init__(self, recording: Recording, speed: float = 1.0) -> None:
         self.recording = recording

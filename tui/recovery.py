@@ -42,7 +42,7 @@ def describe(drill: InterruptedDrill) -> str:
 
 
 def resume_session(drill: InterruptedDrill) -> DrillSession:
-    """The drill rebuilt and writing its journal again, paused; raises :class:`engine.recovery.RecoveryError`."""
+    """The drill rebuilt and writing its journal again, paused; raises :class:`engine.records.recovery.RecoveryError`."""
     sim = rebuild(drill)
     header = drill.header
     assert header is not None  # rebuild refuses a drill without one

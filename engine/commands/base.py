@@ -13,7 +13,7 @@ carries the command's behaviour, so adding a command touches one module:
   :meth:`Command.default_args`, :meth:`Command.choices_for` and
   :meth:`Command.palette_targets`.
 
-The simulation applies commands through :meth:`engine.sim.Simulation.apply` only.
+The simulation applies commands through :meth:`engine.sim.simulation.Simulation.apply` only.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ class Bundle:
     transcript: Transcript
     """The trainee's commands with their simulated times, and when they left."""
     result: dict[str, Any] = field(compare=False)
-    """The result of replaying the transcript (:meth:`engine.runner.Run.summary`)."""
+    """The result of replaying the transcript (:meth:`engine.sim.runner.Run.summary`)."""
     version: str = field(default_factory=program_version)
     """The spofdrill version that made the bundle."""
     notes: tuple[str, ...] = ()
@@ -155,7 +155,7 @@ def bundle_of(run: Run, trainee: str, mode: str) -> Bundle:
 
 
 def write_bundle(bundle: Bundle, path: Path | str) -> Path:
-    """Write a bundle atomically; raises :class:`engine.files.WriteError`."""
+    """Write a bundle atomically; raises :class:`engine.util.files.WriteError`."""
     return write_atomic(path, bundle.to_json())
 
 

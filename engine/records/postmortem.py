@@ -1,13 +1,13 @@
 """A blameless postmortem draft of a finished drill, in Markdown.
 
-:func:`postmortem_markdown` turns a :class:`~engine.runner.Report` (the run
+:func:`postmortem_markdown` turns a :class:`~engine.sim.runner.Report` (the run
 and its two par runs) into the document a team would start from after a real
 incident: a summary in plain words, the impact, a timeline, the contributing
 factors, what went well and action items. Everything comes from data: the
 journal (including what was hidden during the drill: the injected faults, the
-true crashes, the lost writes), the measured :class:`~engine.scoring.Outcome`,
-the SPOF analysis of the topology (:func:`engine.analysis.analyze`), the
-smallest changes that remove each SPOF (:func:`engine.suggest.suggestions`,
+true crashes, the lost writes), the measured :class:`~engine.scoring.outcome.Outcome`,
+the SPOF analysis of the topology (:func:`engine.analysis.structure.analyze`), the
+smallest changes that remove each SPOF (:func:`engine.analysis.suggest.suggestions`,
 without simulation) and the reference solution's run.
 
 The tone is blameless: the document talks about the system and the process

@@ -1,7 +1,7 @@
 """Progress per concept from the drill history, and which drill to run next.
 
 A scenario teaches the concepts its ``tags`` map to in :data:`CONCEPTS`, one
-declarative table; a history :class:`~engine.history.Record` keeps the tags
+declarative table; a history :class:`~engine.records.history.Record` keeps the tags
 the scenario had when it ran, so a drill counts for the concepts it taught
 then. For each trainee and concept :func:`progress` counts the drills, the
 passes, the best and the latest score and a mastery level:
@@ -149,7 +149,7 @@ class DrillOption:
 
     @classmethod
     def of(cls, scenario: Scenario, measured: dict | None = None) -> DrillOption:
-        """From a scenario and its calibration entry (:func:`engine.check.measured_difficulty`)."""
+        """From a scenario and its calibration entry (:func:`engine.analysis.check.measured_difficulty`)."""
         label = str(measured["difficulty"]) if measured and measured.get("difficulty") else scenario.difficulty
         index = measured.get("index") if measured else None
         return cls(scenario.id or scenario.title, scenario.title, tuple(scenario.tags), label,

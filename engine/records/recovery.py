@@ -22,7 +22,7 @@ journal. A drill stopped at the later of its last entry and its mark: at most
 a second of it is lost. The mark is removed when the drill completes.
 
 **Recovering** rebuilds the simulation from the header and the journal's
-transcript with :class:`engine.replay.Replayer`, up to one console
+transcript with :class:`engine.records.replay.Replayer`, up to one console
 millisecond past the moment it stopped (so every journaled entry,
 including the commands given at that moment, is applied again and nothing the
 trainee did is lost), and checks that the replay reproduces every journaled

@@ -8,7 +8,7 @@ millisecond, which is exact for console drills: the console advances time
 in whole milliseconds).
 
 :class:`Replayer` rebuilds a drill from its scenario, seed and transcript by
-driving a fresh :class:`~engine.sim.Simulation` exactly as the console does:
+driving a fresh :class:`~engine.sim.simulation.Simulation` exactly as the console does:
 advance to a command's time (``run(until=t)``), apply it, go on. Because the
 simulation is deterministic for a scenario, seed and command sequence, the
 replay reproduces the original journal byte for byte. Result bundles,
@@ -134,7 +134,7 @@ def transcript_of(sim: Simulation) -> Transcript:
 
 
 def transcript_from_journal(rows: Iterable[Mapping[str, Any]]) -> Transcript:
-    """The transcript in journal rows (as read by :func:`engine.journal.read_jsonl`)."""
+    """The transcript in journal rows (as read by :func:`engine.sim.journal.read_jsonl`)."""
     commands = []
     left = None
     for index, row in enumerate(rows):
@@ -277,7 +277,7 @@ def header_path(journal: Path | str) -> Path:
 
 
 def write_header(journal: Path | str, header: DrillHeader) -> Path:
-    """Write the header beside the journal, atomically; raises :class:`engine.files.WriteError`."""
+    """Write the header beside the journal, atomically; raises :class:`engine.util.files.WriteError`."""
     # not sort_keys: the order of the scenario's mappings (its nodes) is part of the drill
     return write_atomic(header_path(journal), json.dumps(header.to_dict(), indent=1) + "\n")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from engine.util.files import data_dir, write_atomic
 
 FILE_NAME = "trainee.json"
-"""The file in :func:`engine.files.data_dir` that keeps the name."""
+"""The file in :func:`engine.util.files.data_dir` that keeps the name."""
 DEFAULT_NAME = "trainee"
 """The name of practice drills when no name is stored."""
 MAX_LENGTH = 40
@@ -54,5 +54,5 @@ def stored_name() -> str | None:
 
 
 def store_name(name: str) -> Path:
-    """Keep the name (checked) for later drills; raises :class:`TraineeNameError` or :class:`engine.files.WriteError`."""
+    """Keep the name (checked) for later drills; raises :class:`TraineeNameError` or :class:`engine.util.files.WriteError`."""
     return write_atomic(path(), json.dumps({"name": check_name(name)}, ensure_ascii=False) + "\n")

@@ -1,6 +1,6 @@
 """Automation and the node lifecycle: what the system does by itself (and what commands ask of it).
 
-:class:`Automation` is the part of :class:`engine.sim.Simulation` that crashes,
+:class:`Automation` is the part of :class:`engine.sim.simulation.Simulation` that crashes,
 recovers, restarts and boots nodes, rejoins and promotes databases, scales out
 groups, runs load-balancer health checks and VRRP, and watches for database and
 DNS failover. It works on the :class:`~engine.sim.world.World` it is given.

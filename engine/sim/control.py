@@ -1,7 +1,7 @@
 """Trainee commands in the running simulation: checking, timing, applying and previewing them.
 
-:class:`CommandDesk` is the part of :class:`engine.sim.Simulation` behind
-:meth:`~engine.sim.Simulation.apply` and :meth:`~engine.sim.Simulation.preview`,
+:class:`CommandDesk` is the part of :class:`engine.sim.simulation.Simulation` behind
+:meth:`~engine.sim.simulation.Simulation.apply` and :meth:`~engine.sim.simulation.Simulation.preview`,
 the one way anything (console, scripts, replay, reference solutions) changes the
 simulated system on purpose. What each command checks, does and says lives
 with the command (:mod:`engine.commands`); the desk journals, times and

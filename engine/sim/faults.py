@@ -1,6 +1,6 @@
 """Faults and chaos: the scenario's method, the chaos monkey and timed hints.
 
-:class:`Faults` is the part of :class:`engine.sim.Simulation` that injects and
+:class:`Faults` is the part of :class:`engine.sim.simulation.Simulation` that injects and
 clears the scenario's faults at their times, keeps their effects on nodes, runs
 the chaos monkey and reveals hints at their times. What a fault does to a
 node's life (a crash, a recovery) it asks of :class:`~engine.sim.automation.Automation`.

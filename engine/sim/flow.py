@@ -1,6 +1,6 @@
 """Traffic: the fluid model that turns rates into ok, degraded and failed requests.
 
-:class:`Traffic` is the part of :class:`engine.sim.Simulation` that reads the
+:class:`Traffic` is the part of :class:`engine.sim.simulation.Simulation` that reads the
 world's runtime state (nodes, VIP groups, clusters, health-check views,
 partitions) through a :class:`~engine.sim.plan.RoutingPlan` and integrates one
 segment of time per :meth:`Traffic.step` call; the database write path is its

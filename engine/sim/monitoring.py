@@ -1,6 +1,6 @@
 """Per-second metrics, alert evaluation and the redundancy check.
 
-:class:`Monitoring` is the part of :class:`engine.sim.Simulation` that, when a
+:class:`Monitoring` is the part of :class:`engine.sim.simulation.Simulation` that, when a
 simulated second closes, turns the second's sums (taken from
 :class:`~engine.sim.flow.Traffic`) into the world's global series and per-node
 metrics, evaluates the alert rules and journals their transitions.

@@ -1,6 +1,6 @@
 """Immutable views of the simulation, handed to the console, scripts and tests.
 
-A :class:`Snapshot` is built on demand by :meth:`engine.sim.Simulation.snapshot`
+A :class:`Snapshot` is built on demand by :meth:`engine.sim.simulation.Simulation.snapshot`
 and never changes afterwards; widgets compare snapshots instead of reading
 engine objects.
 """

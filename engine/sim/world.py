@@ -5,7 +5,7 @@ and its random streams, the journal, the graph and the runtime objects built
 from it, DNS state, faults in force, dark regions and partitions, marks and
 hints, version counters, the series) and the few questions all parts ask of it
 (reachability, a replica's root log, boot time). The parts of
-:class:`engine.sim.Simulation` (traffic, monitoring, automation, faults,
+:class:`engine.sim.simulation.Simulation` (traffic, monitoring, automation, faults,
 commands) each receive the world; none reaches into another's private names.
 """
 

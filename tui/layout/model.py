@@ -13,7 +13,7 @@ from typing import NamedTuple, Protocol
 
 
 class NodeLike(Protocol):
-    """What the layout reads of a node (``engine.snapshot.NodeView`` has all of it)."""
+    """What the layout reads of a node (``engine.sim.snapshot.NodeView`` has all of it)."""
 
     @property
     def name(self) -> str: ...
@@ -34,7 +34,7 @@ class NodeLike(Protocol):
 
 
 class EdgeLike(Protocol):
-    """What the layout reads of an edge (``engine.snapshot.EdgeView`` has all of it)."""
+    """What the layout reads of an edge (``engine.sim.snapshot.EdgeView`` has all of it)."""
 
     @property
     def source(self) -> str: ...

@@ -11,7 +11,7 @@ A file that does not load is still listed, greyed and marked *invalid*, with
 its problems in the preview; choosing it shows the first problem.
 
 The app pushes the screen with a callback, ``push_screen(PickerScreen(...),
-on_chosen)``; choosing dismisses with the :class:`~engine.schema.Scenario` and
+on_chosen)``; choosing dismisses with the :class:`~engine.scenario.schema.Scenario` and
 also posts :class:`PickerScreen.ScenarioChosen` to the app, for apps that
 route by message (handle one or the other, not both).
 """
@@ -286,7 +286,7 @@ class PickerScreen(Screen[Scenario]):
         """The entries the filter lets through, in table order."""
         self._best: dict[str, Record | None] = {}
         self.suggestion: NextDrill | None = None
-        """The drill suggested next from the history (:func:`engine.progress.suggest_next`)."""
+        """The drill suggested next from the history (:func:`engine.records.progress.suggest_next`)."""
         self._preview_content = Content("")
         self._widths_used = (_TITLE_WIDTH, _CONCEPTS_WIDTH)
 

@@ -1,6 +1,6 @@
 """The blameless postmortem draft: sections, numbers from the Report, tone, determinism, and where it is written.
 
-Drafts are checked against the :class:`~engine.runner.Report` they come from
+Drafts are checked against the :class:`~engine.sim.runner.Report` they come from
 (never against hand-copied numbers), on the seed's unprotected system
 (``spof-baseline``) with no action and with its reference solution, and on
 ``db-primary-async`` with a promotion that loses writes and splits the brain.

@@ -3,9 +3,9 @@
 Every ```yaml block in the guide is checked:
 
 - a complete scenario (it has ``title:`` and ``topology:``) loads with
-  :func:`engine.loader.load_scenario_text` without a problem;
+  :func:`engine.scenario.loader.load_scenario_text` without a problem;
 - an action script (it has ``steps:``, or is a list of steps) loads with
-  :func:`engine.loader.load_actions_text`;
+  :func:`engine.scenario.loader.load_actions_text`;
 - any other block (a fragment: one or more top-level scenario sections) is
   valid YAML, and validates against the pydantic models when placed on top
   of a minimal scenario;
