@@ -260,10 +260,11 @@ def header() -> str:
         dirty = subprocess.run(["git", "status", "--porcelain", "tui", "engine"], cwd=ROOT, capture_output=True,
                                text=True, check=False).stdout.strip()
     except OSError:
-        commit, dirty = "?", ""
+        commit, dirty = "", ""
+    commit = commit or f"none ({ROOT} is not a git checkout)"
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}  {os.cpu_count()} CPUs  load {load}  "
-            f"Python {platform.python_version()}  commit {commit or '?'}{' (tui/engine modified)' if dirty else ''}")
+            f"Python {platform.python_version()}  commit {commit}{' (tui/engine modified)' if dirty else ''}")
 
 
 def main(argv: list[str] | None = None) -> int:
