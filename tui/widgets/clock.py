@@ -45,11 +45,24 @@ class QuietStatic(Static):
         """Show ``text`` unless it is already shown; True when it was repainted."""
         if text == self._shown_text:
             return False
-        # the content's size is its lines' cell lengths: the same shape needs no new layout
-        shape = tuple(cell_len(line) for line in text.plain.split("\n"))
+        shape = self._shape(text)
         super().update(text, layout=shape != self._shown_shape)
         self._shown_text, self._shown_shape = text, shape
         return True
+
+    def _shape(self, text: Text) -> tuple[int, ...]:
+        """What the content's size depends on: the number of lines, and the lengths of lines that may wrap.
+
+        With a width from the CSS (not ``auto``), a line that fits in the
+        content width takes one row whatever its length; only a longer line
+        (it wraps) or an ``auto`` width makes lengths matter.
+        """
+        lengths = [cell_len(line) for line in text.plain.split("\n")]
+        width = self.styles.width
+        room = self.content_size.width
+        if (width is not None and width.is_auto) or room <= 0:
+            return (-1, *lengths)
+        return (room, *(length if length > room else 0 for length in lengths))
 
     def update(self, content="", *, layout: bool = True) -> None:
         """Show ``content`` as :class:`Static` does (and forget what :meth:`show_text` showed)."""
