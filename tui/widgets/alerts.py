@@ -53,9 +53,11 @@ class AlertsPanel(DataTable):
             return
         for alert in alerts:
             cells = self._cells(alert, snapshot.t)
-            if self._shown[alert.id] != cells:
-                for column, value in zip(("age", "alert"), cells):
-                    self.update_cell(alert.id, column, value)
+            shown = self._shown[alert.id]
+            if shown != cells:
+                for column, value, old in zip(("age", "alert"), cells, shown):
+                    if value != old:  # mostly the age alone, once a simulated second
+                        self.update_cell(alert.id, column, value)
                 self._shown[alert.id] = cells
 
     def _cells(self, alert: AlertView, now: float) -> tuple:

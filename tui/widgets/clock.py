@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -25,7 +26,51 @@ def append_clock(text: Text, snapshot: Snapshot, *, speed: float, paused: bool) 
     text.append(f"score {snapshot.score:.0f} ", style="bold cyan")
 
 
-class ClockBar(Static):
+class QuietStatic(Static):
+    """A :class:`Static` that repaints only when its text changed, and lays out only when its shape changed.
+
+    A drill refreshes every panel on every timer tick; most ticks change
+    nothing a panel shows (the clock reads whole seconds, the charts move once
+    a simulated second). ``Static.update`` always repaints and lays out the
+    whole screen again, so panels that are shown often go through
+    :meth:`show_text` instead.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._shown_text: Text | None = None
+        self._shown_shape: tuple[int, ...] | None = None
+
+    def show_text(self, text: Text) -> bool:
+        """Show ``text`` unless it is already shown; True when it was repainted."""
+        if text == self._shown_text:
+            return False
+        shape = self._shape(text)
+        super().update(text, layout=shape != self._shown_shape)
+        self._shown_text, self._shown_shape = text, shape
+        return True
+
+    def _shape(self, text: Text) -> tuple[int, ...]:
+        """What the content's size depends on: the number of lines, and the lengths of lines that may wrap.
+
+        With a width from the CSS (not ``auto``), a line that fits in the
+        content width takes one row whatever its length; only a longer line
+        (it wraps) or an ``auto`` width makes lengths matter.
+        """
+        lengths = [cell_len(line) for line in text.plain.split("\n")]
+        width = self.styles.width
+        room = self.content_size.width
+        if (width is not None and width.is_auto) or room <= 0:
+            return (-1, *lengths)
+        return (room, *(length if length > room else 0 for length in lengths))
+
+    def update(self, content="", *, layout: bool = True) -> None:
+        """Show ``content`` as :class:`Static` does (and forget what :meth:`show_text` showed)."""
+        self._shown_text = self._shown_shape = None
+        super().update(content, layout=layout)
+
+
+class ClockBar(QuietStatic):
     """One line that says where the drill stands."""
 
     DEFAULT_CSS = """
@@ -49,4 +94,4 @@ class ClockBar(Static):
         if firing:
             text.append(f"🔔{firing} ", style="bold red")
         text.append(title, style="dim")
-        self.update(text)
+        self.show_text(text)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from engine.sim.snapshot import NodeView
 
 from ..targets import commands_for
+from .clock import QuietStatic
 
 FORMATS = {
     "requests": ("req/s", "{:.0f}"),
@@ -28,7 +28,7 @@ STATE_STYLE = {
 }
 
 
-class NodeDetail(Static):
+class NodeDetail(QuietStatic):
     """Details of one node; empty hint text when nothing is selected."""
 
     DEFAULT_CSS = """
@@ -38,10 +38,15 @@ class NodeDetail(Static):
     def __init__(self, *, read_only: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.read_only = read_only  # a replay: no command keys to list
+        self._key: tuple | None = None
 
     def show(self, node: NodeView | None, *, hunt: bool = False) -> None:
+        key = (node, hunt, self.read_only)
+        if key == self._key:  # the node's view is unchanged (a frozen dataclass compares by value)
+            return
+        self._key = key
         if node is None:
-            self.update(Text("Select a node with the arrow keys or the mouse.", style="dim"))
+            self.show_text(Text("Select a node with the arrow keys or the mouse.", style="dim"))
             return
         text = Text()
         text.append(node.label, style="bold")
@@ -67,4 +72,4 @@ class NodeDetail(Static):
             for spec in specs:
                 text.append(f"\n[{spec.key}] ", style="bold cyan")
                 text.append(spec.title + (" …" if spec.destructive else ""))
-        self.update(text)
+        self.show_text(text)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from engine.sim.snapshot import Snapshot
 
 from .charts import sparkline
+from .clock import QuietStatic
 
 # (series, label, format, ceiling rule)
 ROWS = (
@@ -30,7 +30,7 @@ def budget_left(snapshot: Snapshot, slo_target: float) -> float:
     return 1.0 - failed / allowed
 
 
-class MetricsPanel(Static):
+class MetricsPanel(QuietStatic):
     """Request rate, error rate (with the SLO line), p99 (with the latency SLO), database load,
     cache hit ratio and replication lag over the last minutes."""
 
@@ -42,9 +42,15 @@ class MetricsPanel(Static):
         super().__init__(**kwargs)
         self.slo_target = slo_target
         self.slo_p99 = slo_p99
+        self._key: tuple | None = None
 
     def show(self, snapshot: Snapshot) -> None:
         width = max(8, self.size.width - 2 - 10 - 8 - 11)
+        # what the panel draws: its width and the series (they grow once a simulated second, not once a tick)
+        key = (width, tuple(snapshot.series(name) for name, _, _ in ROWS))
+        if key == self._key:
+            return
+        self._key = key
         text = Text()
         error_line = 1.0 - self.slo_target
         for i, (key, label, fmt) in enumerate(ROWS):
@@ -77,4 +83,4 @@ class MetricsPanel(Static):
                 text.append(f"  SLO {self.slo_p99:g}s", style="dim")
             if i < len(ROWS) - 1:
                 text.append("\n")
-        self.update(text)
+        self.show_text(text)

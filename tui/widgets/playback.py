@@ -6,18 +6,17 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Static
 
 from engine.sim.snapshot import Snapshot
 
 from .charts import markers, sparkline, time_columns
-from .clock import append_clock
+from .clock import QuietStatic, append_clock
 
 LABEL = 10
 """Label columns, as in :class:`~tui.widgets.metrics.MetricsPanel`, so the strip lines up with the sparklines."""
 
 
-class ReplayBar(Static):
+class ReplayBar(QuietStatic):
     """One line: a REPLAY banner with who drilled what and which seed, then the clock, speed, score and commands."""
 
     DEFAULT_CSS = """
@@ -34,7 +33,7 @@ class ReplayBar(Static):
         firing = len(snapshot.firing())
         if firing:
             text.append(f"🔔{firing}", style="bold red")
-        self.update(text)
+        self.show_text(text)
 
 
 class ReplayStrip(Widget):
@@ -53,7 +52,10 @@ class ReplayStrip(Widget):
 
     def show(self, errors: Sequence[float], duration: float, times: Sequence[float], slo_line: float) -> None:
         """The error ratio per simulated second so far, the drill's length, and the commands replayed so far."""
-        self.errors, self.duration, self.times, self.slo_line = tuple(errors), max(1.0, duration), tuple(times), slo_line
+        shown = (tuple(errors), max(1.0, duration), tuple(times), slo_line)
+        if shown == (self.errors, self.duration, self.times, self.slo_line):
+            return  # nothing new this tick: no repaint
+        self.errors, self.duration, self.times, self.slo_line = shown
         self.refresh()
 
     def render(self) -> Text:
