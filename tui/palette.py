@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from engine.commands import command_specs
+from engine.sim.snapshot import Snapshot
 
+from .session import DrillSession
 from .targets import palette_targets
 
-if TYPE_CHECKING:
-    from .screens.drill import DrillScreen
+
+class CommandHost(Protocol):
+    """What the palette needs of the screen it serves (the drill screen): its snapshot, session and command entry."""
+
+    last_snapshot: Snapshot | None
+    session: DrillSession
+
+    def run_command(self, name: str, target: str | None) -> None: ...
 
 
 class DrillCommands(Provider):
     """Commands of the drill, built from the engine's declarations."""
 
     def _candidates(self) -> list[tuple[str, str, object]]:
-        screen: DrillScreen = self.screen  # type: ignore[assignment]
+        screen: CommandHost = self.screen  # type: ignore[assignment]
         snapshot = screen.last_snapshot
         if snapshot is None:
             return []

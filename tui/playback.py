@@ -34,10 +34,11 @@ from engine.records.replay import (
 )
 from engine.sim.runner import Run, measure
 from engine.scenario.schema import Scenario
+from engine.scoring.format import clock
 from engine.sim.simulation import Simulation
 from engine.sim.snapshot import Snapshot
 
-from .session import DrillSession, Ending
+from .session import BranchOrigin, DrillSession, Ending
 
 REPLAY_SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 """The speeds a replay plays at (keys 1 to 6)."""
@@ -169,7 +170,7 @@ def _builtin_fallback(path: Path, name: object, seed: object, problem: str) -> t
 def format_moment(t: float) -> str:
     """``mm:ss``, with milliseconds when ``t`` is not a whole second (``01:23.450``)."""
     whole = int(t)
-    text = f"{whole // 60:02d}:{whole % 60:02d}"
+    text = clock(whole)
     millis = int(round((t - whole) * 1000))
     return text if millis == 0 else f"{text}.{millis:03d}".rstrip("0")
 
@@ -300,14 +301,6 @@ class ReplaySession:
 
 
 # --------------------------------------------------------------------------- rewind and branch
-
-
-@dataclass(frozen=True)
-class BranchOrigin:
-    """Where a branch comes from: the original run and the moment it was taken over."""
-
-    at: float
-    original: Run
 
 
 def take_over(scenario: Scenario, seed: int, transcript: Transcript, at: float) -> Simulation:

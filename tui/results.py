@@ -6,7 +6,7 @@ result file saves them, so no screen has to borrow them from another.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -15,34 +15,22 @@ from rich.text import Text
 from engine.analysis.hunt import score_hunt
 from engine.records.replay import TimedCommand
 from engine.records.results import run_summary
+from engine.scoring.format import outcome_rows
 from engine.sim.runner import Report, Run
 
-from .playback import BranchOrigin, format_moment
+from .playback import format_moment
+from .session import BranchOrigin
 
 if TYPE_CHECKING:
     from .session import DrillSession, Ending
 
 
-def seconds_or_never(value: float | None) -> str:
-    """``12 s``, or ``never`` for a time that never came."""
-    return "never" if value is None else f"{value:.0f} s"
-
-
-ROWS: tuple[tuple[str, Callable[[Run], str]], ...] = (
-    ("score", lambda r: f"{r.score.score:.1f} ({r.score.grade})"),
-    ("verdict", lambda r: "passed" if r.score.passed else "failed"),
-    ("availability", lambda r: f"{r.outcome.availability:.2%}"),
-    ("downtime (request-weighted)", lambda r: f"{r.outcome.downtime:.1f} s"),
-    ("full outage", lambda r: f"{r.outcome.full_outage:.0f} s"),
-    ("lost writes", lambda r: f"{r.outcome.lost_writes}"),
-    ("RPO window", lambda r: f"{r.outcome.rpo:.1f} s"),
-    ("split brain", lambda r: f"{r.outcome.split_brain_seconds:.0f} s"),
-    ("time to detect", lambda r: seconds_or_never(r.outcome.time_to_detect)),
-    ("time to mitigate", lambda r: seconds_or_never(r.outcome.time_to_mitigate)),
-    ("time to recover", lambda r: seconds_or_never(r.outcome.time_to_recover)),
-    ("hint cost", lambda r: f"{r.outcome.hint_cost:.0f}"),
-)
-"""The debrief's table: (label, the value of a run as shown)."""
+def outcome_table_rows(runs: Sequence[Run]) -> list[tuple[str, list[str]]]:
+    """The debrief's table, one column a run: the outcome table every report shares
+    (:func:`engine.scoring.format.outcome_rows`), with the verdict under the score."""
+    rows = outcome_rows([(run.outcome, run.score) for run in runs])
+    verdict = ("verdict", ["passed" if run.score.passed else "failed" for run in runs])
+    return [rows[0], verdict, *rows[1:]]
 
 
 def commands_of(run: Run) -> list[tuple[float, str]]:

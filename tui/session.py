@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from engine.commands import Command
 from engine.util.files import write_atomic
@@ -23,12 +23,17 @@ from engine.scenario.schema import Scenario
 from engine.sim.simulation import Preview, Receipt, Simulation
 from engine.sim.snapshot import Snapshot
 
-if TYPE_CHECKING:
-    from .playback import BranchOrigin
-
 SPEEDS = (1.0, 2.0, 5.0, 10.0)
 # Simulated seconds one tick may advance at most, so a stalled UI never jumps far ahead.
 MAX_SLICE = 2.0
+
+
+@dataclass(frozen=True)
+class BranchOrigin:
+    """Where a branch comes from: the original run and the moment it was taken over."""
+
+    at: float
+    original: Run
 
 
 @dataclass(frozen=True)

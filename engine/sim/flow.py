@@ -17,7 +17,7 @@ from engine.sim.plan import RoutingPlan, callers_first
 from engine.sim.queueing import fluid_queue, mmc_wait
 from engine.sim.world import World
 from engine.sim.writes import Writes
-from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Node, VipGroup, WriteLog
+from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Node, SecondAcc, VipGroup, WriteLog
 
 # Per-request CPU time of a static request relative to the app's service time.
 STATIC_COST = 0.25
@@ -28,18 +28,6 @@ LB_LATENCY = 0.001
 # Latency spread points: (multiplier of the queueing part, weight), so that
 # p50, p95 and p99 of an exponential wait land on the right values.
 SPREAD = ((0.69, 0.5), (3.0, 0.45), (4.6, 0.04), (6.9, 0.01))
-
-
-class SecondAcc:
-    """Sums for the second being integrated (monitoring closes it)."""
-
-    __slots__ = ("total", "ok", "degraded", "failed", "points", "w_total", "w_ok", "w_failed", "acked")
-
-    def __init__(self) -> None:
-        self.total = self.ok = self.degraded = self.failed = 0.0
-        self.w_total = self.w_ok = self.w_failed = 0.0
-        self.acked = 0
-        self.points: list[tuple[float, float]] = []
 
 
 class Traffic:

@@ -225,3 +225,15 @@ def common_prefix(a: list[list[int]], b: list[list[int]]) -> int:
         if a1 != b1:
             break
     return n
+
+
+class SecondAcc:
+    """Sums for the second being integrated (monitoring closes it)."""
+
+    __slots__ = ("total", "ok", "degraded", "failed", "points", "w_total", "w_ok", "w_failed", "acked")
+
+    def __init__(self) -> None:
+        self.total = self.ok = self.degraded = self.failed = 0.0
+        self.w_total = self.w_ok = self.w_failed = 0.0
+        self.acked = 0
+        self.points: list[tuple[float, float]] = []

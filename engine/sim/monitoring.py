@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from engine.sim.flow import SecondAcc, Traffic
+from engine.sim.flow import Traffic
 from engine.sim.world import World
-from engine.sim.model import DEFAULT_CALL_TIMEOUT, Cluster, Node
+from engine.sim.model import DEFAULT_CALL_TIMEOUT, Cluster, Node, SecondAcc
 
 HISTORY = 180  # seconds of per-node metric history kept for views (sparklines)
 HISTORY_METRICS = ("up", "requests", "error_ratio", "utilisation", "latency", "lag")

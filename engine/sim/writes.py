@@ -7,13 +7,8 @@ synchronous standbys'), and moves replicas along their upstream logs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from engine.sim.model import Cluster, Node, WriteLog
+from engine.sim.model import Cluster, Node, SecondAcc, WriteLog
 from engine.sim.world import World
-
-if TYPE_CHECKING:
-    from engine.sim.flow import SecondAcc
 
 
 class Writes:

@@ -24,6 +24,7 @@ from textual.widgets import Button, Footer, Static
 
 from engine.commands import CommandSpec, command_specs
 from engine.scenario.schema import Scenario
+from engine.scoring.format import clock
 
 __all__ = ["BriefingScreen", "ConsoleKey", "CONSOLE_KEYS", "automation_summary", "hint_summary", "slo_summary"]
 
@@ -63,9 +64,8 @@ def _seconds(value: float) -> str:
 
 
 def _clock(seconds: float) -> str:
-    """``2:30`` for 150 s."""
-    whole = int(round(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
+    """``2:30`` for 150 s (rounded to the second)."""
+    return clock(round(seconds), pad=False)
 
 
 def _points(cost: float) -> str:

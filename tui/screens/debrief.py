@@ -20,11 +20,12 @@ from engine.util.files import WriteError, data_dir, write_atomic
 from engine.analysis.hunt import score_hunt
 from engine.commands import command_specs
 from engine.sim.runner import Report, Run
+from engine.scoring.format import probe_value
 from engine.scoring.outcome import Outcome
 
 from ..messages import AnalysisRequested, NewDrillRequested, TakeOverRequested
 from ..playback import default_moment
-from ..results import ROWS, branch_comparison, commands_of, result_document
+from ..results import branch_comparison, commands_of, outcome_table_rows, result_document
 from ..session import DrillSession, Ending
 from ..widgets.comparison import ChartBand, ChartMarks, ChartSeries, ComparisonChart
 from ..widgets.clock import mmss
@@ -118,7 +119,7 @@ class DebriefScreen(Screen):
         text.append(", ".join(f"{k} {v:.1f}" for k, v in score.penalties.items() if v > 0.05) or "none")
         for probe in score.probes:
             value = probe["value"]
-            shown = "never" if value is None else f"{value:.4g}"
+            shown = probe_value(value)
             text.append(f"\nprobe {probe['name']}: {shown} ", style="")
             text.append("ok" if probe["ok"] else "FAILED", style="green" if probe["ok"] else "bold red")
         return text
@@ -129,11 +130,9 @@ class DebriefScreen(Screen):
         table.add_column("you", justify="right", style="bold")
         table.add_column("no action", justify="right")
         table.add_column("reference", justify="right")
-        for label, fn in ROWS:
-            if self.report is None:
-                table.add_row(label, fn(run), "…", "…")
-            else:
-                table.add_row(label, fn(run), fn(self.report.no_action), fn(self.report.reference))
+        runs = [run] if self.report is None else [run, self.report.no_action, self.report.reference]
+        for label, cells in outcome_table_rows(runs):
+            table.add_row(label, *cells, *(["…", "…"] if self.report is None else []))
         return table
 
     def _chart(self, run: Run) -> None:

@@ -6,12 +6,12 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
+from engine.scoring.format import clock
 from engine.sim.snapshot import Snapshot
 
 
-def mmss(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+mmss = clock
+"""Simulated time as ``mm:ss``: the engine's one formatter (:func:`engine.scoring.format.clock`)."""
 
 
 def append_clock(text: Text, snapshot: Snapshot, *, speed: float, paused: bool) -> None:

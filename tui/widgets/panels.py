@@ -70,7 +70,10 @@ class DrillPanels(Widget):
         timeline = self.query_one(Timeline)
         timeline.add_entries(journal.since(timeline.seen))
         firing = len(snapshot.firing())
-        self.query_one(TabbedContent).get_tab("alerts-tab").label = f"Alerts {firing}" if firing else "Alerts"
+        label = f"Alerts {firing}" if firing else "Alerts"
+        tab = self.query_one(TabbedContent).get_tab("alerts-tab")
+        if tab.label_text != label:  # setting a label lays the whole screen out again, even when it is the same
+            tab.label = label
 
     def show_node(self, node: NodeView | None, *, hunt: bool) -> None:
         """Show another node (or none) in the detail panel."""
