@@ -26,6 +26,7 @@ it prints figures and exits 0 (2 when the console could not be driven).
 from __future__ import annotations
 
 import argparse
+import compileall
 import fcntl
 import os
 import platform
@@ -72,6 +73,8 @@ class Console:
         env.update(TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(ROWS), SPOFDRILL_DATA_DIR=str(data_dir),
                    TEXTUAL_ANIMATIONS="none")
         env.pop("TEXTUAL", None)  # no devtools
+        # as an installed console starts: from compiled bytecode (pip writes it at install; see compile_sources)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
         self.master = master
@@ -267,6 +270,13 @@ def header() -> str:
             f"Python {platform.python_version()}  commit {commit}{' (tui/engine modified)' if dirty else ''}")
 
 
+def compile_sources() -> None:
+    """Write the bytecode of engine/, tui/ and scenarios/ (ignored by git), as ``pip install`` does for an
+    installed package, so the start-up figure is a user's and not a machine's that never caches bytecode."""
+    for package in ("engine", "tui", "scenarios"):
+        compileall.compile_dir(str(ROOT / package), quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", default="region-outage", help="built-in scenario (default region-outage, the largest)")
@@ -282,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         options.repeat, options.seconds, options.presses = 1, 5.0, 20
     only = set(options.only or ("cpu", "keys", "picker"))
     rng = random.Random(0)
+    compile_sources()
     print(header())
     print(f"scenario {options.scenario} seed {options.seed}, pty {COLUMNS}x{ROWS}, {options.repeat} repetition(s)")
     try:

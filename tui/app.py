@@ -11,27 +11,24 @@ from textual.binding import Binding
 
 from engine.util.files import data_dir
 from engine.records.history import History
-from engine.records.recovery import find_interrupted
-from engine.scenario.schema import Scenario
 from engine.records.trainee import DEFAULT_NAME, stored_name
 
 from .messages import AnalysisRequested, NewDrillRequested, TakeOverRequested
-from .playback import branch_journal_path, branch_session, format_moment
-from .screens.analysis import AnalysisScreen
 from .screens.briefing import BriefingScreen
-from .screens.debrief import DebriefScreen
-from .screens.drill import DrillScreen
 from .screens.help import HelpScreen
 from .screens.picker import PickerScreen
-from .screens.recover import RecoveryDialog
 from .screens.trainee import TraineeDialog
-from .screens.replay import ReplayScreen
 from .screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
-from .recovery import resumed_note
-from .session import DrillSession
 
+# The screens that run a simulation (and the modules that build one) are imported when first routed to, so
+# the picker is on screen before simpy, networkx and the simulation are loaded.
 if TYPE_CHECKING:
+    from engine.scenario.schema import Scenario
+
     from .playback import Recording
+    from .screens.drill import DrillScreen
+    from .screens.replay import ReplayScreen
+    from .session import DrillSession
 
 __all__ = ["MIN_HEIGHT", "MIN_WIDTH", "SpofdrillApp", "TooSmallScreen"]
 
@@ -80,13 +77,15 @@ class SpofdrillApp(App[None]):
         if self.history_problem:
             self.notify(f"{self.history_problem}; results will not be recorded.", severity="warning", timeout=10)
         if self.replay is not None:
+            from .screens.replay import ReplayScreen
+
             self._show(ReplayScreen(self.replay, speed=self.replay_speed, autoplay=self.autoplay))
         elif self.start_scenario is not None:
             self.brief(self.start_scenario)
         else:
             self._show(PickerScreen(self.extra_dirs, self.history), self._picked)
         if self.keep_journal and self.replay is None:
-            self.offer_recovery()
+            self.call_after_refresh(self.offer_recovery)  # once the first screen is drawn
         self.call_after_refresh(lambda: self._check_size(self.size.width, self.size.height))
 
     # ------------------------------------------------------------------ routing
@@ -126,12 +125,18 @@ class SpofdrillApp(App[None]):
 
     def offer_recovery(self) -> None:
         """Offer the drills that did not finish (engine.records.recovery): recover, discard or later."""
+        from engine.records.recovery import find_interrupted
+
+        from .screens.recover import RecoveryDialog
+
         interrupted = find_interrupted()
         if interrupted:
             self._show(RecoveryDialog(interrupted), self._recovered)
 
     def _recovered(self, session: DrillSession | None) -> None:
         if session is not None:
+            from .recovery import resumed_note
+
             self.start_session(session)
             self.notify(resumed_note(session), timeout=8)
 
@@ -142,6 +147,9 @@ class SpofdrillApp(App[None]):
             self._show(PickerScreen(self.extra_dirs, self.history), self._picked)
 
     def start_drill(self, scenario: Scenario) -> DrillScreen:
+        from .screens.drill import DrillScreen
+        from .session import DrillSession
+
         journal = None
         if self.keep_journal:
             stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -153,6 +161,8 @@ class SpofdrillApp(App[None]):
 
     def start_session(self, session: DrillSession) -> DrillScreen:
         """Hand the trainee a drill built elsewhere (a rewound branch, tui.playback) in place of this screen."""
+        from .screens.drill import DrillScreen
+
         self.session = session
         screen = DrillScreen(session, autoplay=self.autoplay)
         self._show(screen, replace=True)
@@ -173,14 +183,21 @@ class SpofdrillApp(App[None]):
                 )
             except Exception as exc:  # noqa: BLE001 - a broken history must never cost the debrief
                 self.notify(f"could not record the result: {exc}", severity="warning")
-        self._show(DebriefScreen(session, ending), replace=True)
+        self._debrief(session, ending)
 
     def on_replay_screen_replay_ended(self, event: ReplayScreen.ReplayEnded) -> None:
         """A replay reached its end: the debrief of the replayed run, in its place."""
-        self._show(DebriefScreen(event.session, event.ending), replace=True)
+        self._debrief(event.session, event.ending)
+
+    def _debrief(self, session, ending) -> None:
+        from .screens.debrief import DebriefScreen
+
+        self._show(DebriefScreen(session, ending), replace=True)
 
     def on_take_over_requested(self, event: TakeOverRequested) -> None:
         """Rewind to the chosen moment and hand the drill over as a new live drill (a what-if branch)."""
+        from .playback import branch_journal_path, branch_session, format_moment
+
         journal = branch_journal_path(event.scenario, event.seed) if self.keep_journal else None
         session = branch_session(event.scenario, event.seed, event.transcript, event.moment, trainee=event.trainee,
                                  original=event.original, journal_path=journal)
@@ -189,6 +206,8 @@ class SpofdrillApp(App[None]):
                     title="Taken over", timeout=6)
 
     def on_analysis_requested(self, event: AnalysisRequested) -> None:
+        from .screens.analysis import AnalysisScreen
+
         self.push_screen(AnalysisScreen(event.scenario))
 
     def on_new_drill_requested(self, event: NewDrillRequested) -> None:

@@ -8,12 +8,14 @@ single screen sends are nested in it instead (``DrillScreen.DrillEnded``, ``Repl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from engine.records.replay import Transcript
-from engine.scenario.schema import Scenario
-from engine.sim.runner import Run
+if TYPE_CHECKING:  # carried, never built here: the picker imports this without loading the simulation
+    from engine.records.replay import Transcript
+    from engine.scenario.schema import Scenario
+    from engine.sim.runner import Run
 
 
 class AnalysisRequested(Message):

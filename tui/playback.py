@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +33,10 @@ from engine.records.replay import (
 )
 from engine.sim.runner import Run, measure
 from engine.scenario.schema import Scenario
-from engine.scoring.format import clock
 from engine.sim.simulation import Simulation
 from engine.sim.snapshot import Snapshot
 
+from .moments import format_moment, parse_moment  # noqa: F401  (the replay's moments, re-exported)
 from .session import BranchOrigin, DrillSession, Ending
 
 REPLAY_SPEEDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
@@ -165,38 +164,6 @@ def _builtin_fallback(path: Path, name: object, seed: object, problem: str) -> t
 
 
 # --------------------------------------------------------------------------- moments
-
-
-def format_moment(t: float) -> str:
-    """``mm:ss``, with milliseconds when ``t`` is not a whole second (``01:23.450``)."""
-    whole = int(t)
-    text = clock(whole)
-    millis = int(round((t - whole) * 1000))
-    return text if millis == 0 else f"{text}.{millis:03d}".rstrip("0")
-
-
-def parse_moment(text: str, duration: float) -> float:
-    """A moment of a drill from ``mm:ss`` or seconds, to the millisecond; ValueError saying what is wrong."""
-    raw = text.strip()
-    if not raw:
-        raise ValueError("Enter a moment: mm:ss (01:30) or seconds (90).")
-    minutes, colon, seconds = raw.partition(":")
-    not_a_moment = ValueError(f"{raw!r} is not a moment: write mm:ss (01:30) or seconds (90).")
-    try:
-        secs = float(seconds if colon else raw)
-    except ValueError:
-        raise not_a_moment from None
-    if colon:
-        if not minutes.strip().isdigit() or not math.isfinite(secs):
-            raise not_a_moment
-        if not 0 <= secs < 60:
-            raise ValueError(f"{raw!r}: the seconds after ':' go from 0 to 59.")
-    t = int(minutes) * 60 + secs if colon else secs
-    if not math.isfinite(t) or t < 0:
-        raise ValueError(f"{raw!r}: a moment is 0 seconds or later.")
-    if t >= duration:
-        raise ValueError(f"{format_moment(t)} is not before the end of the drill ({format_moment(duration)}).")
-    return round(t, 3)
 
 
 def default_moment(transcript: Transcript, first_fault: float | None = None) -> float:

@@ -13,12 +13,11 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.analysis.hunt import score_hunt
-from engine.records.replay import TimedCommand
 from engine.records.results import run_summary
 from engine.scoring.format import outcome_rows
 from engine.sim.runner import Report, Run
 
-from .playback import format_moment
+from .moments import describe_command, format_moment  # noqa: F401  (describe_command re-exported)
 from .session import BranchOrigin
 
 if TYPE_CHECKING:
@@ -40,12 +39,6 @@ def commands_of(run: Run) -> list[tuple[float, str]]:
         args = " ".join(f"{k}={v}" for k, v in (entry.data.get("args") or {}).items())
         out.append((entry.t, f"{entry.data['command']} {entry.data.get('target') or ''} {args}".strip()))
     return out
-
-
-def describe_command(command: TimedCommand) -> str:
-    """A recorded command as the trainee would type it: ``command target key=value``."""
-    args = " ".join(f"{k}={v}" for k, v in command.args.items())
-    return " ".join(part for part in (command.command, command.target or "", args) if part)
 
 
 def result_document(session: DrillSession, ending: Ending, report: Report | None) -> dict:

@@ -11,24 +11,23 @@ expected score spread is the 10th/50th/90th percentile over all those runs.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable
 
 from engine.util.parallel import run_all
 from engine.sim.runner import NO_ACTION, simulate
+from engine.analysis.calibration import (  # noqa: F401  (re-exported: check is where a reader looks)
+    CALIBRATION_FILE,
+    calibration_path,
+    measured_difficulty,
+    read_calibration,
+    scenario_hash,
+    write_calibration,
+)
 from engine.scenario.schema import ActionScript, Scenario, Step, Trigger
 
 DIFFICULTY_LABELS = ("intro", "easy", "medium", "hard", "expert")
-
-
-def scenario_hash(scenario: Scenario) -> str:
-    """A content hash of everything that decides a run (not the id). Fields left at their defaults
-    are left out, so a new optional field in the format does not change existing scenarios' hashes."""
-    data = scenario.model_dump(mode="json", by_alias=True, exclude={"id"}, exclude_defaults=True)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- policies
@@ -208,36 +207,3 @@ def check(
         verdict.difficulty_index = index
         verdict.spread = (_pct(everyone, 0.1), _pct(everyone, 0.5), _pct(everyone, 0.9))
     return verdict
-
-
-CALIBRATION_FILE = "calibration.json"
-
-
-def calibration_path():
-    """The calibration file shipped beside the built-in scenarios."""
-    from engine.scenario.loader import builtin_dir
-
-    return builtin_dir() / CALIBRATION_FILE
-
-
-def read_calibration() -> dict[str, dict]:
-    """Measured difficulty of the built-in scenarios, by id (empty if the file is missing or broken)."""
-    try:
-        return json.loads(calibration_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def write_calibration(calibration: dict[str, dict]):
-    from engine.util.files import write_atomic
-
-    return write_atomic(calibration_path(), json.dumps(calibration, indent=2, sort_keys=True) + "\n")
-
-
-def measured_difficulty(scenario: Scenario, calibration: dict[str, dict] | None = None) -> dict | None:
-    """The calibration entry for a scenario if it was measured on exactly this content."""
-    calibration = read_calibration() if calibration is None else calibration
-    entry = calibration.get(scenario.id or "")
-    if entry and entry.get("hash") == scenario_hash(scenario):
-        return entry
-    return None

@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from engine.util.parallel import run_all
 from engine.records.bundle import Bundle, BundleError, program_version, read_bundle, verify
-from engine.analysis.check import scenario_hash
+from engine.analysis.calibration import scenario_hash
 from engine.scenario.loader import load_actions
 from engine.scenario.problems import ScenarioError
 from engine.scoring.format import duration, probe_value

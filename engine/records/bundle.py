@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping
 
-from engine.analysis.check import scenario_hash
+from engine.analysis.calibration import scenario_hash
 from engine.util.files import write_atomic
 from engine.records.replay import Transcript, TranscriptError, replay, scenario_document, scenario_from_document, transcript_of
 from engine.records.results import run_summary

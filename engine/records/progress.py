@@ -167,7 +167,7 @@ class DrillOption:
 
 def catalogue() -> list[DrillOption]:
     """The built-in scenarios as options, with their measured difficulty."""
-    from engine.analysis.check import measured_difficulty, read_calibration
+    from engine.analysis.calibration import measured_difficulty, read_calibration
     from engine.scenario.loader import builtin_scenarios, load_scenario
 
     calibration = read_calibration()

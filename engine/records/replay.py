@@ -258,7 +258,7 @@ class DrillHeader:
     mode: str
 
     def to_dict(self) -> dict[str, Any]:
-        from engine.analysis.check import scenario_hash
+        from engine.analysis.calibration import scenario_hash
 
         return {
             "format": HEADER_FORMAT,

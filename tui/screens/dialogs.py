@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -12,11 +12,12 @@ from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from engine.commands import CommandSpec
-from engine.records.replay import TimedCommand
 
-from ..playback import format_moment, parse_moment
-from ..results import describe_command
+from ..moments import describe_command, format_moment, parse_moment
 from ..widgets.clock import mmss
+
+if TYPE_CHECKING:
+    from engine.records.replay import TimedCommand
 
 DIALOG_CSS_PATH = "dialogs.tcss"
 """The dialogs' styles, beside this module; dialogs defined elsewhere in tui/screens use it too."""

@@ -32,7 +32,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from engine.analysis.check import measured_difficulty, read_calibration
+from engine.analysis.calibration import measured_difficulty, read_calibration
 from engine.records.history import History, HistoryError, Record
 from engine.scenario.loader import SCENARIO_SUFFIXES, builtin_scenarios, load_scenario
 from engine.records.progress import DrillOption, NextDrill, suggest_next
