@@ -24,8 +24,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-"""The program version when the package metadata is not installed; kept equal to pyproject.toml (a test checks)."""
+from engine.util.version import __version__
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "engine.scenario.schema": ("Scenario", "ActionScript", "Step", "Trigger", "Fault", "Topology"),

@@ -116,3 +116,19 @@ def test_import_engine_gives_the_public_api():
     for name in ("Simulation", "load_scenario", "simulate", "Snapshot", "build_command", "score_outcome", "analyze"):
         assert name in names
     assert names["Simulation"] == "type" and names["load_scenario"] == "function"
+
+
+def test_no_import_cycle_in_the_engine():
+    """No engine module reaches itself through imports, not even through imports made for type hints only.
+
+    The layer contract already forbids upward imports at run time; this also covers modules within one
+    layer and the ``if TYPE_CHECKING:`` imports the contract leaves out (grimp reads every import statement).
+    """
+    import grimp
+    import networkx as nx
+
+    graph = grimp.build_graph("engine", include_external_packages=False, exclude_type_checking_imports=False,
+                              cache_dir=None)
+    edges = nx.DiGraph((module, imported) for module in graph.modules
+                       for imported in graph.find_modules_directly_imported_by(module))
+    assert [sorted(group) for group in nx.strongly_connected_components(edges) if len(group) > 1] == []

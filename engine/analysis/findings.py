@@ -1,18 +1,37 @@
 """Classification of every component (SPOF, degrading, harmless) and findings on redundancy that does not work.
 
-Both read the scenario through a :class:`~engine.analysis.structure.Structure`
-and the SPOFs the cut sets found; they explain, in one line each, why.
+Both read the scenario through its :class:`Topology` facts (which
+:class:`~engine.analysis.structure.Structure` provides) and the SPOFs the cut
+sets found; they explain, in one line each, why.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import networkx as nx
 
-if TYPE_CHECKING:
-    from engine.analysis.structure import Structure
+from engine.scenario.schema import Scenario
+from engine.scenario.topology import ClusterSpec, VipSpec
+
+
+class Topology(Protocol):
+    """What the classification reads of a scenario's architecture."""
+
+    scenario: Scenario
+    graph: nx.DiGraph
+    nodes: Mapping[str, Any]
+    multi_region: bool
+    vips: list[VipSpec]
+    vip_of: dict[str, VipSpec]
+    clusters: list[ClusterSpec]
+    cluster_of: dict[str, ClusterSpec]
+    components: tuple[str, ...]
+    optional: dict[str, str]
+
+    def region_of(self, name: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +67,7 @@ class Finding:
         return {"code": self.code, "nodes": list(self.nodes), "reason": self.reason, "needs_human": self.needs_human}
 
 
-def findings(s: Structure, spof_kinds: dict[str, list[str]]) -> list[Finding]:
+def findings(s: Topology, spof_kinds: dict[str, list[str]]) -> list[Finding]:
     """Redundancy that exists on paper but does not work, or needs a human to work."""
     scenario, nodes, graph = s.scenario, s.nodes, s.graph
     auto = scenario.automation
@@ -112,7 +131,7 @@ def findings(s: Structure, spof_kinds: dict[str, list[str]]) -> list[Finding]:
     return out
 
 
-def classify(s: Structure, spof_kinds: dict[str, list[str]], used: set[str]) -> list[Classification]:
+def classify(s: Topology, spof_kinds: dict[str, list[str]], used: set[str]) -> list[Classification]:
     """Each component's role; ``used`` holds the components some request depends on."""
     nodes, graph, auto = s.nodes, s.graph, s.scenario.automation
     out = []

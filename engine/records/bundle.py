@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 from engine.analysis.calibration import scenario_hash
 from engine.util.files import write_atomic
+from engine.util.version import __version__
 from engine.records.replay import Transcript, TranscriptError, replay, scenario_document, scenario_from_document, transcript_of
 from engine.records.results import run_summary
 from engine.scoring.format import clock
@@ -45,8 +46,6 @@ def program_version() -> str:
     try:
         return metadata.version(PROGRAM)
     except metadata.PackageNotFoundError:
-        from engine import __version__
-
         return __version__
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from engine.sim.calls import cache_hit, call
 from engine.sim.plan import RoutingPlan, callers_first
 from engine.sim.queueing import fluid_queue, mmc_wait
 from engine.sim.world import World
@@ -150,38 +151,9 @@ class Traffic:
             value = base + spread * mult
             pts.append((value if value < limit else limit, amount * weight))
 
-    def _call(self, src: Node, dst: Node, timeout: float, depth: int = 0) -> tuple[float, float, float]:
-        """Outcome of ``src`` calling ``dst``: (fraction ok, latency when ok, latency when failed).
-
-        A service answers only when what it needs answers too (its own calls, at most a few levels
-        deep): their latency adds to its own, their failures become its failures.
-        """
-        if not self.world.reachable(src, dst):
-            return 0.0, 0.0, (0.002 if self.world.fails_fast(src, dst) else timeout)
-        base = dst.latency
-        if src.region != dst.region:
-            base += self.world.scenario.topology.inter_region_rtt
-        fail = dst.drop + (1.0 - dst.drop) * dst.err
-        dep_ok, dep_flat = 1.0, 0.0
-        deps = self.plan.svc_deps.get(dst.name) if dst.kind == "service" and depth < 6 else None
-        if deps:
-            for dest, share, dep_timeout, needed in deps:
-                target = self.world.nodes[dest.writer] if isinstance(dest, Cluster) else dest
-                ok_d, lat_d, flat_d = self._call(dst, target, dep_timeout, depth + 1)
-                base += share * (ok_d * lat_d + (1.0 - ok_d) * flat_d)
-                if needed and ok_d < 1.0:
-                    dep_ok *= 1.0 - share * (1.0 - ok_d)
-                    dep_flat = max(dep_flat, flat_d)
-        if base >= timeout:
-            return 0.0, 0.0, timeout
-        if dst.wait > 1e-9:
-            late = math.exp(-(timeout - base) / dst.wait)
-            fail += (1.0 - fail) * late
-        fail_lat = timeout if fail > dst.err else 0.002
-        if dep_ok < 1.0:  # the service answers with an error once its call has failed
-            fail = 1.0 - (1.0 - fail) * dep_ok
-            fail_lat = max(fail_lat, min(dep_flat + dst.latency, timeout))
-        return 1.0 - fail, base, fail_lat
+    def _call(self, src: Node, dst: Node, timeout: float) -> tuple[float, float, float]:
+        """Outcome of ``src`` calling ``dst`` now: see :func:`engine.sim.calls.call`."""
+        return call(self.world, self.plan, src, dst, timeout)
 
     def step(self, t0: float, dt: float) -> None:
         """Integrate traffic over ``[t0, t0 + dt)`` under the current state."""
@@ -285,7 +257,7 @@ class Traffic:
                 cache.m_in += reads
             for cluster, _ in plan["dbs"][:1]:
                 # in read-only mode the application refuses writes before they reach the database
-                miss = reads * (1.0 - self._hit(plan)) + (0.0 if cluster.read_only else writes * WRITE_COST)
+                miss = reads * (1.0 - cache_hit(plan)) + (0.0 if cluster.read_only else writes * WRITE_COST)
                 writers = self.writes.writers(cluster, node)
                 for primary in writers:
                     primary.m_in += miss / len(writers)
@@ -473,17 +445,11 @@ class Traffic:
         cached = self.plan.route_cache[holder.name] = (routes, good_w, refused_w, total_w)
         return cached
 
-    def _hit(self, plan: dict) -> float:
-        for cache, _ in plan["caches"][:1]:
-            if cache.up:
-                return cache.spec.hit_ratio * cache.warm
-        return 0.0
-
     def _app_hold(self, node: Node, plan: dict, st: float) -> tuple[float, float]:
         """Seconds a worker is held by a read and by a write, from downstream latencies."""
         read = st
         write = st
-        hit = self._hit(plan)
+        hit = cache_hit(plan)
         for cache, timeout in plan["caches"][:1]:
             ok, lat, fail_lat = self._call(node, cache, timeout)
             read += ok * lat + (1.0 - ok) * fail_lat
@@ -548,7 +514,7 @@ class Traffic:
         cache_ok = 0.0
         for cache, timeout in plan["caches"][:1]:
             cache_ok, lat, flat = self._call(app, cache, timeout)
-            hit = cache_ok * self._hit(plan)
+            hit = cache_ok * cache_hit(plan)
             cache_lat = cache_ok * lat + (1.0 - cache_ok) * flat
             cache.m_fail += reads * (1.0 - cache_ok)
         db_ok = 1.0
