@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from engine.util.jsontext import parse_json
 from engine.util.files import data_dir
 from engine.sim.journal import read_jsonl
 from engine.records.replay import (
@@ -100,7 +101,7 @@ def _first_line_is_an_entry(text: str) -> bool:
     for line in text.splitlines():
         if line.strip():
             try:
-                row = json.loads(line)
+                row = parse_json(line)
             except json.JSONDecodeError:
                 return False
             return isinstance(row, dict) and "type" in row and "seq" in row

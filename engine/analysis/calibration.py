@@ -11,6 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from engine.util.jsontext import parse_json
 from engine.scenario.loader import builtin_dir
 from engine.scenario.schema import Scenario
 from engine.util.files import write_atomic
@@ -34,7 +35,7 @@ def calibration_path() -> Path:
 def read_calibration() -> dict[str, dict]:
     """Measured difficulty of the built-in scenarios, by id (empty if the file is missing or broken)."""
     try:
-        return json.loads(calibration_path().read_text(encoding="utf-8"))
+        return parse_json(calibration_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 

@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Mapping
 
+from engine.util.jsontext import parse_json
 from engine.analysis.calibration import scenario_hash
 from engine.util.files import write_atomic
 from engine.util.version import __version__
@@ -175,7 +176,7 @@ def _parse(path: Path) -> dict[str, Any]:
     if not text.strip():
         raise BundleError(path, "the file is empty (it looks truncated: was it written completely?)")
     try:
-        data = json.loads(text)
+        data = parse_json(text)
     except json.JSONDecodeError as exc:
         if text.lstrip().startswith("{") and _cut_short(text, exc):
             raise BundleError(path, f"the JSON stops at line {exc.lineno}, column {exc.colno} before it is complete: "

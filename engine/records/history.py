@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from engine.util.jsontext import parse_json
 from engine.util.files import DATA_DIR_ENV, data_dir
 from typing import Any
 
@@ -304,7 +305,7 @@ def _record(row: tuple[Any, ...]) -> Record:
 
 def _json(text: str, kind: type, empty: Any) -> Any:
     try:
-        value = json.loads(text)
+        value = parse_json(text)
     except (TypeError, ValueError):
         return empty
     return value if isinstance(value, kind) else empty

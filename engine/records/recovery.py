@@ -42,13 +42,13 @@ interrupted. The lock goes with the process, however it dies.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from engine.util.jsontext import parse_json
 from engine.util.files import data_dir
 from engine.sim.journal import read_jsonl
 from engine.records.replay import (
@@ -143,7 +143,7 @@ class InterruptedDrill:
 
 def _time_of(line: str) -> float | None:
     try:
-        t = json.loads(line).get("t")
+        t = parse_json(line).get("t")
     except (ValueError, AttributeError):
         return None
     return float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else None
@@ -164,7 +164,7 @@ def is_complete(journal: Path) -> bool:
     """True when the journal's last line is a complete ``DrillEnded`` entry."""
     line = _last_line(journal)
     try:
-        return json.loads(line).get("type") == ENDED_TYPE
+        return parse_json(line).get("type") == ENDED_TYPE
     except (ValueError, AttributeError):
         return False
 

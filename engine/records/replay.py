@@ -25,6 +25,7 @@ from typing import Any, Iterable, Mapping
 
 from pydantic import ValidationError
 
+from engine.util.jsontext import parse_json
 from engine.sim.actions import apply_named
 from engine.sim.journal import Entry
 from engine.util.files import write_atomic
@@ -286,7 +287,7 @@ def read_header(journal: Path | str) -> DrillHeader:
     """The header beside a journal; :class:`TranscriptError` naming the file when missing or damaged."""
     path = header_path(journal)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise TranscriptError(f"{path}: missing (it names the scenario and seed of {Path(journal).name})") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -13,6 +13,7 @@ import json
 import unicodedata
 from pathlib import Path
 
+from engine.util.jsontext import parse_json
 from engine.util.files import data_dir, write_atomic
 
 FILE_NAME = "trainee.json"
@@ -47,7 +48,7 @@ def path() -> Path:
 def stored_name() -> str | None:
     """The stored name, or None when there is none (or the file is unreadable or holds no valid name)."""
     try:
-        data = json.loads(path().read_text(encoding="utf-8"))
+        data = parse_json(path().read_text(encoding="utf-8"))
         return check_name(data["name"]) if isinstance(data, dict) and isinstance(data.get("name"), str) else None
     except (OSError, ValueError, UnicodeDecodeError):  # TraineeNameError is a ValueError
         return None

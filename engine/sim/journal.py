@@ -15,6 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
+from engine.util.jsontext import parse_json
+
 # Event types the trainee cannot observe while the drill runs.
 HIDDEN_TYPES = frozenset(
     {
@@ -112,7 +114,7 @@ def read_jsonl(text: str) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            rows.append(parse_json(line))
         except json.JSONDecodeError as exc:
             raise ValueError(f"line {number}: not JSON ({exc.msg})") from None
     return rows
