@@ -11,6 +11,36 @@ class WriteError(OSError):
     """A file could not be written; the message names the file and the reason."""
 
 
+class TooLarge(OSError):
+    """A file is larger than its reader accepts; the message names the limit."""
+
+
+def read_limited(path: str | Path, limit: int, what: str) -> bytes:
+    """At most ``limit`` bytes of a file, or :class:`TooLarge` (never reads more than ``limit + 1``).
+
+    Works on anything that can be opened: a regular file, ``/dev/zero``, a
+    pipe. Other :class:`OSError` s (missing, a directory, no permission)
+    propagate unchanged for the caller to word.
+    """
+    from engine.util.limits import over
+
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        size = _size_of(path)
+        if size > limit:
+            raise TooLarge(f"{path}: {over(what, size, limit, 'bytes')}")
+        raise TooLarge(f"{path}: {over(what, None, limit, 'bytes')}")  # a device or a pipe: no size to tell
+    return data
+
+
+def _size_of(path: str | Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 DATA_DIR_ENV = "SPOFDRILL_DATA_DIR"
 
 
