@@ -36,8 +36,8 @@ FILE_NAME = "history.sqlite3"
 SCHEMA_VERSION = 1
 """The schema this release writes (stored as ``PRAGMA user_version``)."""
 
-_SCHEMA_V1 = """
-CREATE TABLE runs (
+_SCHEMA_V1 = (
+    """CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     trainee TEXT NOT NULL,
     scenario TEXT NOT NULL,
@@ -49,13 +49,24 @@ CREATE TABLE runs (
     tags TEXT NOT NULL,
     mode TEXT NOT NULL,
     finished_at REAL NOT NULL
-);
-CREATE INDEX runs_by_scenario ON runs (scenario, score DESC);
-CREATE INDEX runs_by_time ON runs (finished_at DESC);
+)""",
+    "CREATE INDEX IF NOT EXISTS runs_by_scenario ON runs (scenario, score DESC)",
+    "CREATE INDEX IF NOT EXISTS runs_by_time ON runs (finished_at DESC)",
+)
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {0: _SCHEMA_V1}
+"""The statements that take a database from each version to the next.
+
+Each is idempotent (``IF NOT EXISTS``): a file another process is creating at
+the same moment, or one a crash left between statements, migrates the same.
 """
 
-_MIGRATIONS: dict[int, str] = {0: _SCHEMA_V1}
-"""The script that takes a database from each version to the next."""
+BUSY_TIMEOUT = 5.0
+"""Seconds a statement waits for another process's lock before "database is locked"."""
+PREPARE_BUSY_TIMEOUT = 1.0
+"""The same while opening (each attempt's statements), so that opening ends within :data:`PREPARE_DEADLINE` plus a little."""
+PREPARE_DEADLINE = 5.0
+"""Seconds opening keeps retrying a locked file (with backoff) before it reports it."""
 
 _COLUMNS = "id, trainee, scenario, seed, score, grade, passed, breakdown, tags, mode, finished_at"
 
@@ -124,7 +135,8 @@ class History:
         except OSError as exc:
             raise HistoryError(self._message(f"cannot create its directory {directory}: {_reason(exc)}")) from exc
         try:
-            self._conn = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False, isolation_level=None)
+            self._conn = sqlite3.connect(self.path, timeout=PREPARE_BUSY_TIMEOUT, check_same_thread=False,
+                                         isolation_level=None)
             self._prepare()
         except HistoryError:
             self.close()
@@ -155,15 +167,62 @@ class History:
         return f"drill history {self.path}: {problem}"
 
     def _prepare(self) -> None:
-        """WAL mode, integrity check and schema creation or migration."""
+        """WAL mode, integrity check and schema creation or migration; safe against other processes doing the same.
+
+        A "database is locked" while preparing (another process is creating or
+        migrating the file this very moment) is retried with backoff for up to
+        :data:`PREPARE_DEADLINE` seconds, then reported.
+        """
         conn = self._connection()
+        deadline = time.monotonic() + PREPARE_DEADLINE
+        pause = 0.02
+        while True:
+            try:
+                self._prepare_once(conn)
+                break
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc) or time.monotonic() + pause > deadline:
+                    raise
+            except _NotYetWal:
+                if time.monotonic() + pause > deadline:
+                    raise HistoryError(self._message("cannot switch to WAL mode (another process holds the file)")) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.25)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+
+    def _prepare_once(self, conn: sqlite3.Connection) -> None:
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()
         if not mode or str(mode[0]).lower() != "wal":
+            if mode and str(mode[0]).lower() in ("delete", "truncate", "persist"):
+                raise _NotYetWal  # another connection kept it from switching: try again
             raise HistoryError(self._message(f"cannot switch to WAL mode (journal mode is {mode[0] if mode else 'unknown'})"))
         check = conn.execute("PRAGMA quick_check").fetchone()
         if not check or check[0] != "ok":
             detail = check[0] if check else "no answer"
             raise HistoryError(self._message(f"the database is damaged ({detail}); move the file aside to start a new history"))
+        version = self._version(conn)
+        if version == SCHEMA_VERSION:
+            return
+        # Migrate under the write lock, reading the version again: another process may have done it meanwhile.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._version(conn)
+            while version < SCHEMA_VERSION:
+                for statement in _MIGRATIONS[version]:
+                    conn.execute(statement)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # the original error says more
+            raise
+
+    def _version(self, conn: sqlite3.Connection) -> int:
+        """The schema version, refused when newer than this release reads."""
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise HistoryError(
@@ -171,10 +230,7 @@ class History:
                     f"written by a newer spofdrill (schema version {version}; this one reads up to {SCHEMA_VERSION})"
                 )
             )
-        while version < SCHEMA_VERSION:
-            script = _MIGRATIONS[version]
-            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version + 1};\nCOMMIT;")
-            version += 1
+        return version
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -309,6 +365,16 @@ def _json(text: str, kind: type, empty: Any) -> Any:
     except (TypeError, ValueError):
         return empty
     return value if isinstance(value, kind) else empty
+
+
+class _NotYetWal(Exception):
+    """The switch to WAL mode did not happen (another connection had the file open in a transaction)."""
+
+
+def _is_locked(exc: BaseException) -> bool:
+    """Whether a SQLite error is another process holding the file (worth waiting for)."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def _reason(exc: BaseException) -> str:
