@@ -19,12 +19,13 @@ def cmd_history(args: argparse.Namespace) -> int:
         path = default_path()
     except (OSError, RuntimeError) as exc:  # e.g. no home directory and no SPOFDRILL_DATA_DIR
         raise InputError(f"cannot find the drill history: {exc}") from None
-    records, everything = [], []
+    records, everything, problem = [], [], None
     if path.exists():  # reading never creates a history
         try:
             with History(path) as history:
                 records = history.runs(args.scenario, args.trainee, args.limit)
                 everything = history.all_runs(args.trainee)
+                problem = history.problem  # rows that could not be read: left out, reported once below
         except HistoryError as exc:
             raise InputError(str(exc)) from None
     options = catalogue()
@@ -33,6 +34,9 @@ def cmd_history(args: argparse.Namespace) -> int:
         doc = history_document(records, everything, options, trainee=args.trainee)
         write_output(args.json, json.dumps(doc, indent=2, sort_keys=True) + "\n")
         print(f"history written to {args.json}")
+    if problem:
+        sys.stdout.flush()
+        print(problem, file=sys.stderr)
     return 0
 
 

@@ -20,9 +20,12 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import stat
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
@@ -68,7 +71,34 @@ PREPARE_BUSY_TIMEOUT = 1.0
 PREPARE_DEADLINE = 5.0
 """Seconds opening keeps retrying a locked file (with backoff) before it reports it."""
 
-_COLUMNS = "id, trainee, scenario, seed, score, grade, passed, breakdown, tags, mode, finished_at"
+MAX_TEXT_BYTES = 4 * 1024
+"""The longest trainee, scenario id, grade or mode read from a row (a stored name is at most 40 characters)."""
+MAX_JSON_BYTES = 256 * 1024
+"""The longest breakdown or tags JSON read from a row (a real one is under 2 KiB)."""
+MAX_DETAILS = 100
+"""Unreadable rows described one by one in :attr:`History.skipped`; past it they are only counted."""
+
+_FIELDS: tuple[tuple[str, int], ...] = (
+    ("id", 64),
+    ("trainee", MAX_TEXT_BYTES),
+    ("scenario", MAX_TEXT_BYTES),
+    ("seed", 64),
+    ("score", 64),
+    ("grade", MAX_TEXT_BYTES),
+    ("passed", 64),
+    ("breakdown", MAX_JSON_BYTES),
+    ("tags", MAX_JSON_BYTES),
+    ("mode", MAX_TEXT_BYTES),
+    ("finished_at", 64),
+)
+"""The columns of ``runs`` a :class:`Record` is read from, each with the most bytes read of it."""
+
+_COLUMNS = ", ".join(
+    f"typeof({name}), length(CAST({name} AS BLOB)), CASE WHEN length(CAST({name} AS BLOB)) <= {cap} THEN {name} END"
+    for name, cap in _FIELDS
+)
+"""Per column: its storage class, its size in bytes, and its value when not over the cap (a huge value never
+reaches Python; SQLite is dynamically typed, so a row may hold anything in any column)."""
 
 
 def default_path() -> Path:
@@ -127,6 +157,11 @@ class History:
         """The history file."""
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        self.skipped: list[str] = []
+        """Why each unreadable row seen so far was left out, e.g. ``row 7: seed 'seven' is not a whole number``
+        (the first :data:`MAX_DETAILS`; :attr:`skipped_rows` counts them all)."""
+        self._skipped_ids: set[Any] = set()
+        self._reported = 0
         directory = self.path.parent
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -134,6 +169,7 @@ class History:
             raise HistoryError(self._message(f"{directory} (or a folder above it) is a file, not a directory")) from exc
         except OSError as exc:
             raise HistoryError(self._message(f"cannot create its directory {directory}: {_reason(exc)}")) from exc
+        self._refuse_special_files()
         try:
             self._conn = sqlite3.connect(self.path, timeout=PREPARE_BUSY_TIMEOUT, check_same_thread=False,
                                          isolation_level=None)
@@ -162,6 +198,20 @@ class History:
         except (OSError, RuntimeError, ValueError) as exc:  # e.g. Path.home() without a home directory
             where = str(path) if path is not None else "the drill history"
             return None, f"{where}: cannot be opened ({_reason(exc)})"
+
+    def _refuse_special_files(self) -> None:
+        """A directory, pipe or device where the file (or its WAL companions) should be: SQLite would fail or hang."""
+        for path in (self.path, self.path.with_name(self.path.name + "-wal"), self.path.with_name(self.path.name + "-shm")):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise HistoryError(self._message(f"cannot read {path.name}: {_reason(exc)}")) from exc
+            if stat.S_ISDIR(info.st_mode):
+                raise HistoryError(self._message(f"{path.name} is a directory, not a file; move it aside to start a new history"))
+            if not stat.S_ISREG(info.st_mode):
+                raise HistoryError(self._message(f"{path.name} is not a regular file (a pipe, socket or device)"))
 
     def _message(self, problem: str) -> str:
         return f"drill history {self.path}: {problem}"
@@ -281,30 +331,83 @@ class History:
         return int(cursor.lastrowid or 0)
 
     def best(self, scenario: str, trainee: str | None = None) -> Record | None:
-        """The highest-scoring run of ``scenario`` (the earliest on a tie), or ``None``."""
+        """The highest-scoring readable run of ``scenario`` (the earliest on a tie), or ``None``."""
         where, params = _filters(scenario, trainee)
-        rows = self._query(f"SELECT {_COLUMNS} FROM runs{where} ORDER BY score DESC, finished_at ASC, id ASC LIMIT 1", params)
+        rows = self._query(f"SELECT {_COLUMNS} FROM runs{where} ORDER BY score DESC, finished_at ASC, id ASC", params, 1)
         return rows[0] if rows else None
 
     def runs(self, scenario: str | None = None, trainee: str | None = None, limit: int = 100) -> list[Record]:
-        """Runs, newest first, optionally of one scenario and/or one trainee."""
+        """Readable runs, newest first, optionally of one scenario and/or one trainee (at most ``limit``)."""
         where, params = _filters(scenario, trainee)
-        return self._query(
-            f"SELECT {_COLUMNS} FROM runs{where} ORDER BY finished_at DESC, id DESC LIMIT ?", (*params, max(0, int(limit)))
-        )
+        return self._query(f"SELECT {_COLUMNS} FROM runs{where} ORDER BY finished_at DESC, id DESC", params,
+                           max(0, int(limit)))
 
     def all_runs(self, trainee: str | None = None) -> list[Record]:
-        """Every run, newest first, optionally of one trainee (progress looks at the whole history)."""
+        """Every readable run, newest first, optionally of one trainee (progress looks at the whole history)."""
         where, params = _filters(None, trainee)
         return self._query(f"SELECT {_COLUMNS} FROM runs{where} ORDER BY finished_at DESC, id DESC", params)
 
-    def _query(self, sql: str, params: tuple[Any, ...]) -> list[Record]:
+    def _query(self, sql: str, params: tuple[Any, ...], limit: int | None = None) -> list[Record]:
+        """The readable rows of a query, up to ``limit``; the others are skipped and noted in :attr:`skipped`.
+
+        Text is fetched as bytes and decoded here, so a value that is not UTF-8
+        is one unreadable row rather than an error that ends the query.
+        """
+        records: list[Record] = []
+        if limit == 0:
+            return records
         with self._lock:
+            conn = self._connection()
+            conn.text_factory = bytes
             try:
-                rows = self._connection().execute(sql, params).fetchall()
+                for row in conn.execute(sql, params):
+                    try:
+                        records.append(_record(row))
+                    except _Unreadable as bad:
+                        self._skip(bad.rid, str(bad))
+                        continue
+                    if limit is not None and len(records) >= limit:
+                        break
             except sqlite3.Error as exc:
                 raise HistoryError(self._message(_explain(exc))) from exc
-        return [_record(row) for row in rows]
+            finally:
+                conn.text_factory = str
+        return records
+
+    def _skip(self, rid: Any, why: str) -> None:
+        if rid in self._skipped_ids:
+            return
+        self._skipped_ids.add(rid)
+        if len(self.skipped) < MAX_DETAILS:
+            self.skipped.append(why)
+
+    @property
+    def skipped_rows(self) -> int:
+        """How many rows seen so far could not be read (and were left out of every answer)."""
+        return len(self._skipped_ids)
+
+    @property
+    def problem(self) -> str | None:
+        """The unreadable rows seen so far in one line naming the file, or ``None`` when every row read.
+
+        E.g. ``drill history /…/history.sqlite3: 2 rows could not be read (row 7: seed 'seven' is not a whole
+        number; row 9: score 'x' is not a number) and are left out``. The rows stay in the file, unchanged.
+        """
+        count = self.skipped_rows
+        if not count:
+            return None
+        shown = self.skipped[:3]
+        more = count - len(shown)
+        details = "; ".join(shown) + (f"; and {more:,} more" if more else "")
+        rows = "1 row" if count == 1 else f"{count:,} rows"
+        return self._message(f"{rows} could not be read ({details}) and {'is' if count == 1 else 'are'} left out")
+
+    def unreported_problem(self) -> str | None:
+        """:attr:`problem` when rows were skipped since the last call, else ``None``: report each once."""
+        if self.skipped_rows <= self._reported:
+            return None
+        self._reported = self.skipped_rows
+        return self.problem
 
     # ------------------------------------------------------------------ lifetime
 
@@ -341,30 +444,127 @@ def _filters(scenario: str | None, trainee: str | None) -> tuple[str, tuple[Any,
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
 
 
+class _Unreadable(Exception):
+    """A row that is not a run as this release writes it; the message says which row and why."""
+
+    def __init__(self, rid: Any, why: str) -> None:
+        super().__init__(f"row {_shown(rid)}: {why}")
+        self.rid = rid
+
+
 def _record(row: tuple[Any, ...]) -> Record:
-    """A row of ``runs`` as a :class:`Record` (unreadable JSON reads as empty)."""
-    rid, trainee, scenario, seed, score, grade, passed, breakdown, tags, mode, finished_at = row
+    """A row of ``runs`` (storage class, size and capped value per column of :data:`_FIELDS`) as a :class:`Record`.
+
+    Only values of the type this release writes are accepted; anything else
+    raises :class:`_Unreadable` naming the row and the first bad column.
+    """
+    fields = {}
+    for index, (name, cap) in enumerate(_FIELDS):
+        storage, size, value = row[3 * index: 3 * index + 3]
+        fields[name] = (_text(storage), size, value, cap)
+    rid = _value("id", *fields["id"], rid=None)
+    if type(rid) is not int:
+        raise _Unreadable(rid, f"id {_shown(rid)} is not a whole number")
+
+    def get(name: str) -> Any:
+        return _value(name, *fields[name], rid=rid)
+
+    trainee, scenario, grade, mode = (_plain(get(name), name, rid) for name in ("trainee", "scenario", "grade", "mode"))
+    seed = get("seed")
+    if type(seed) is not int:
+        raise _Unreadable(rid, f"seed {_shown(seed)} is not a whole number")
+    score = _finite(get("score"), "score", rid)
+    passed = get("passed")
+    if type(passed) is not int or passed not in (0, 1):
+        raise _Unreadable(rid, f"passed {_shown(passed)} is neither 0 nor 1")
+    finished_at = _finite(get("finished_at"), "finished_at", rid)
+    try:
+        datetime.fromtimestamp(finished_at)
+        datetime.fromtimestamp(finished_at, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise _Unreadable(rid, f"finished_at {_shown(finished_at)} is not a date") from None
+    breakdown = _json(get("breakdown"), "breakdown", dict, "an object", rid)
+    tags = _json(get("tags"), "tags", list, "a list", rid)
+    for tag in tags:
+        _plain(tag, "tags", rid, what="a tag")
     return Record(
-        id=int(rid),
+        id=rid,
         trainee=trainee,
         scenario=scenario,
-        seed=int(seed),
-        score=float(score),
+        seed=seed,
+        score=score,
         grade=grade,
         passed=bool(passed),
-        breakdown=_json(breakdown, dict, {}),
-        tags=tuple(str(tag) for tag in _json(tags, list, [])),
+        breakdown=breakdown,
+        tags=tuple(tags),
         mode=mode,
-        finished_at=float(finished_at),
+        finished_at=finished_at,
     )
 
 
-def _json(text: str, kind: type, empty: Any) -> Any:
+def _text(raw: Any) -> Any:
+    """Text fetched as bytes (the connection's text factory while reading) as ``str``; other values as they are."""
+    return raw.decode("utf-8") if isinstance(raw, bytes) else raw
+
+
+def _value(name: str, storage: Any, size: Any, value: Any, cap: int, *, rid: Any) -> Any:
+    """One column's value by its SQLite storage class; :class:`_Unreadable` for a blob, a huge value or bad UTF-8."""
+    if storage == "null":
+        raise _Unreadable(rid, f"{name} is missing (NULL)")
+    if storage == "blob":
+        raise _Unreadable(rid, f"{name} is binary data (a BLOB), not {'a number' if cap == 64 else 'text'}")
+    if not isinstance(size, int) or size > cap:
+        raise _Unreadable(rid, f"{name} is {size:,} bytes long (at most {cap:,} are read)" if isinstance(size, int)
+                          else f"{name} has no length")
+    if storage == "text":
+        try:
+            return value.decode("utf-8") if isinstance(value, bytes) else value
+        except UnicodeDecodeError:
+            raise _Unreadable(rid, f"{name} is not UTF-8 text") from None
+    if storage in ("integer", "real"):
+        return value
+    raise _Unreadable(rid, f"{name} has an unknown type ({_shown(storage)})")
+
+
+def _plain(value: Any, name: str, rid: Any, *, what: str | None = None) -> str:
+    """A text value without control characters (they would be sent to the terminal as they are)."""
+    label = what or name
+    if not isinstance(value, str):
+        raise _Unreadable(rid, f"{label} {_shown(value)} is not text")
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
+        raise _Unreadable(rid, f"{label} {_shown(value)} has control characters in it")
+    return value
+
+
+def _finite(value: Any, name: str, rid: Any) -> float:
+    if type(value) not in (int, float):
+        raise _Unreadable(rid, f"{name} {_shown(value)} is not a number")
+    if not math.isfinite(value):
+        raise _Unreadable(rid, f"{name} {_shown(value)} is not a finite number")
+    return float(value)
+
+
+def _json(value: Any, name: str, kind: type, what: str, rid: Any) -> Any:
+    if not isinstance(value, str):
+        raise _Unreadable(rid, f"{name} {_shown(value)} is not JSON text")
     try:
-        value = parse_json(text)
-    except (TypeError, ValueError):
-        return empty
-    return value if isinstance(value, kind) else empty
+        parsed = parse_json(value)
+    except ValueError as exc:
+        raise _Unreadable(rid, f"{name} is not JSON ({_shorten(str(exc))})") from None
+    if not isinstance(parsed, kind):
+        raise _Unreadable(rid, f"{name} is JSON but not {what}")
+    return parsed
+
+
+def _shorten(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _shown(value: Any) -> str:
+    """A stored value as a short one-line quote: ``'seven'``, ``1e+20``, ``'aaaa…'``."""
+    if isinstance(value, float):
+        return repr(value)
+    return _shorten(repr(value))
 
 
 class _NotYetWal(Exception):
