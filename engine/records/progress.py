@@ -24,6 +24,7 @@ declared one), with a one-line reason.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -149,10 +150,17 @@ class DrillOption:
 
     @classmethod
     def of(cls, scenario: Scenario, measured: dict | None = None) -> DrillOption:
-        """From a scenario and its calibration entry (:func:`engine.analysis.check.measured_difficulty`)."""
-        label = str(measured["difficulty"]) if measured and measured.get("difficulty") else scenario.difficulty
+        """From a scenario and its calibration entry (:func:`engine.analysis.check.measured_difficulty`).
+
+        The calibration is a file: a label that is not text or an index that is not a finite number is ignored.
+        """
+        measured = measured if isinstance(measured, dict) else None
+        label = measured.get("difficulty") if measured else None
         index = measured.get("index") if measured else None
-        return cls(scenario.id or scenario.title, scenario.title, tuple(scenario.tags), label,
+        if type(index) not in (int, float) or not math.isfinite(index):
+            index = None
+        return cls(scenario.id or scenario.title, scenario.title, tuple(scenario.tags),
+                   label if isinstance(label, str) and label else scenario.difficulty,
                    float(index) if index is not None else None)
 
     @property
@@ -261,9 +269,13 @@ def _trainees(everything: Sequence[Record], trainee: str | None) -> list[str | N
 
 
 def _when(timestamp: float) -> str:
+    """Local time to the minute; ``?`` for a time no calendar holds (the history reader refuses those anyway)."""
     from datetime import datetime
 
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    try:
+        return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError, TypeError):
+        return "?"
 
 
 def _score(value: float | None) -> str:
@@ -317,7 +329,10 @@ def history_document(records: Sequence[Record], everything: Sequence[Record], op
     for r in records:
         doc = asdict(r)
         doc["tags"] = list(r.tags)
-        doc["finished"] = datetime.fromtimestamp(r.finished_at, timezone.utc).isoformat(timespec="seconds")
+        try:
+            doc["finished"] = datetime.fromtimestamp(r.finished_at, timezone.utc).isoformat(timespec="seconds")
+        except (OverflowError, OSError, ValueError, TypeError):
+            doc["finished"] = None
         runs.append(doc)
     nexts = []
     for name in _trainees(everything, trainee):

@@ -276,3 +276,20 @@ def test_an_empty_file_is_an_empty_history(data_dir, capsys):
     assert main(["history"]) == 0
     out, err = capsys.readouterr()
     assert "No drills recorded yet" in out and err == ""
+
+
+def test_the_progress_report_copes_with_records_built_elsewhere_and_a_hostile_calibration_entry():
+    from engine.records.progress import DrillOption
+    from engine.scenario.loader import load_scenario
+
+    odd = Record(id=1, trainee="ann", scenario="lb-failover", seed=1, score=50.0, grade="C", passed=True, breakdown={},
+                 tags=("spof",), mode="practice", finished_at=1e300)
+    options = catalogue()
+    text = history_text([odd], [odd], options)
+    assert any(line.startswith("  ?  ") and "lb-failover" in line for line in text.splitlines())
+    assert history_document([odd], [odd], options)["runs"][0]["finished"] is None
+    scenario = load_scenario("lb-failover")
+    for entry in ({"difficulty": 7, "index": "high"}, {"difficulty": "hard", "index": float("nan")}, {"index": [1]}):
+        option = DrillOption.of(scenario, entry)
+        assert option.index is None and isinstance(option.difficulty, str)
+        option.ease()
