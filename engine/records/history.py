@@ -161,7 +161,6 @@ class History:
         """Why each unreadable row seen so far was left out, e.g. ``row 7: seed 'seven' is not a whole number``
         (the first :data:`MAX_DETAILS`; :attr:`skipped_rows` counts them all)."""
         self._skipped_ids: set[Any] = set()
-        self._reported = 0
         directory = self.path.parent
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -401,13 +400,6 @@ class History:
         details = "; ".join(shown) + (f"; and {more:,} more" if more else "")
         rows = "1 row" if count == 1 else f"{count:,} rows"
         return self._message(f"{rows} could not be read ({details}) and {'is' if count == 1 else 'are'} left out")
-
-    def unreported_problem(self) -> str | None:
-        """:attr:`problem` when rows were skipped since the last call, else ``None``: report each once."""
-        if self.skipped_rows <= self._reported:
-            return None
-        self._reported = self.skipped_rows
-        return self.problem
 
     # ------------------------------------------------------------------ lifetime
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 from datetime import datetime
 from pathlib import Path
 
@@ -52,6 +53,10 @@ _FIXED_WIDTH = 2 + 10 + 7 + 3 + 6
 
 _DIFFICULTY_COLOURS = {"intro": "success", "easy": "success", "medium": "warning", "hard": "error", "expert": "error"}
 """Theme variable that colours each difficulty in the table."""
+
+_TOLD: WeakKeyDictionary[History, set[str]] = WeakKeyDictionary()
+"""What each history's readers were already told about it (unreadable rows, a failed read): each is told once
+per console, however many pickers the console opens on the same history."""
 
 _KIND_NAMES = {
     "dns": ("DNS", "DNS"),
@@ -341,10 +346,11 @@ class PickerScreen(Screen[Scenario]):
         self._fill_table()
 
     def _refresh_suggestion(self) -> None:
-        """Where the trainee is weakest, from every recorded drill (none when the history cannot be read)."""
+        """Where the trainee is weakest, from every readable recorded drill (none when the history cannot be read)."""
         try:
             records = self.history.all_runs() if self.history is not None else []
-        except HistoryError:
+        except HistoryError as exc:
+            self._history_problem(str(exc))
             records = []
         options = [DrillOption.of(e.scenario, e.measured) for e in self.entries if e.scenario is not None]
         self.suggestion = suggest_next(records, options)
@@ -363,8 +369,20 @@ class PickerScreen(Screen[Scenario]):
             if entry.valid and entry.scenario_id not in self._best:
                 try:
                     self._best[entry.scenario_id] = self.history.best(entry.scenario_id)
-                except HistoryError:
+                except HistoryError as exc:
+                    self._history_problem(str(exc))
                     self._best[entry.scenario_id] = None
+        if self.history.problem:  # rows that could not be read are left out of the results shown
+            self._history_problem(self.history.problem)
+
+    def _history_problem(self, message: str) -> None:
+        """Tell the trainee what could not be read from the history, once per console and problem."""
+        if self.history is None:
+            return
+        told = _TOLD.setdefault(self.history, set())
+        if message not in told:
+            told.add(message)
+            self.notify(message, title="Drill history", severity="warning", timeout=10, markup=False)
 
     def best(self, entry: ScenarioEntry) -> str:
         """The best result shown for an entry: ``87.5 B`` or ``—``."""
