@@ -247,7 +247,7 @@ class History:
             raise HistoryError(self._message(f"cannot switch to WAL mode (journal mode is {mode[0] if mode else 'unknown'})"))
         check = conn.execute("PRAGMA quick_check").fetchone()
         if not check or check[0] != "ok":
-            detail = check[0] if check else "no answer"
+            detail = _one_line(str(check[0])) if check else "no answer"  # SQLite lists every damaged page, one per line
             raise HistoryError(self._message(f"the database is damaged ({detail}); move the file aside to start a new history"))
         version = self._version(conn)
         if version == SCHEMA_VERSION:
@@ -567,6 +567,15 @@ def _is_locked(exc: BaseException) -> bool:
     """Whether a SQLite error is another process holding the file (worth waiting for)."""
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def _one_line(text: str, most: int = 160) -> str:
+    """SQLite's multi-line report as one short line: the first problem, and how many more."""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("***")]
+    if not lines:
+        return text.strip()[:most]
+    first = lines[0] if len(lines[0]) <= most else lines[0][: most - 1] + "…"
+    return first + (f"; and {len(lines) - 1} more" if len(lines) > 1 else "")
 
 
 def _reason(exc: BaseException) -> str:
