@@ -144,9 +144,10 @@ class InterruptedDrill:
 def _time_of(line: str) -> float | None:
     try:
         t = parse_json(line).get("t")
-    except (ValueError, AttributeError):
+        value = float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else None
+    except (ValueError, AttributeError, OverflowError):
         return None
-    return float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _last_line(path: Path) -> str:
@@ -337,12 +338,16 @@ def rebuild(drill: InterruptedDrill) -> Simulation:
     if drill.problem is not None or drill.header is None or drill.transcript is None:
         raise RecoveryError(drill.problem or f"{drill.journal}: cannot be recovered")
     header, transcript = drill.header, drill.transcript
-    if transcript.left_at is not None:
-        sim = replay(header.scenario, header.seed, transcript)
-    else:
-        replayer = Replayer(header.scenario, header.seed, transcript)
-        replayer.run(drill.stopped_at + RESUME_STEP)
-        sim = replayer.detach()
+    try:
+        if transcript.left_at is not None:
+            sim = replay(header.scenario, header.seed, transcript)
+        else:
+            replayer = Replayer(header.scenario, header.seed, transcript)
+            replayer.run(drill.stopped_at + RESUME_STEP)
+            sim = replayer.detach()
+    except Exception as exc:  # noqa: BLE001 - an untrusted file must never crash the console: say why instead
+        text = " ".join(str(exc).split())[:200]
+        raise RecoveryError(f"{drill.journal}: cannot be replayed ({type(exc).__name__}: {text})") from None
     entries = list(sim.journal)
     for number, line in enumerate(drill.lines, 1):
         again = entries[number - 1].to_json() if number <= len(entries) else None

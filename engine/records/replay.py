@@ -70,7 +70,7 @@ class TimedCommand:
         if not isinstance(data, Mapping):
             raise TranscriptError(f"{where}: expected an object with t, command, target and args")
         t = data.get("t")
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t < 0:
+        if not _is_time(t):
             raise TranscriptError(f"{where}: 't' must be a simulated time in seconds (a number ≥ 0), not {_shown(t)}")
         name = data.get("command")
         if not isinstance(name, str) or not name:
@@ -84,6 +84,16 @@ class TimedCommand:
         if not isinstance(args, Mapping):
             raise TranscriptError(f"{where}: 'args' must be an object, not {_shown(args)}")
         return cls(float(t), name, target, dict(args))
+
+
+def _is_time(t: Any) -> bool:
+    """Whether ``t`` is a simulated time: a finite number ≥ 0 (not a bool, not a 400-digit integer)."""
+    if isinstance(t, bool) or not isinstance(t, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(t)) and t >= 0
+    except OverflowError:
+        return False
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -119,8 +129,7 @@ class Transcript:
         _check_count(len(raw), "a transcript")
         commands = tuple(TimedCommand.from_dict(item, f"commands[{i}]") for i, item in enumerate(raw))
         left = data.get("left_at")
-        if left is not None and (isinstance(left, bool) or not isinstance(left, (int, float))
-                                 or not math.isfinite(left) or left < 0):
+        if left is not None and not _is_time(left):
             raise TranscriptError(f"'left_at' must be a simulated time or null, not {left!r}")
         transcript = cls(commands, None if left is None else float(left))
         transcript.check_order()
@@ -190,8 +199,8 @@ def transcript_from_journal(rows: Iterable[Mapping[str, Any]], lines: Sequence[i
             ended = number
         if kind in COMMAND_TYPES or kind == LEFT_TYPE:
             t = row.get("t")
-            if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t < 0:
-                raise TranscriptError(f"line {number}: {kind} has no simulated time")
+            if not _is_time(t):
+                raise TranscriptError(f"line {number}: {kind} has no simulated time (a number ≥ 0), but {_shown(t)}")
             if kind == LEFT_TYPE:
                 left = float(t)
             else:
