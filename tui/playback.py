@@ -13,24 +13,18 @@ and ``spofdrill replay`` use it directly.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from engine.util.jsontext import parse_json
 from engine.util.files import data_dir
-from engine.sim.journal import read_jsonl
 from engine.records.replay import (
     COMMAND_TYPES,
     Replayer,
     TimedCommand,
     Transcript,
-    TranscriptError,
-    read_header,
     replay,
-    transcript_from_journal,
 )
 from engine.sim.runner import Run, measure
 from engine.scenario.schema import Scenario
@@ -76,92 +70,19 @@ class Recording:
 
 
 def read_recording(path: Path | str) -> Recording:
-    """A bundle or a journal, by its content; :class:`RecordingError` naming the file and the problem."""
-    path = Path(path)
-    if path.is_dir():
-        raise RecordingError(f"{path}: is a directory, not a journal or a result bundle")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RecordingError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise RecordingError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if path.suffix == ".jsonl" or (text is not None and _first_line_is_an_entry(text)):
-        if text is None:
-            raise RecordingError(f"{path}: not UTF-8 text, so not a journal (a journal is JSON Lines)")
-        return _read_journal(path, text)
-    return _read_bundle(path)
+    """A bundle or a journal, by the one reader (:func:`engine.records.recorded.read_recorded_drill`).
 
+    :class:`RecordingError` naming the file and the problem, the same words
+    ``spofdrill postmortem`` and ``spofdrill verify`` give for the same file.
+    """
+    from engine.records.recorded import RecordError, read_recorded_drill
 
-def _first_line_is_an_entry(text: str) -> bool:
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                row = parse_json(line)
-            except json.JSONDecodeError:
-                return False
-            return isinstance(row, dict) and "type" in row and "seq" in row
-    return False
-
-
-def _read_bundle(path: Path) -> Recording:
     try:
-        from engine.records.bundle import BundleError, read_bundle
-    except ImportError:
-        raise RecordingError(f"{path}: not a journal, and this spofdrill cannot read result bundles") from None
-    try:
-        bundle = read_bundle(path)
-    except BundleError as exc:
+        drill = read_recorded_drill(path)
+    except RecordError as exc:
         raise RecordingError(str(exc)) from None
-    return Recording(bundle.scenario, bundle.seed, bundle.trainee, bundle.mode, bundle.transcript, path, "bundle")
-
-
-def _read_journal(path: Path, text: str) -> Recording:
-    try:
-        rows = read_jsonl(text)
-    except ValueError as exc:
-        raise RecordingError(f"{path}: {exc}: the journal is damaged") from None
-    if not rows:
-        raise RecordingError(f"{path}: empty: no journal entries")
-    first = rows[0]
-    if not isinstance(first, dict) or first.get("type") != "DrillStarted":
-        raise RecordingError(f"{path}: not a spofdrill journal (its first entry is not DrillStarted)")
-    try:
-        transcript = transcript_from_journal(rows)
-    except TranscriptError as exc:
-        raise RecordingError(f"{path}: {exc}") from None
-    name, seed = first.get("scenario"), first.get("seed")
-    try:
-        header = read_header(path)
-    except TranscriptError as exc:
-        scenario, seed = _builtin_fallback(path, name, seed, str(exc))
-        note = (f"No usable drill header ({exc}): replaying the built-in scenario {name!r} with seed {seed}, "
-                "as the journal's first entry names them; if that scenario changed since the drill, the replay differs.")
-        return Recording(scenario, seed, "trainee", "practice", transcript, path, "journal", (note,), text)
-    if header.seed != seed or (header.scenario.id or header.scenario.title) != name:
-        raise RecordingError(
-            f"{path}: its header says {header.scenario.id or header.scenario.title!r} seed {header.seed}, "
-            f"the journal {name!r} seed {seed}: the header belongs to another drill"
-        )
-    return Recording(header.scenario, header.seed, header.trainee, header.mode, transcript, path, "journal",
-                     journal_text=text)
-
-
-def _builtin_fallback(path: Path, name: object, seed: object, problem: str) -> tuple[Scenario, int]:
-    from engine.scenario.loader import builtin_scenarios, load_scenario
-
-    if not isinstance(name, str) or name not in builtin_scenarios():
-        raise RecordingError(
-            f"{path}: cannot be replayed: {problem}; and the journal's first entry names scenario {name!r}, "
-            "which is not a built-in scenario (replay the drill's result bundle instead)"
-        )
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise RecordingError(f"{path}: cannot be replayed: {problem}; and the journal's first entry has no seed")
-    return load_scenario(name), seed
+    return Recording(drill.scenario, drill.seed, drill.trainee, drill.mode, drill.transcript, drill.path, drill.kind,
+                     drill.notes, drill.journal_text)
 
 
 # --------------------------------------------------------------------------- moments

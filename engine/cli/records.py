@@ -41,25 +41,59 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """One line a bundle: OK, DIVERGES (exit 1, as is an edited file) or ERROR (exit 2: unreadable, not a bundle)."""
-    from engine.records.bundle import BundleError, read_bundle, verify
+    """One line a file: OK, DIVERGES (exit 1, as is an edited file) or ERROR (exit 2: unreadable, not a bundle).
+
+    A result bundle re-simulates to its recorded result; a console journal
+    (``X.jsonl`` beside its header) replays to itself, byte for byte. Both are
+    read by :func:`engine.records.recorded.read_recorded_drill`.
+    """
+    from engine.records.bundle import verify
+    from engine.records.recorded import RecordError, read_recorded_drill
 
     code = EXIT_PASS
     for path in args.bundles:
         try:
-            verdict = verify(read_bundle(path))
-        except BundleError as exc:
-            print(f"{path}: ERROR: {exc.problem}")
+            drill = read_recorded_drill(path)
+            if drill.kind == "journal":
+                line = _verify_journal(drill)
+                print(f"{path}: {line}")
+                code = max(code, EXIT_PASS if line.startswith("OK") else EXIT_FAIL)
+                continue
+            verdict = verify(drill.bundle)
+        except RecordError as exc:
+            print(f"{path}: ERROR: {str(exc).removeprefix(f'{path}: ')}")
             code = max(code, EXIT_FAIL if exc.edited else EXIT_INPUT)
             continue
         except Exception as exc:  # noqa: BLE001 - a bundle is untrusted input: report it, never a traceback
-            print(f"{path}: ERROR: cannot re-simulate the transcript ({type(exc).__name__}: {exc})")
+            print(f"{path}: ERROR: cannot re-simulate the transcript ({type(exc).__name__}: {_one_line(exc)})")
             code = EXIT_INPUT
             continue
         print(f"{path}: {verdict.describe()}")
         if not verdict.ok:
             code = max(code, EXIT_FAIL)
     return code
+
+
+def _verify_journal(drill) -> str:
+    """``OK …`` when a journal's replay writes it again byte for byte, else ``DIVERGES: line N …``."""
+    from engine.records.replay import replay
+
+    again = replay(drill.scenario, drill.seed, drill.transcript).journal.to_jsonl().splitlines()
+    recorded = (drill.journal_text or "").splitlines()
+    notes = "".join(f" ({note})" for note in drill.notes)
+    for number, (a, b) in enumerate(zip(recorded, again), 1):
+        if a != b:
+            return f"DIVERGES: line {number} of the journal differs from its replay{notes}"
+    if len(recorded) > len(again):
+        return f"DIVERGES: the journal goes on after its replay ends (line {len(again) + 1}){notes}"
+    if len(recorded) < len(again):
+        return (f"OK — {drill.scenario_name} seed {drill.seed}: the journal replays to itself for its "
+                f"{len(recorded)} lines (the drill did not finish: the replay goes on to line {len(again)}){notes}")
+    return f"OK — {drill.scenario_name} seed {drill.seed}: the journal replays to itself, {len(recorded)} lines{notes}"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
 
 
 def cmd_assess(args: argparse.Namespace) -> int:
@@ -80,28 +114,19 @@ def cmd_assess(args: argparse.Namespace) -> int:
 
 
 def _recorded_drill(source: str):
-    """(scenario, seed, trainee, transcript) of a result bundle or of a console journal with its header."""
-    from engine.records.bundle import BundleError, read_bundle
-    from engine.sim.journal import read_jsonl
-    from engine.records.replay import TranscriptError, read_header, transcript_from_journal
+    """(scenario, seed, trainee, transcript) of a result bundle or of a console journal with its header.
 
-    if source.endswith(".jsonl"):
-        try:
-            header = read_header(source)
-            text = open(source, encoding="utf-8").read()
-            transcript = transcript_from_journal(read_jsonl(text))
-        except FileNotFoundError:
-            raise InputError(f"{source}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{source}: cannot be read ({exc})") from None
-        except (TranscriptError, ValueError) as exc:
-            raise InputError(f"{source}: {exc}") from None
-        return header.scenario, header.seed, header.trainee, transcript
+    The one reader's (:func:`engine.records.recorded.read_recorded_drill`): the same rules as ``spofdrill replay``.
+    """
+    from engine.records.recorded import RecordError, read_recorded_drill
+
     try:
-        bundle = read_bundle(source)
-    except BundleError as exc:
+        drill = read_recorded_drill(source)
+    except RecordError as exc:
         raise InputError(str(exc)) from None
-    return bundle.scenario, bundle.seed, bundle.trainee, bundle.transcript
+    for note in drill.notes:
+        print(f"spofdrill: note: {note}", file=sys.stderr)
+    return drill.scenario, drill.seed, drill.trainee, drill.transcript
 
 
 def cmd_postmortem(args: argparse.Namespace) -> int:
@@ -111,8 +136,11 @@ def cmd_postmortem(args: argparse.Namespace) -> int:
     from engine.sim.runner import measure, par_runs
 
     scenario, seed, trainee, transcript = _recorded_drill(args.recording)
-    run = measure(replay(scenario, seed, transcript), trainee)
-    text = postmortem_markdown(Report(scenario, run, *par_runs(scenario, seed)), trainee=trainee)
+    try:
+        run = measure(replay(scenario, seed, transcript), trainee)
+        text = postmortem_markdown(Report(scenario, run, *par_runs(scenario, seed)), trainee=trainee)
+    except Exception as exc:  # noqa: BLE001 - a recording is untrusted input: report it, never a traceback
+        raise InputError(f"{args.recording}: cannot be replayed ({type(exc).__name__}: {_one_line(exc)})") from None
     if args.out:
         write_output(args.out, text)
         print(f"postmortem draft written to {args.out}")

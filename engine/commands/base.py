@@ -19,7 +19,8 @@ The simulation applies commands through :meth:`engine.sim.simulation.Simulation.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -324,17 +325,41 @@ def command_class(spec: CommandSpec) -> type[Command]:
     return REGISTRY[spec.name]
 
 
-def build_command(name: str, target: str | None = None, args: dict[str, Any] | None = None) -> Command:
-    """Build a command from its name, target and arguments, or raise :class:`CommandError`."""
+MAX_ARG_MAGNITUDE = 1_000_000_000
+"""The largest number (either sign) a command argument may be: far above any count or percentage."""
+ARG_DECIMALS = 3
+"""Numbers are taken to the thousandth, as the journal writes them: what is applied is what is journaled."""
+
+
+def build_command(name: Any, target: Any = None, args: Any = None) -> Command:
+    """Build a command from its name, target and arguments, or raise :class:`CommandError` saying why.
+
+    Anything may be given (a script, a journal, a dialog, a caller of the API):
+    a name that is not text, a target that is neither a name nor None, arguments
+    that are not a mapping, a value of the wrong type, not finite (NaN, ±inf),
+    beyond :data:`MAX_ARG_MAGNITUDE` or a bool where a number is meant are all
+    refused with words. Decimal numbers are rounded to :data:`ARG_DECIMALS`
+    places here, before the command is checked or applied, so the journal
+    (which writes numbers to the thousandth) records exactly what was applied.
+    """
+    if not isinstance(name, str) or not name:
+        raise CommandError(f"a command name must be text, not {_shown(name)}")
     cls = REGISTRY.get(name)
     if cls is None:
         close = difflib.get_close_matches(name, REGISTRY, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else f"; known commands: {', '.join(sorted(REGISTRY))}"
-        raise CommandError(f"unknown command '{name}'{hint}")
+        raise CommandError(f"unknown command '{_short(name)}'{hint}")
+    if target is not None and not isinstance(target, str):
+        raise CommandError(f"command '{name}': the target must be a name, not {_shown(target)}")
     spec = cls.spec
     if spec.target_required and not target:
         raise CommandError(f"command '{name}' needs a target")
+    if args is not None and not isinstance(args, Mapping):
+        raise CommandError(f"command '{name}': the arguments must be a mapping of names to values, not {_shown(args)}")
     given = dict(args or {})
+    if any(not isinstance(key, str) for key in given):
+        bad = next(key for key in given if not isinstance(key, str))
+        raise CommandError(f"command '{name}': an argument name must be text, not {_shown(bad)}")
     values: dict[str, Any] = {}
     for arg in spec.args:
         if arg.name not in given:
@@ -345,8 +370,9 @@ def build_command(name: str, target: str | None = None, args: dict[str, Any] | N
         raw = given.pop(arg.name)
         try:
             value = coerce(raw, arg.type)
-        except (TypeError, ValueError):
-            raise CommandError(f"command '{name}': argument '{arg.name}' must be {arg.type.__name__}, not {raw!r}") from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            wanted = exc.args[0] if isinstance(exc, ArgumentProblem) else _kind(arg.type)
+            raise CommandError(f"command '{name}': argument '{arg.name}' must be {wanted}, not {_shown(raw)}") from None
         if arg.choices and value not in arg.choices:
             raise CommandError(f"command '{name}': argument '{arg.name}' must be one of {', '.join(arg.choices)}")
         values[arg.name] = value
@@ -354,23 +380,72 @@ def build_command(name: str, target: str | None = None, args: dict[str, Any] | N
         unknown = sorted(given)[0]
         close = difflib.get_close_matches(unknown, [a.name for a in spec.args], n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise CommandError(f"command '{name}' has no argument '{unknown}'{hint}")
+        raise CommandError(f"command '{name}' has no argument '{_short(unknown)}'{hint}")
     return cls(target=target, **values)
 
 
+class ArgumentProblem(ValueError):
+    """Why a value of the right type is still not an argument (not finite, too large)."""
+
+
 def coerce(raw: Any, kind: type) -> Any:
-    """``raw`` (from a script, a journal or a dialog) as an argument of type ``kind``, or ValueError."""
+    """``raw`` (from a script, a journal or a dialog) as an argument of type ``kind``, or ValueError.
+
+    A bool is never a number nor a number a bool; a number is finite, within
+    :data:`MAX_ARG_MAGNITUDE` and (a float) rounded to :data:`ARG_DECIMALS`
+    places; text is text (a dialog's numbers come as text and are read).
+    """
     if kind is bool:
         if isinstance(raw, bool):
             return raw
         if isinstance(raw, str) and raw.lower() in ("true", "false", "on", "off", "yes", "no"):
             return raw.lower() in ("true", "on", "yes")
         raise ValueError(raw)
-    if kind is int and isinstance(raw, float) and not raw.is_integer():
+    if kind is str:
+        if isinstance(raw, str):
+            return raw
         raise ValueError(raw)
-    if kind in (int, float) and isinstance(raw, bool):
-        raise ValueError(raw)
+    if kind in (int, float):
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+            raise ValueError(raw)
+        if isinstance(raw, str) and len(raw) > 100:
+            raise ValueError(raw)
+        within = f"a number between -{MAX_ARG_MAGNITUDE:,} and {MAX_ARG_MAGNITUDE:,}"
+        try:
+            number = float(raw) if kind is float or not isinstance(raw, int) else raw
+        except OverflowError:
+            raise ArgumentProblem(within) from None
+        if isinstance(number, float) and not math.isfinite(number):
+            raise ArgumentProblem("a finite number")
+        if abs(number) > MAX_ARG_MAGNITUDE:
+            raise ArgumentProblem(within)
+        if kind is int:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError(raw)
+            return int(number)
+        return round(number, ARG_DECIMALS) + 0.0  # + 0.0: no negative zero
     return kind(raw)
+
+
+def _kind(kind: type) -> str:
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "text"}.get(kind, kind.__name__)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _shown(value: Any) -> str:
+    """A value in a message: short, whatever it is (a 10**400, a megabyte of text, a nested list)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a {len(str(abs(value))) if value.bit_length() < 10_000 else 'huge'}-digit number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return {math.inf: "Infinity", -math.inf: "-Infinity"}.get(value, "NaN")
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a hostile object's repr
+        text = f"a {type(value).__name__}"
+    return _short(text)
 
 
 def command_specs() -> list[CommandSpec]:

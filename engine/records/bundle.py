@@ -20,7 +20,8 @@ from typing import Any, Mapping
 
 from engine.util.jsontext import parse_json
 from engine.analysis.calibration import scenario_hash
-from engine.util.files import write_atomic
+from engine.util.files import TooLarge, read_limited, write_atomic
+from engine.util.limits import MAX_BUNDLE_BYTES
 from engine.util.version import __version__
 from engine.records.replay import Transcript, TranscriptError, replay, scenario_document, scenario_from_document, transcript_of
 from engine.records.results import run_summary
@@ -166,9 +167,11 @@ def _parse(path: Path) -> dict[str, Any]:
     try:
         if path.is_dir():
             raise BundleError(path, "is a directory, not a bundle file")
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, MAX_BUNDLE_BYTES, "a result bundle").decode("utf-8")
     except FileNotFoundError:
         raise BundleError(path, "no such file") from None
+    except TooLarge as exc:
+        raise BundleError(path, str(exc).removeprefix(f"{path}: ")) from None
     except UnicodeDecodeError:
         raise BundleError(path, "cannot be read: not UTF-8 text (a bundle is JSON)") from None
     except OSError as exc:

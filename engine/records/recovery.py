@@ -49,8 +49,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from engine.util.jsontext import parse_json
-from engine.util.files import data_dir
-from engine.sim.journal import read_jsonl
+from engine.util.files import TooLarge, data_dir, read_limited
+from engine.util.limits import MAX_JOURNAL_BYTES
+from engine.records.recorded import check_header, check_journal, journal_rows
 from engine.records.replay import (
     DrillHeader,
     Replayer,
@@ -59,7 +60,6 @@ from engine.records.replay import (
     header_path,
     read_header,
     replay,
-    transcript_from_journal,
 )
 from engine.sim.simulation import Simulation
 
@@ -144,9 +144,10 @@ class InterruptedDrill:
 def _time_of(line: str) -> float | None:
     try:
         t = parse_json(line).get("t")
-    except (ValueError, AttributeError):
+        value = float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else None
+    except (ValueError, AttributeError, OverflowError):
         return None
-    return float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _last_line(path: Path) -> str:
@@ -256,13 +257,20 @@ class ProgressMark:
 
 
 def read_interrupted(journal: Path) -> InterruptedDrill:
-    """Read a journal known not to be complete: its lines, header and transcript, or the problem."""
+    """Read a journal known not to be complete: its lines, header and transcript, or the problem.
+
+    By the rules of :mod:`engine.records.recorded` (size, entries, command
+    rows, the header and its match with ``DrillStarted``), except that a
+    cut-off last line is dropped with a note.
+    """
     journal = Path(journal)
     try:
         modified = journal.stat().st_mtime
-        data = journal.read_bytes()
+        data = read_limited(journal, MAX_JOURNAL_BYTES, "a journal")
     except FileNotFoundError:
         return InterruptedDrill(journal, 0.0, (), None, None, f"{journal}: missing")
+    except TooLarge as exc:
+        return InterruptedDrill(journal, 0.0, (), None, None, f"{exc}; it cannot be recovered")
     except OSError as exc:
         return InterruptedDrill(journal, 0.0, (), None, None, f"{journal}: cannot be read ({exc.strerror or exc})")
     raw = data.split(b"\n")
@@ -279,16 +287,16 @@ def read_interrupted(journal: Path) -> InterruptedDrill:
     lines = [line.decode("utf-8", "replace") for line in raw]
     lines = [line for line in lines if line.strip()]
     try:
-        rows = read_jsonl("\n".join(lines))
-        if any(not isinstance(row, dict) for row in rows):
-            raise ValueError("an entry is not a JSON object")
-        transcript = transcript_from_journal(rows)
+        rows, numbers = journal_rows("\n".join(lines))
+        transcript = check_journal(rows, numbers)
     except ValueError as exc:  # TranscriptError is a ValueError too
         return InterruptedDrill(journal, modified, tuple(lines), None, None, f"{journal}: {exc}; the journal is damaged", dropped)
     try:
         header = read_header(journal)
+        check_header(rows, header, journal)
     except TranscriptError as exc:
-        return InterruptedDrill(journal, modified, tuple(lines), None, None, str(exc), dropped)
+        problem = str(exc) if str(exc).startswith(str(header_path(journal))) else f"{journal}: {exc}"
+        return InterruptedDrill(journal, modified, tuple(lines), None, None, problem, dropped)
     return InterruptedDrill(journal, modified, tuple(lines), header, transcript, None, dropped, read_progress(journal))
 
 
@@ -311,7 +319,11 @@ def find_interrupted(directory: Path | None = None) -> list[InterruptedDrill]:
                 continue
         except OSError:
             pass  # unreadable: read_interrupted says why
-        found.append(read_interrupted(path))
+        try:
+            found.append(read_interrupted(path))
+        except Exception as exc:  # noqa: BLE001 - a hostile file must never stop the console from starting
+            found.append(InterruptedDrill(path, 0.0, (), None, None,
+                                          f"{path}: cannot be read ({type(exc).__name__}: {exc})"))
     found.sort(key=lambda drill: (drill.modified, drill.journal.name), reverse=True)
     return found
 
@@ -326,12 +338,16 @@ def rebuild(drill: InterruptedDrill) -> Simulation:
     if drill.problem is not None or drill.header is None or drill.transcript is None:
         raise RecoveryError(drill.problem or f"{drill.journal}: cannot be recovered")
     header, transcript = drill.header, drill.transcript
-    if transcript.left_at is not None:
-        sim = replay(header.scenario, header.seed, transcript)
-    else:
-        replayer = Replayer(header.scenario, header.seed, transcript)
-        replayer.run(drill.stopped_at + RESUME_STEP)
-        sim = replayer.detach()
+    try:
+        if transcript.left_at is not None:
+            sim = replay(header.scenario, header.seed, transcript)
+        else:
+            replayer = Replayer(header.scenario, header.seed, transcript)
+            replayer.run(drill.stopped_at + RESUME_STEP)
+            sim = replayer.detach()
+    except Exception as exc:  # noqa: BLE001 - an untrusted file must never crash the console: say why instead
+        text = " ".join(str(exc).split())[:200]
+        raise RecoveryError(f"{drill.journal}: cannot be replayed ({type(exc).__name__}: {text})") from None
     entries = list(sim.journal)
     for number, line in enumerate(drill.lines, 1):
         again = entries[number - 1].to_json() if number <= len(entries) else None

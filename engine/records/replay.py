@@ -19,19 +19,23 @@ through it.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import ValidationError
 
 from engine.util.jsontext import parse_json
 from engine.sim.actions import apply_named
 from engine.sim.journal import Entry
-from engine.util.files import write_atomic
+from engine.util.files import TooLarge, read_limited, write_atomic
+from engine.util.limits import MAX_COMMANDS, MAX_HEADER_BYTES, over
 from engine.scenario.schema import Scenario
 from engine.sim.simulation import Simulation
 
+ENDED_TYPE = "DrillEnded"
+"""The journal entry that ends every drill; nothing follows it."""
 COMMAND_TYPES = ("CommandIssued", "CommandRefused")
 """Journal entries that record a trainee command."""
 LEFT_TYPE = "TraineeLeft"
@@ -56,21 +60,55 @@ class TimedCommand:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "command") -> TimedCommand:
+        """A command from a transcript or a journal row; :class:`TranscriptError` saying where and why.
+
+        The one set of rules for a command read from a file: ``t`` a finite
+        number ≥ 0, ``command`` a name, ``target`` a name or null, ``args`` an
+        object (or absent/null). The argument values are the command's to judge
+        (replaying refuses a bad one with words, as the original run did).
+        """
         if not isinstance(data, Mapping):
             raise TranscriptError(f"{where}: expected an object with t, command, target and args")
         t = data.get("t")
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or t < 0:
-            raise TranscriptError(f"{where}: 't' must be a simulated time in seconds (a number ≥ 0), not {t!r}")
+        if not _is_time(t):
+            raise TranscriptError(f"{where}: 't' must be a simulated time in seconds (a number ≥ 0), not {_shown(t)}")
         name = data.get("command")
         if not isinstance(name, str) or not name:
-            raise TranscriptError(f"{where}: 'command' must be a command name, not {name!r}")
+            raise TranscriptError(f"{where}: 'command' must be a command name, not {_shown(name)}")
         target = data.get("target")
         if target is not None and not isinstance(target, str):
-            raise TranscriptError(f"{where}: 'target' must be a name or null, not {target!r}")
-        args = data.get("args") or {}
+            raise TranscriptError(f"{where}: 'target' must be a name or null, not {_shown(target)}")
+        args = data.get("args")
+        if args is None:
+            args = {}
         if not isinstance(args, Mapping):
-            raise TranscriptError(f"{where}: 'args' must be an object, not {args!r}")
+            raise TranscriptError(f"{where}: 'args' must be an object, not {_shown(args)}")
         return cls(float(t), name, target, dict(args))
+
+
+def _is_time(t: Any) -> bool:
+    """Whether ``t`` is a simulated time: a finite number ≥ 0 (not a bool, not a 400-digit integer)."""
+    if isinstance(t, bool) or not isinstance(t, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(t)) and t >= 0
+    except OverflowError:
+        return False
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value in a message, cut short (a hostile file may hold a megabyte in one field)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_count(count: int, what: str, *, counted_all: bool = True) -> None:
+    """:class:`TranscriptError` naming the limit when ``count`` commands are more than :data:`MAX_COMMANDS`."""
+    if count > MAX_COMMANDS:
+        raise TranscriptError(over(what, count if counted_all else None, MAX_COMMANDS, "commands"))
 
 
 @dataclass(frozen=True)
@@ -88,9 +126,10 @@ class Transcript:
         raw = data.get("commands", [])
         if not isinstance(raw, list):
             raise TranscriptError("'commands' must be a list")
+        _check_count(len(raw), "a transcript")
         commands = tuple(TimedCommand.from_dict(item, f"commands[{i}]") for i, item in enumerate(raw))
         left = data.get("left_at")
-        if left is not None and (isinstance(left, bool) or not isinstance(left, (int, float)) or left < 0):
+        if left is not None and not _is_time(left):
             raise TranscriptError(f"'left_at' must be a simulated time or null, not {left!r}")
         transcript = cls(commands, None if left is None else float(left))
         transcript.check_order()
@@ -117,9 +156,12 @@ class Transcript:
         return len(self.commands)
 
 
-def _command_of(entry: Entry | Mapping[str, Any], t: float) -> TimedCommand:
+def _command_of(entry: Entry | Mapping[str, Any], t: float, where: str = "journal entry") -> TimedCommand:
+    """The command of a journal row, checked by :meth:`TimedCommand.from_dict` (the one set of rules)."""
     data = entry.data if isinstance(entry, Entry) else entry
-    return TimedCommand(t, str(data.get("command")), data.get("target"), dict(data.get("args") or {}))
+    return TimedCommand.from_dict(
+        {"t": t, "command": data.get("command"), "target": data.get("target"), "args": data.get("args")}, where
+    )
 
 
 def transcript_of(sim: Simulation) -> Transcript:
@@ -128,26 +170,43 @@ def transcript_of(sim: Simulation) -> Transcript:
     left = None
     for entry in sim.journal:
         if entry.type in COMMAND_TYPES:
-            commands.append(_command_of(entry, entry.t))
+            commands.append(_command_of(entry, entry.t, f"journal entry {entry.seq + 1} ({entry.type})"))
         elif entry.type == LEFT_TYPE:
             left = entry.t
     return Transcript(tuple(commands), left)
 
 
-def transcript_from_journal(rows: Iterable[Mapping[str, Any]]) -> Transcript:
-    """The transcript in journal rows (as read by :func:`engine.sim.journal.read_jsonl`)."""
+def transcript_from_journal(rows: Iterable[Mapping[str, Any]], lines: Sequence[int] | None = None) -> Transcript:
+    """The transcript in journal rows (as read by :func:`engine.sim.journal.read_jsonl`).
+
+    :class:`TranscriptError` naming the line (``lines[i]`` is the line of
+    ``rows[i]``; by default the i-th row is line i + 1) when a row is not an
+    object, a command row breaks :meth:`TimedCommand.from_dict`'s rules, a row
+    follows ``DrillEnded``, times go back, or there are more than
+    :data:`~engine.util.limits.MAX_COMMANDS` command rows.
+    """
     commands = []
     left = None
+    ended = None
     for index, row in enumerate(rows):
-        kind = row.get("type") if isinstance(row, Mapping) else None
+        number = lines[index] if lines is not None and index < len(lines) else index + 1
+        if not isinstance(row, Mapping):
+            raise TranscriptError(f"line {number}: not a journal entry (a JSON {type(row).__name__}, not an object)")
+        if ended is not None:
+            raise TranscriptError(f"line {number}: an entry after the drill ended (DrillEnded on line {ended})")
+        kind = row.get("type")
+        if kind == ENDED_TYPE:
+            ended = number
         if kind in COMMAND_TYPES or kind == LEFT_TYPE:
             t = row.get("t")
-            if isinstance(t, bool) or not isinstance(t, (int, float)):
-                raise TranscriptError(f"journal entry {index + 1} ({kind}) has no simulated time")
+            if not _is_time(t):
+                raise TranscriptError(f"line {number}: {kind} has no simulated time (a number ≥ 0), but {_shown(t)}")
             if kind == LEFT_TYPE:
                 left = float(t)
             else:
-                commands.append(_command_of(row, float(t)))
+                commands.append(_command_of(row, float(t), f"line {number} ({kind})"))
+                if len(commands) > MAX_COMMANDS:
+                    _check_count(len(commands), "a journal", counted_all=False)
     transcript = Transcript(tuple(commands), left)
     transcript.check_order()
     return transcript
@@ -284,22 +343,37 @@ def write_header(journal: Path | str, header: DrillHeader) -> Path:
 
 
 def read_header(journal: Path | str) -> DrillHeader:
-    """The header beside a journal; :class:`TranscriptError` naming the file when missing or damaged."""
+    """The header beside a journal; :class:`TranscriptError` naming the file when missing, too large or damaged.
+
+    Read at most :data:`~engine.util.limits.MAX_HEADER_BYTES`; its scenario
+    must hash to the ``scenario_hash`` it records (else it was edited).
+    """
+    from engine.analysis.calibration import scenario_hash
+
     path = header_path(journal)
     try:
-        data = parse_json(path.read_text(encoding="utf-8"))
+        data = parse_json(read_limited(path, MAX_HEADER_BYTES, "a drill header").decode("utf-8"))
     except FileNotFoundError:
         raise TranscriptError(f"{path}: missing (it names the scenario and seed of {Path(journal).name})") from None
+    except TooLarge as exc:
+        raise TranscriptError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TranscriptError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
     except json.JSONDecodeError as exc:
         raise TranscriptError(f"{path}: line {exc.lineno}: not JSON ({exc.msg}); the file is damaged") from None
     if not isinstance(data, dict):
         raise TranscriptError(f"{path}: not a drill header (expected a JSON object)")
-    if data.get("format") != HEADER_FORMAT:
-        raise TranscriptError(f"{path}: drill header format {data.get('format')!r}, this release reads {HEADER_FORMAT}")
+    if data.get("format") != HEADER_FORMAT or isinstance(data.get("format"), bool):
+        raise TranscriptError(f"{path}: drill header format {_shown(data.get('format'))}, this release reads {HEADER_FORMAT}")
     scenario = scenario_from_document(data.get("scenario"), str(path))
+    recorded = data.get("scenario_hash")
+    actual = scenario_hash(scenario)
+    if recorded != actual:
+        raise TranscriptError(f"{path}: the embedded scenario hashes to {actual}, the header records {_shown(recorded)}: "
+                              "edited by hand or damaged after it was written")
     seed = data.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TranscriptError(f"{path}: 'seed' must be a whole number, not {seed!r}")
-    return DrillHeader(scenario, seed, str(data.get("trainee") or "trainee"), str(data.get("mode") or "practice"))
+        raise TranscriptError(f"{path}: 'seed' must be a whole number, not {_shown(seed)}")
+    trainee, mode = data.get("trainee"), data.get("mode")
+    return DrillHeader(scenario, seed, trainee if isinstance(trainee, str) and trainee else "trainee",
+                       mode if isinstance(mode, str) and mode else "practice")

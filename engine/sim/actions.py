@@ -6,7 +6,6 @@ through :class:`ActionDriver`, which only calls :meth:`Simulation.apply`.
 
 from __future__ import annotations
 
-from engine.commands import CommandError, build_command
 from engine.sim.journal import Entry
 from engine.scenario.schema import ActionScript, Step
 from engine.sim.simulation import Simulation
@@ -47,13 +46,11 @@ class ActionDriver:
 
 
 def apply_named(sim: Simulation, name: str, target: str | None, args) -> None:
-    """Apply a command given by name; one that cannot even be built is journaled as refused."""
-    try:
-        command = build_command(name, target, dict(args))
-    except CommandError as exc:
-        sim.record("CommandRefused", command=name, target=target, reason=str(exc))
-        return
-    sim.apply(command)
+    """Apply a command given by name; one that cannot even be built is journaled as refused, with its arguments.
+
+    See :meth:`engine.sim.control.CommandDesk.apply_named`.
+    """
+    sim.commands.apply_named(name, target, args)
 
 
 def _matches(step: Step, entry: Entry, sim: Simulation) -> bool:

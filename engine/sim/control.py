@@ -11,9 +11,12 @@ sequences them, and hands each one a :class:`SimulationContext`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.commands import Command, Refused, build_command
+from engine.commands import Command, CommandError, Refused, build_command
+from engine.sim.journal import plain
+from engine.util.limits import MAX_COMMANDS
 
 if TYPE_CHECKING:
     from engine.sim.automation import Automation
@@ -166,14 +169,28 @@ class CommandDesk:
         self.pending: dict[int, Pending] = {}
         """Accepted commands still running, by id."""
         self._seq = 0
+        self.journaled = 0
+        """Command rows journaled so far (issued or refused): at most :data:`MAX_COMMANDS`."""
 
-    def apply(self, command: Command | dict) -> Receipt:
-        """Apply a trainee command now. Refusals come back with the reason and are journaled."""
-        if isinstance(command, dict):
-            command = build_command(command["command"], command.get("target"), command.get("args"))
+    def apply(self, command: Command | Mapping) -> Receipt:
+        """Apply a trainee command now. Refusals come back with the reason and are journaled.
+
+        A command that cannot be built (a mapping with an unknown name, a target
+        that is not a name, a bad argument; or a command object holding such
+        values) raises :class:`~engine.commands.CommandError` and journals
+        nothing. After the drill has ended, and once :data:`MAX_COMMANDS`
+        commands have been journaled, a command is refused (``accepted`` False,
+        with the reason) and *not* journaled: a journal ends with ``DrillEnded``
+        and never holds more commands than its readers accept.
+        """
+        command = self._built(command)
+        closed = self._closed()
+        if closed is not None:
+            return Receipt(0, command.name, command.target, False, closed)
         world, env = self._world, self._env
         world.integrate(env.now)
         self._seq += 1
+        self.journaled += 1
         cid = self._seq
         base = {"id": cid, "command": command.name, "target": command.target, "args": command.arguments()}
         try:
@@ -192,16 +209,57 @@ class CommandDesk:
         env.process(self._later(cid, command, duration))
         return Receipt(cid, command.name, command.target, True, completes_at=ends)
 
+    def apply_named(self, name: Any, target: Any, args: Any) -> Receipt | None:
+        """Apply a command as a script or a transcript names it; one that cannot be built is journaled as refused.
+
+        The refusal row keeps the name, target and arguments as given (in the
+        journal's own form, :func:`engine.sim.journal.plain`), so replaying the
+        journal refuses it again with the same words. A name that is not text,
+        a target that is neither a name nor None or arguments that are not a
+        mapping cannot be journaled as a command row at all: :class:`~engine.commands.CommandError`, nothing
+        journaled (transcripts and action scripts never hold one). None when
+        nothing was journaled (the drill has ended, or the command limit is reached).
+        """
+        if (not isinstance(name, str) or not name or (target is not None and not isinstance(target, str))
+                or (args is not None and not isinstance(args, Mapping))):
+            build_command(name, target, args)  # raises CommandError with the words
+        given = plain(args) if args is not None else {}
+        try:
+            command = build_command(name, target, given)
+        except CommandError as exc:
+            if self._closed() is not None:
+                return None
+            self.journaled += 1
+            self._world.record("CommandRefused", command=name, target=target, args=given, reason=str(exc))
+            return Receipt(0, name, target, False, str(exc))
+        receipt = self.apply(command)
+        return receipt if receipt.id else None
+
+    def _built(self, command: Command | Mapping) -> Command:
+        """The command checked and normalised by :func:`build_command` (a mapping, or an object built by hand)."""
+        if isinstance(command, Command):
+            return build_command(command.name, command.target, command.arguments())
+        if isinstance(command, Mapping):
+            return build_command(command.get("command"), command.get("target"), command.get("args"))
+        raise CommandError(f"a command must be a command object or a mapping, not {type(command).__name__}")
+
+    def _closed(self) -> str | None:
+        """Why no command is taken any more (the drill ended, the limit is reached), or None."""
+        if self._world.finished:
+            return "the drill has ended"
+        if self.journaled >= MAX_COMMANDS:
+            return f"a drill takes at most {MAX_COMMANDS:,} commands and this one has had them all"
+        return None
+
     def check(self, command: Command) -> float:
         """Raise :class:`Refused` if ``command`` cannot run now; return how long it takes."""
         if self._world.finished:
             raise Refused("the drill has ended")
         return command.check(self.context)
 
-    def preview(self, command: Command | dict) -> Preview:
+    def preview(self, command: Command | Mapping) -> Preview:
         """What ``command`` would do now, in words, without doing it."""
-        if isinstance(command, dict):
-            command = build_command(command["command"], command.get("target"), command.get("args"))
+        command = self._built(command)
         spec = command.spec
         try:
             self.check(command)

@@ -12,8 +12,9 @@ Lines.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from engine.util.jsontext import parse_json
 
@@ -30,15 +31,40 @@ HIDDEN_TYPES = frozenset(
 )
 
 
+_EXACT = 2**53
+"""Floats at or beyond this are not whole numbers one can write as JSON integers safely: kept as floats."""
+_INT_BITS = 14_000
+"""Integers longer than this (about 4,200 digits) are not readable JSON (CPython's 4,300-digit limit)."""
+
+
 def _canon(value: Any) -> Any:
+    """``value`` as the journal writes it: JSON data that reads back as itself.
+
+    Floats to the millisecond (a whole one as an integer), NaN and ±infinity as
+    the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` (JSON has no such
+    numbers), integers too long to read back as a short string, tuples as lists,
+    mapping keys as text, anything else as its text. ``_canon(_canon(x)) ==
+    _canon(x)`` and the JSON of ``_canon(x)`` parses back to ``_canon(x)``.
+    """
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
     if isinstance(value, float):
+        if not math.isfinite(value):
+            return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
         rounded = round(value, 3)
-        return int(rounded) if rounded.is_integer() else rounded
-    if isinstance(value, dict):
+        return int(rounded) if rounded.is_integer() and abs(rounded) < _EXACT else rounded + 0.0
+    if isinstance(value, int):
+        return value if value.bit_length() <= _INT_BITS else f"an integer of {value.bit_length()} bits"
+    if isinstance(value, Mapping):
         return {str(k): _canon(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_canon(v) for v in value]
-    return value
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    """``value`` in the journal's own form (see :func:`_canon`): what a journal line says it was, exactly."""
+    return _canon(value)
 
 
 @dataclass(frozen=True)
@@ -55,7 +81,7 @@ class Entry:
         return {"seq": self.seq, "t": _canon(self.t), "type": self.type, "visible": self.visible, **_canon(self.data)}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
     def describe(self) -> str:
         """A short human line, e.g. ``AlertFired InstanceDown node=lb-1``."""

@@ -218,7 +218,14 @@ class Simulation:
                 self.monitoring.close_second(boundary)
 
     def apply(self, command: Command | dict) -> Receipt:
-        """Apply a trainee command now. Refusals come back with the reason and are journaled."""
+        """Apply a trainee command now. Refusals come back with the reason and are journaled.
+
+        A command that cannot be built (wrong-typed target or arguments, unknown
+        name or argument, NaN, ±inf, a huge number) raises
+        :class:`engine.commands.CommandError` and journals nothing. After the
+        drill has ended, or past :data:`engine.util.limits.MAX_COMMANDS`
+        commands, the receipt is a refusal with the reason and nothing is journaled.
+        """
         return self.commands.apply(command)
 
     def preview(self, command: Command | dict) -> Preview:

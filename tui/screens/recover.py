@@ -84,8 +84,9 @@ class RecoveryDialog(ModalScreen[DrillSession | None]):
             return
         try:
             session = resume_session(drill)
-        except RecoveryError as exc:
-            self.drills[0] = dataclasses.replace(drill, problem=str(exc))
+        except Exception as exc:  # noqa: BLE001 - RecoveryError, or a journal file the session cannot write
+            problem = str(exc) if isinstance(exc, RecoveryError) else f"{drill.journal}: cannot be taken up ({exc})"
+            self.drills[0] = dataclasses.replace(drill, problem=problem)
             self._show()
             return
         self.dismiss(session)

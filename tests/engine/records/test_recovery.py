@@ -196,14 +196,29 @@ def test_a_missing_or_damaged_header_is_reported(data_dir):
 
 def test_a_journal_that_its_replay_does_not_reproduce_is_refused_with_the_line(data_dir):
     journal = interrupted_session(data_dir, until=90)
-    header = json.loads(header_path(journal).read_text(encoding="utf-8"))
-    header["seed"] = 99  # a header that does not belong to this journal
-    header_path(journal).write_text(json.dumps(header), encoding="utf-8")
+    _edit_line(journal, 2)  # the journal no longer says what its drill does
     (drill,) = find_interrupted()
     assert drill.recoverable  # as far as reading goes
-    with pytest.raises(RecoveryError, match=r"line 1 does not match its replay"):
+    with pytest.raises(RecoveryError, match=r"line 2 does not match its replay"):
         rebuild(drill)
     assert journal.read_text(encoding="utf-8").count("\n") == len(drill.lines)  # untouched
+
+
+def _edit_line(journal: Path, number: int) -> None:
+    """Add a field to a journal line: it still reads, but its replay does not write it."""
+    lines = journal.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[number - 1] = lines[number - 1].replace("{", '{"edited":true,', 1)
+    journal.write_text("".join(lines), encoding="utf-8")
+
+
+def test_a_header_that_belongs_to_another_drill_is_reported_when_read(data_dir):
+    journal = interrupted_session(data_dir, until=30)
+    header = json.loads(header_path(journal).read_text(encoding="utf-8"))
+    header["seed"] = 99  # a header that does not belong to this journal (its DrillStarted says seed 2)
+    header_path(journal).write_text(json.dumps(header), encoding="utf-8")
+    (drill,) = find_interrupted()
+    assert not drill.recoverable and "the header belongs to another drill" in drill.problem
+    assert str(journal) in drill.problem and "seed 99" in drill.problem
 
 
 def test_a_drill_the_trainee_had_left_recovers_to_its_debrief(data_dir):
@@ -310,9 +325,7 @@ async def test_a_drill_that_cannot_be_recovered_is_offered_discard_and_later_onl
 
 async def test_a_replay_that_does_not_match_says_so_in_the_prompt(data_dir):
     journal = interrupted_session(data_dir, until=60)
-    header = json.loads(header_path(journal).read_text(encoding="utf-8"))
-    header["seed"] = 5
-    header_path(journal).write_text(json.dumps(header), encoding="utf-8")
+    _edit_line(journal, 1)
     app = SpofdrillApp(autoplay=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

@@ -228,6 +228,9 @@ class DrillMachine(RuleBasedStateMachine):
         assert len(self.sim.journal) == before, "preview() must not change the journal"
         receipt = self.sim.apply(command)
         assert receipt.accepted == preview.allowed, f"preview said allowed={preview.allowed}, apply said {receipt}"
+        if self.sim.finished:  # after DrillEnded: refused, and nothing journaled (the journal ends with DrillEnded)
+            assert not receipt.accepted and len(self.sim.journal) == before
+            return
         kind = "CommandIssued" if receipt.accepted else "CommandRefused"
         assert any(e.type == kind and e.data.get("id") == receipt.id for e in self.sim.journal.since(before)), (
             f"apply() did not journal {kind} for {receipt}"
