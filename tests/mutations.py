@@ -156,7 +156,7 @@ KINDS: tuple[str, ...] = (*BYTEWISE, *STRUCTURAL)
 # --------------------------------------------------------------------------- documents
 
 
-def _json_text(doc: Any, **dump: Any) -> str:
+def json_text(doc: Any, **dump: Any) -> str:
     """JSON with the marks written as what no encoder writes: NaN, Infinity and a 5,000-digit integer."""
     text = json.dumps(doc, ensure_ascii=False, **dump)
     for mark, nested in _NESTED.items():
@@ -170,7 +170,7 @@ def mutate_json(data: bytes, kind: str, rng: random.Random) -> bytes:
     if kind in BYTEWISE:
         return BYTEWISE[kind](data, rng)
     doc = json.loads(data)
-    return _json_text(STRUCTURAL[kind](doc, rng), indent=1).encode("utf-8")
+    return json_text(STRUCTURAL[kind](doc, rng), indent=1).encode("utf-8")
 
 
 def mutate_jsonl(data: bytes, kind: str, rng: random.Random) -> bytes:
@@ -183,7 +183,7 @@ def mutate_jsonl(data: bytes, kind: str, rng: random.Random) -> bytes:
     # command rows are where the readers have the most to check: hit them more often
     commands = [i for i, line in enumerate(lines) if '"Command' in line or '"TraineeLeft"' in line]
     index = rng.choice(commands) if commands and rng.random() < 0.6 else rng.randrange(len(lines))
-    lines[index] = _json_text(STRUCTURAL[kind](json.loads(lines[index]), rng), sort_keys=False, separators=(",", ":"))
+    lines[index] = json_text(STRUCTURAL[kind](json.loads(lines[index]), rng), sort_keys=False, separators=(",", ":"))
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 

@@ -179,6 +179,11 @@ class History:
         except (sqlite3.Error, OSError) as exc:
             self.close()
             raise HistoryError(self._message(_explain(exc))) from exc
+        except (UnicodeDecodeError, ValueError) as exc:  # damaged bytes where SQLite keeps its own text (the schema)
+            self.close()
+            raise HistoryError(self._message(
+                f"the file is not a readable SQLite database ({type(exc).__name__}); move it aside to start a new history"
+            )) from exc
 
     # ------------------------------------------------------------------ opening
 

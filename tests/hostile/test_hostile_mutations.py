@@ -39,7 +39,7 @@ from engine.records.history import History
 from engine.records.replay import DrillHeader, write_header
 from engine.scenario.loader import load_scenario
 from engine.sim.runner import simulate
-from mutations import BYTEWISE, KINDS, mutate_json, mutate_jsonl, mutate_yaml
+from mutations import BYTEWISE, KINDS, STRUCTURAL, json_text, mutate_json, mutate_jsonl, mutate_yaml
 from support import SCENARIO_DIR
 
 SCENARIO = "lb-failover"
@@ -169,7 +169,8 @@ def _replay_reader(path: Path) -> None:
     try:
         read_recording(path)
     except RecordingError as exc:
-        assert path.name in str(exc) and "\n" not in str(exc).strip(), str(exc)[:500]
+        named = (path.name, path.name.removesuffix(".jsonl") + ".drill.json")  # the journal, or its header
+        assert any(name in str(exc) for name in named) and "\n" not in str(exc).strip(), str(exc)[:500]
 
 
 def _recovery_reader(folder: Path) -> None:
@@ -231,6 +232,73 @@ def test_a_damaged_bundle_is_verified_assessed_or_refused(valid, capsys, kind, s
         assert_rule(code, out, err, path, one_line=True)
         code, out, err = _cli(["assess", "--scenario", SCENARIO, "--jobs", "1", str(path)], capsys)
         assert code in (0, 1, 2) and "Traceback" not in out + err
+        _replay_reader(path)
+        assert _tree(folder) == before
+
+
+# --------------------------------------------------------------------------- resealed: damage that passes the digest and hash checks
+
+
+def _resealed(base: bytes, kind: str, seed: int, *, part: str | None) -> bytes:
+    """A header or bundle damaged inside (``part``: only there) and then sealed again, as a hand editor who
+    knows the format would: the scenario hash recomputed when the scenario still validates, the digest always."""
+    from engine.analysis.calibration import scenario_hash
+    from engine.records.bundle import digest_of
+    from engine.scenario.schema import Scenario
+
+    rng = random.Random(seed)
+    doc = json.loads(base)
+    if part is None:
+        doc = STRUCTURAL[kind](doc, rng)
+    else:
+        doc[part] = STRUCTURAL[kind](doc[part], rng)
+    if not isinstance(doc, dict):
+        return json_text(doc).encode("utf-8")
+    try:
+        doc["scenario_hash"] = scenario_hash(Scenario.model_validate(doc["scenario"]))
+    except Exception:  # noqa: BLE001 - a scenario that does not validate keeps its old hash
+        pass
+    if "digest" in doc:
+        try:
+            doc["digest"] = digest_of(doc)
+        except Exception:  # noqa: BLE001 - marks for NaN, huge or deep values: no digest to compute
+            pass
+    return json_text(doc, indent=1).encode("utf-8")
+
+
+STRUCTURAL_KINDS = tuple(STRUCTURAL)
+
+
+@HOSTILE
+@given(kind=st.sampled_from(STRUCTURAL_KINDS), seed=st.integers(0, 2**32 - 1))
+def test_a_resealed_drill_header_with_a_damaged_scenario_is_read_or_refused(valid, capsys, kind, seed):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = _journal_folder(folder, valid, valid["journal"], _resealed(valid["header"], kind, seed, part="scenario"))
+        before = _tree(folder)
+        code, out, err = _cli(["postmortem", str(path)], capsys)
+        assert code in (0, 1, 2) and "Traceback" not in out + err
+        if code == 2:
+            assert "drill" in err and len(err.strip().splitlines()) == 1, err[:2000]
+        _replay_reader(path)
+        _recovery_reader(folder)
+        assert _tree(folder) == before
+
+
+@HOSTILE
+@given(kind=st.sampled_from(STRUCTURAL_KINDS), seed=st.integers(0, 2**32 - 1),
+       part=st.sampled_from(("scenario", "transcript", "result", "seed", None)))
+def test_a_resealed_bundle_with_damage_inside_is_verified_or_refused(valid, capsys, kind, seed, part):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = folder / "ada.json"
+        path.write_bytes(_resealed(valid["bundle"], kind, seed, part=part))
+        before = _tree(folder)
+        code, out, err = _cli(["verify", str(path)], capsys)
+        assert code in (0, 1, 2) and "Traceback" not in out + err
+        assert out.startswith(f"{path}: ") and len(out.strip().splitlines()) == 1, out[:2000]
+        code, out, err = _cli(["postmortem", str(path)], capsys)
+        assert_rule(code, out, err, path, one_line=True)
         _replay_reader(path)
         assert _tree(folder) == before
 
