@@ -73,3 +73,10 @@ def test_the_console_start_survives_a_hostile_journal_and_name_file(data_dir, ba
     drills = find_interrupted(journals)
     assert all(d.journal.name == "x.jsonl" for d in drills)
     assert stored_name() is None
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json_and_are_refused_as_decode_errors(literal):
+    """Python's json reads these words as floats; RFC 8259 has no such numbers and spofdrill never writes them."""
+    with pytest.raises(json.JSONDecodeError, match=f"{literal} is not a JSON number"):
+        parse_json('{"args": {"percent": ' + literal + "}}")
