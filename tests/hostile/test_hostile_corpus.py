@@ -26,8 +26,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
-
+from hostile_driver import build_cases, case_names
 from support import TESTS_DIR
 
 CORPUS = TESTS_DIR / "fixtures" / "hostile"
@@ -35,53 +34,6 @@ DRIVER = TESTS_DIR / "hostile_driver.py"
 MEMORY_MIB = 1024
 ONE_LINE = {"postmortem", "verify", "replay"}
 """Commands whose error is one line (validate and run list every problem of a YAML file, each with its line)."""
-
-
-def _cases() -> list[dict]:
-    cases = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))
-    for index, case in enumerate(cases):
-        case["name"] = f"{index:02d}-{case['run'][0]}-{Path(case['file']).name}"
-        case["exit"] = case["exit"] if isinstance(case["exit"], list) else [case["exit"]]
-    return cases
-
-
-def _generated(folder: Path) -> list[dict]:
-    """Files too large for git, made from valid ones: each past its size limit by a little."""
-    from engine.util.limits import MAX_ACTIONS_BYTES, MAX_BUNDLE_BYTES, MAX_JOURNAL_BYTES, MAX_SCENARIO_BYTES
-
-    scenario = (TESTS_DIR.parent / "scenarios" / "lb-failover.yaml").read_text(encoding="utf-8")
-    big_actions = folder / "actions-6-mb.yaml"
-    step = "  - {at: 100, command: ack, target: 'InstanceDown:lb-1'}\n"
-    big_actions.write_text("name: big\nsteps:\n" + step * (6 * 1024 * 1024 // len(step)), encoding="utf-8")
-    big_scenario = folder / "scenario-padded.yaml"
-    big_scenario.write_text(scenario + "#" + "x" * MAX_SCENARIO_BYTES + "\n", encoding="utf-8")
-    journal = folder / "journal-huge.jsonl"
-    shutil.copy(CORPUS / "journal-other-seed.jsonl", journal)
-    header = json.loads((CORPUS / "journal-args-a-number.drill.json").read_text(encoding="utf-8"))
-    (folder / "journal-huge.drill.json").write_text(json.dumps(header), encoding="utf-8")
-    with open(journal, "ab") as handle:
-        line = b'{"seq":99,"t":599,"type":"LogLine","visible":true,"text":"' + b"x" * 1_000_000 + b'"}\n'
-        for _ in range(MAX_JOURNAL_BYTES // len(line) + 1):
-            handle.write(line)
-    bundle = folder / "bundle-huge.json"
-    with open(bundle, "wb") as handle:
-        handle.write(b'{"format": 1, "padding": "')
-        handle.write(b"x" * (MAX_BUNDLE_BYTES + 1))
-        handle.write(b'"}\n')
-    assert big_actions.stat().st_size > MAX_ACTIONS_BYTES
-    return [
-        {"name": "gen-actions-6-mb", "file": str(big_actions), "run": ["run", "lb-failover", "--no-par", "--actions", "{file}"],
-         "exit": [2], "words": ["limit", "MiB"]},
-        {"name": "gen-validate-actions-6-mb", "file": str(big_actions), "run": ["validate", "{file}"], "exit": [1],
-         "words": ["limit", "MiB"]},
-        {"name": "gen-scenario-padded", "file": str(big_scenario), "run": ["run", "{file}", "--no-par"], "exit": [2],
-         "words": ["limit", "MiB"]},
-        {"name": "gen-journal-huge", "file": str(journal), "run": ["postmortem", "{file}"], "exit": [2],
-         "words": ["limit", "MiB"]},
-        {"name": "gen-journal-huge-replay", "file": str(journal), "run": ["replay", "{file}"], "exit": [2],
-         "words": ["limit", "MiB"]},
-        {"name": "gen-bundle-huge", "file": str(bundle), "run": ["verify", "{file}"], "exit": [2], "words": ["limit", "MiB"]},
-    ]
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -94,13 +46,7 @@ def _tree(folder: Path) -> dict[str, str]:
 def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """Every case run once by the driver under the memory limit: name -> (case, report). Files are copies."""
     folder = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(CORPUS, folder / "corpus")
-    corpus = folder / "corpus"
-    cases = _cases() + _generated(folder)
-    for case in cases:
-        path = case["file"] if case["file"].startswith("/") else str(corpus / case["file"])
-        case["path"] = path
-        case["argv"] = [part.replace("{file}", path).replace("{dir}", str(corpus)) for part in case["run"]]
+    cases = build_cases(folder)
     before = _tree(folder)
     listing = folder / "cases.json"
     listing.write_text(json.dumps([{"name": c["name"], "argv": c["argv"]} for c in cases]), encoding="utf-8")
@@ -117,8 +63,7 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     return {c["name"]: (c, reports[c["name"]]) for c in cases}
 
 
-NAMES = [c["name"] for c in _cases()] + ["gen-actions-6-mb", "gen-validate-actions-6-mb", "gen-scenario-padded",
-                                         "gen-journal-huge", "gen-journal-huge-replay", "gen-bundle-huge"]
+NAMES = case_names()
 
 
 @pytest.mark.parametrize("name", NAMES)
