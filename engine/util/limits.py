@@ -31,6 +31,28 @@ MAX_SMALL_FILE_BYTES = 64 * 1024
 MAX_COMMANDS = 1_000
 """Commands in one run: a transcript, a journal's command rows, an action script's steps, a console drill."""
 
+MAX_DURATION = 3_600.0
+"""Simulated seconds of one drill (the built-ins run 600 s, a test fixture 900 s): also the latest time a
+fault, a hint, a step or chaos may be set at."""
+MAX_TICKS = 14_400
+"""Traffic steps in one run, ``duration / engine.tick`` (the built-ins take 1,200; an hour at a 0.25 s tick)."""
+MAX_NODES = 500
+"""Components of one topology, counting every instance a scale-out adds during the drill (the built-ins
+have at most 16; ``bench/topology.py``'s 1,000-node benchmark is built in code, not loaded)."""
+MAX_EDGES = 5_000
+"""Dependencies of one topology once the edge shorthand (``a, b -> c, d``: four edges) is expanded."""
+MAX_WORK = 250_000
+"""The work budget of one run: nodes x (traffic steps + simulated seconds), as the simulation steps the
+traffic of every node each tick and closes each second over every node. The largest built-in needs
+28,800 (16 nodes, 600 s at 0.5 s); a run at the budget takes about 2 s here, so ``spofdrill run`` and
+``spofdrill verify`` (three runs each: the trainee's, no action and the reference) stay within 10 s."""
+MAX_YAML_VALUES = 200_000
+"""Values one YAML document may expand to, counting every alias expansion (a 1 MiB file of one-character
+list items has about 500,000; the largest built-in about 600)."""
+MAX_SCENARIO_ITEMS = 100
+"""Items of each other list of a scenario: faults, alert rules, hints, probes, pitfalls, regions, tags,
+objectives, lessons, chaos groups and exceptions (the built-ins have at most 12)."""
+
 
 def over(what: str, size: int | float | None, limit: int | float, unit: str = "") -> str:
     """The one-line refusal: ``'is 6.0 MiB, over the limit of 1.0 MiB for an action script'``.

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from engine.commands import REGISTRY, CommandError, build_command
 from engine.scenario.loader.collector import Collector, KeyPath, article, join_or, number, suggest
 from engine.scenario.loader.edges import EdgeSyntaxError, parse_edge
+from engine.scenario.loader.sizes import check_run
 from engine.scenario.schema import (
     NODE_KINDS,
     AlertRule,
@@ -23,21 +24,25 @@ from engine.scenario.schema import (
     Chaos,
     DatabaseNode,
     DnsNode,
+    Duration,
     EdgeSpec,
+    EngineSettings,
     Fault,
     Hint,
     LoadBalancerNode,
     NodeSpec,
-    Positive,
     Scenario,
     ServiceNode,
     Step,
+    Tick,
 )
+from engine.util.limits import MAX_EDGES, over
 
 
 _NODE_ADAPTER: TypeAdapter[Any] = TypeAdapter(NodeSpec)
 _REGIONS_ADAPTER: TypeAdapter[list[str]] = TypeAdapter(Annotated[list[str], Field(min_length=1)])
-_DURATION_ADAPTER: TypeAdapter[float] = TypeAdapter(Positive)
+_DURATION_ADAPTER: TypeAdapter[float] = TypeAdapter(Duration)
+_TICK_ADAPTER: TypeAdapter[float] = TypeAdapter(Tick)
 
 
 def _salvage(kind: type[BaseModel] | TypeAdapter[Any], value: Any) -> Any:
@@ -394,6 +399,10 @@ def check_scenario(data: Mapping[str, Any], collector: Collector) -> list[EdgeSp
     duration = _salvage(_DURATION_ADAPTER, _get(data, "duration", Scenario.model_fields["duration"].default))
     checker = Checker(World(nodes, regions, duration), collector)
 
+    engine = _get(data, "engine", {})
+    tick = _salvage(_TICK_ADAPTER, _get(engine, "tick", EngineSettings.model_fields["tick"].default))
+    check_run(duration, tick, len(nodes), collector)
+
     edges: list[EdgeSpec] = []
     located: list[tuple[KeyPath, KeyPath, KeyPath, EdgeSpec]] = []
     for index, item in _items(_get(topology, "edges")):
@@ -401,8 +410,12 @@ def check_scenario(data: Mapping[str, Any], collector: Collector) -> list[EdgeSp
         if isinstance(item, str):
             try:
                 expanded = parse_edge(item)
+                if len(edges) + len(expanded) > MAX_EDGES:
+                    raise EdgeSyntaxError(f"the edges so far {over('a topology', len(edges) + len(expanded), MAX_EDGES, 'edges')}")
             except EdgeSyntaxError as exc:
                 collector.add(path, str(exc))
+                if len(edges) >= MAX_EDGES or "limit" in str(exc):
+                    break
                 continue
             located.extend((path, path, path, edge) for edge in expanded)
             edges.extend(expanded)
