@@ -29,8 +29,9 @@ MAX_LATENCY = 60.0
 """The longest latency or round trip of one call, in seconds."""
 MAX_RATE = 1_000_000.0
 """The most requests (or writes, or queries) per second a population sends or a component serves."""
-MIN_INTERVAL = 0.5
-"""The shortest period of a repeating timer (health check, VRRP advert, alert evaluation, spikes, kills)."""
+MIN_INTERVAL = 1.0
+"""The shortest period of a repeating timer: a health check, a VRRP advert (VRRPv2's 1 s), an alert
+evaluation, a flap, a traffic spike. Every timer costs work on every node it touches."""
 
 
 def _finite(**bounds: float) -> Any:
@@ -46,6 +47,8 @@ DrillTime = Annotated[float, _finite(ge=0, le=MAX_DURATION)]
 """A time within a drill, in seconds from its start (a fault's ``at``, a step's ``at`` or ``after``)."""
 Interval = Annotated[float, _finite(ge=MIN_INTERVAL, le=DAY)]
 """The period of something that repeats, in seconds."""
+SlowInterval = Annotated[float, _finite(ge=10, le=DAY)]
+"""The period of something that repeats at most every 10 s: Route 53 health checks (10 or 30 s), chaos kills."""
 Latency = Annotated[float, _finite(ge=0, le=MAX_LATENCY)]
 """The latency or round trip of one call, in seconds."""
 PositiveLatency = Annotated[float, _finite(gt=0, le=MAX_LATENCY)]
@@ -281,7 +284,7 @@ class DnsFailover(Strict):
     """Health-checked DNS that stops answering with a dead region (Route 53: 30 s interval, threshold 3)."""
 
     enabled: bool = False
-    interval: Interval = 30.0
+    interval: SlowInterval = 30.0
     threshold: SmallCount = 3
 
 
@@ -371,7 +374,7 @@ class Chaos(Strict):
     enabled: bool = True
     start: DrillTime = 30.0
     end: DrillTime | None = Field(None, description="Stop killing at this time; default the end of the drill.")
-    mean_time_between_kills: Interval = 60.0
+    mean_time_between_kills: SlowInterval = 60.0
     min_time_between_kills: Seconds = 20.0
     grouping: list[str] = Field(default_factory=list, description="Eligible groups or kinds; default app servers.")
     exceptions: list[str] = Field(default_factory=list, description="Nodes never killed.")

@@ -36,22 +36,26 @@ MAX_DURATION = 3_600.0
 fault, a hint, a step or chaos may be set at."""
 MAX_TICKS = 14_400
 """Traffic steps in one run, ``duration / engine.tick`` (the built-ins take 1,200; an hour at a 0.25 s tick)."""
-MAX_NODES = 500
+MAX_NODES = 100
 """Components of one topology, counting every instance a scale-out adds during the drill (the built-ins
-have at most 16; ``bench/topology.py``'s 1,000-node benchmark is built in code, not loaded)."""
+have at most 16). A command's cost grows faster than the node count (a restart among 500 nodes took
+26 ms, among 100 0.75 ms), so 1,000 commands stay under a second. ``bench/topology.py``'s 1,000-node
+benchmark is built in code, not loaded."""
 MAX_EDGES = 5_000
 """Dependencies of one topology once the edge shorthand (``a, b -> c, d``: four edges) is expanded."""
-MAX_WORK = 250_000
-"""The work budget of one run: nodes x (traffic steps + simulated seconds), as the simulation steps the
-traffic of every node each tick and closes each second over every node. The largest built-in needs
-28,800 (16 nodes, 600 s at 0.5 s); a run at the budget takes about 2 s here, so ``spofdrill run`` and
-``spofdrill verify`` (three runs each: the trainee's, no action and the reference) stay within 10 s."""
-MAX_YAML_VALUES = 200_000
-"""Values one YAML document may expand to, counting every alias expansion (a 1 MiB file of one-character
-list items has about 500,000; the largest built-in about 600)."""
-MAX_SCENARIO_ITEMS = 100
+MAX_WORK = 100_000
+"""The work budget of one run, in node-steps: nodes x (ticks + seconds + 4 x state changes + own alert
+rule evaluations / 10), see :func:`engine.scenario.loader.sizes.check_run`. The built-ins need 11,000
+to 29,500. The heaviest scenarios at the budget (100 nodes for 333 s; 100 nodes with faults, 50 rules
+and steps for 110 s; 13 nodes for 749 s at a 0.25 s tick) take at most 4.9 s for ``spofdrill run``
+(three runs: the trainee's, no action, the reference) and 2.4 s for ``spofdrill verify``, 160 MB at
+most, on 2 shared cores."""
+MAX_SCENARIO_ITEMS = 50
 """Items of each other list of a scenario: faults, alert rules, hints, probes, pitfalls, regions, tags,
 objectives, lessons, chaos groups and exceptions (the built-ins have at most 12)."""
+MAX_YAML_VALUES = 200_000
+"""Values one YAML document may expand to, counting every alias expansion (a 1 MiB file of one-character
+list items has about 500,000; a built-in far fewer than 10,000)."""
 
 
 def over(what: str, size: int | float | None, limit: int | float, unit: str = "") -> str:

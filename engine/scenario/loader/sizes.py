@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.scenario.loader.collector import Collector, KeyPath, number
+from engine.scenario.schema import Chaos, Fault
 from engine.util.limits import MAX_COMMANDS, MAX_EDGES, MAX_NODES, MAX_SCENARIO_ITEMS, MAX_TICKS, MAX_WORK, over
 
 _LISTS: tuple[tuple[KeyPath, str], ...] = (
@@ -74,8 +75,36 @@ def actions_within(data: Mapping[str, Any], collector: Collector) -> bool:
     return _count(collector, ("steps",), data.get("steps"), MAX_COMMANDS, "an action script", "steps")
 
 
-def check_run(duration: float | None, tick: float | None, nodes: int, collector: Collector) -> None:
-    """Report a run past ``MAX_TICKS`` traffic steps or past the work budget ``MAX_WORK``."""
+def changes(duration: float, faults: list[Fault], chaos: Chaos | None, steps: int) -> float:
+    """About how many state changes a run makes: each re-plans the traffic over every node.
+
+    Two per fault (inject, clear), two per flap cycle, three per chaos kill
+    (the kill, the restart, the rejoin), two per step of the reference solution.
+    """
+    count = 2.0 * steps
+    for fault in faults:
+        count += 2
+        if fault.type == "flap":
+            count += 2 * min(fault.duration or duration, duration) / fault.period
+    if chaos is not None and chaos.enabled:
+        span = max(0.0, min(chaos.end if chaos.end is not None else duration, duration) - chaos.start)
+        count += 3 * span / chaos.mean_time_between_kills
+    return count
+
+
+def check_run(
+    duration: float | None, tick: float | None, nodes: int, events: float, rule_evaluations: float, collector: Collector
+) -> None:
+    """Report a run past ``MAX_TICKS`` traffic steps or past the work budget ``MAX_WORK``.
+
+    The work is ``nodes x (ticks + seconds + 4 x changes + rule evaluations / 10)``:
+    every tick steps the traffic of every node, every second closes the
+    metrics of every node, every state change (:func:`changes`) re-plans the
+    traffic (measured: about four traffic steps' worth), and every evaluation
+    of one of the scenario's own alert rules looks at every node (about a
+    tenth of a step). The weights were measured on the heaviest scenarios the
+    limits accept (see ``MAX_WORK``).
+    """
     if duration is None or tick is None:
         return
     ticks = duration / tick
@@ -83,11 +112,11 @@ def check_run(duration: float | None, tick: float | None, nodes: int, collector:
         words = over("a run", round(ticks), MAX_TICKS, "ticks")
         collector.add(("engine", "tick"), f"a {number(tick)} s tick over {number(duration)} s {words} (duration / tick)")
         return
-    work = nodes * (ticks + duration)
+    work = nodes * (ticks + duration + 4 * events + rule_evaluations / 10)
     if work > MAX_WORK:
         words = over("a run", round(work), MAX_WORK, "node-steps")
         collector.add(
             ("topology", "nodes"),
-            f"{nodes} nodes over {number(duration)} s at a {number(tick)} s tick {words} "
-            f"(nodes x (ticks + seconds)): shorten the drill or use fewer nodes",
+            f"{nodes} nodes over {number(duration)} s at a {number(tick)} s tick with about {round(events):,} state "
+            f"changes (faults, flaps, chaos kills, steps) and {round(rule_evaluations):,} rule evaluations {words}: shorten the drill, use fewer nodes or fewer events",
         )

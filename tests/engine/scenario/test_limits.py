@@ -177,7 +177,7 @@ def test_too_many_nodes_are_refused_naming_the_limit():
 
 def test_the_work_budget_is_refused_naming_the_limit():
     data = copy.deepcopy(BASE)
-    for i in range(200):
+    for i in range(limits.MAX_NODES - 10):
         data["topology"]["nodes"][f"svc-{i}"] = {"kind": "service"}
     data["duration"] = 3_000
     (problem,) = _problems(_text(data))
