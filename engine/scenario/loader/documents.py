@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from engine.scenario.loader.checks import Checker, World, check_scenario, step_items
 from engine.scenario.loader.collector import Collector, show
 from engine.scenario.loader.library import scenario_file
-from engine.scenario.loader.sizes import actions_within, scenario_within
+from engine.scenario.loader.sizes import actions_within, scenario_within, values_within
 from engine.scenario.loader.validation import report_validation
 from engine.scenario.loader.yamlfile import read_file, read_yaml, text_within
 from engine.scenario.problems import Problem, ScenarioError
@@ -110,7 +110,7 @@ def load_scenario_data(data: Any, source_name: str) -> Scenario:
     problems name ``source_name`` and key paths (the data has no lines).
     """
     collector = Collector(source_name)
-    scenario = _scenario_from_data(data, collector, None)
+    scenario = _scenario_from_data(data, collector, None) if values_within(data, collector) else None
     if scenario is None:
         raise ScenarioError(collector.result())
     return scenario

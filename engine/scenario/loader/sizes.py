@@ -15,7 +15,16 @@ from typing import Any
 
 from engine.scenario.loader.collector import Collector, KeyPath, number
 from engine.scenario.schema import Chaos, Fault
-from engine.util.limits import MAX_COMMANDS, MAX_EDGES, MAX_NODES, MAX_SCENARIO_ITEMS, MAX_TICKS, MAX_WORK, over
+from engine.util.limits import (
+    MAX_COMMANDS,
+    MAX_EDGES,
+    MAX_NODES,
+    MAX_SCENARIO_ITEMS,
+    MAX_TICKS,
+    MAX_WORK,
+    MAX_YAML_VALUES,
+    over,
+)
 
 _LISTS: tuple[tuple[KeyPath, str], ...] = (
     (("topology", "regions"), "the regions of a topology"),
@@ -50,6 +59,27 @@ def _count(collector: Collector, path: KeyPath, value: Any, limit: int, what: st
     if isinstance(value, (list, Mapping)) and len(value) > limit:
         collector.add(path, over(what, len(value), limit, unit))
         return False
+    return True
+
+
+def values_within(data: Any, collector: Collector) -> bool:
+    """Whether plain data (an embedded scenario) holds at most ``MAX_YAML_VALUES`` keys and values, as a YAML file must.
+
+    Counted without recursion and stopped at the limit, so a 64 MiB bundle costs no more than a small one.
+    """
+    count = 0
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Mapping):
+            count += 2 * len(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            count += len(value)
+            pending.extend(value)
+        if count > MAX_YAML_VALUES:
+            collector.add((), f"the scenario {over('one document', None, MAX_YAML_VALUES, 'values')} (keys and items)")
+            return False
     return True
 
 
