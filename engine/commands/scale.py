@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.commands.base import ArgSpec, Command, CommandContext, Refused, command
+from engine.util.limits import MAX_NODES, over
 
 if TYPE_CHECKING:
     from engine.sim.model import Node
@@ -32,6 +33,9 @@ class ScaleOut(Command):
             raise Refused(f"'{self.target}' is neither an app server nor an app-server group")
         if not 1 <= self.count <= 20:
             raise Refused("scale out by 1 to 20 instances at a time")
+        total = len(ctx.nodes) + self.count
+        if total > MAX_NODES:
+            raise Refused(f"a scale-out to {total:,} nodes {over('a topology', None, MAX_NODES, 'nodes')}")
         return super().check(ctx)
 
     def _template(self, ctx: CommandContext) -> Node | None:

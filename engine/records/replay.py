@@ -297,15 +297,25 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
 
 
 def scenario_from_document(data: Any, where: str) -> Scenario:
-    """A scenario back from :func:`scenario_document`; :class:`TranscriptError` naming ``where`` when it is not one."""
+    """A scenario back from :func:`scenario_document`; :class:`TranscriptError` naming ``where`` when it is not one.
+
+    The embedded scenario gets exactly the checks of a scenario file (sizes,
+    schema, cross-checks: :func:`engine.scenario.loader.load_scenario_data`);
+    the error is one line: the first problem and how many more there are.
+    """
+    from engine.scenario.loader import ScenarioError, load_scenario_data
+
     if not isinstance(data, Mapping):
         raise TranscriptError(f"{where}: the embedded scenario is missing or not an object")
     try:
-        return Scenario.model_validate(dict(data))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        place = ".".join(str(part) for part in first.get("loc", ())) or "scenario"
-        raise TranscriptError(f"{where}: the embedded scenario is not valid ({place}: {first.get('msg')})") from None
+        return load_scenario_data(data, where)
+    except ScenarioError as exc:
+        problems = exc.problems
+        first = problems[0] if problems else None
+        words = f"{first.path}: {first.message}" if first is not None and first.path else (first.message if first else "")
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        line = f"{where}: the embedded scenario is not valid ({words}){more}"
+        raise TranscriptError(" ".join(line.split())) from None
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,69 @@ Defaults that have a well-known real-world value say where it comes from.
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Seconds = Annotated[float, Field(ge=0)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
-Positive = Annotated[float, Field(gt=0)]
+from engine.util.limits import MAX_DURATION
+
+# --------------------------------------------------------------------------- bounded numbers
+# Every number of the format is finite (no NaN, no infinity) and lies in a range a real system could
+# need; each kind of number is declared once here. The loader reports a value outside its range as
+# "must be at most 1,000,000, got 1e+09" at the value's key path.
+
+DAY = 86_400.0
+"""The longest timer, timeout, delay or span in seconds (a DNS TTL of a day is the longest in common use)."""
+MAX_LATENCY = 60.0
+"""The longest latency or round trip of one call, in seconds."""
+MAX_RATE = 1_000_000.0
+"""The most requests (or writes, or queries) per second a population sends or a component serves."""
+MIN_INTERVAL = 1.0
+"""The shortest period of a repeating timer: a health check, a VRRP advert (VRRPv2's 1 s), an alert
+evaluation, a flap, a traffic spike. Every timer costs work on every node it touches."""
+
+
+def _finite(**bounds: float) -> Any:
+    """A ``Field`` with these bounds that refuses NaN and the infinities."""
+    return Field(allow_inf_nan=False, **bounds)
+
+
+Seconds = Annotated[float, _finite(ge=0, le=DAY)]
+"""A span of time in seconds that may be zero (a delay, a window, a boot time)."""
+Span = Annotated[float, _finite(gt=0, le=DAY)]
+"""A positive span of time in seconds (a timeout, a TTL, a fault's duration)."""
+DrillTime = Annotated[float, _finite(ge=0, le=MAX_DURATION)]
+"""A time within a drill, in seconds from its start (a fault's ``at``, a step's ``at`` or ``after``)."""
+Interval = Annotated[float, _finite(ge=MIN_INTERVAL, le=DAY)]
+"""The period of something that repeats, in seconds."""
+SlowInterval = Annotated[float, _finite(ge=10, le=DAY)]
+"""The period of something that repeats at most every 10 s: Route 53 health checks (10 or 30 s), chaos kills."""
+Latency = Annotated[float, _finite(ge=0, le=MAX_LATENCY)]
+"""The latency or round trip of one call, in seconds."""
+PositiveLatency = Annotated[float, _finite(gt=0, le=MAX_LATENCY)]
+"""A latency that cannot be zero (a CPU time per request, a latency objective)."""
+PerSecond = Annotated[float, _finite(ge=0, le=MAX_RATE)]
+"""Requests per second sent."""
+Capacity = Annotated[float, _finite(gt=0, le=MAX_RATE)]
+"""Requests (or queries, or writes) per second a component can serve."""
+Fraction = Annotated[float, _finite(ge=0, le=1)]
+"""A share between 0 and 1."""
+Factor = Annotated[float, _finite(ge=0.01, le=1_000)]
+"""A multiplier (a slowdown's latency factor, a burn-rate threshold)."""
+Hours = Annotated[float, _finite(gt=0, le=1_000_000)]
+"""A mean time in hours (MTBF, MTTR): up to about a century."""
+Points = Annotated[float, _finite(ge=0, le=100)]
+"""Points of the 0-100 score."""
+Weight = Annotated[float, _finite(ge=0, le=10_000)]
+"""A relative share (DNS weights): any unit, 70/30 or 0.7/0.3."""
+Finite = Annotated[float, _finite(ge=-1e12, le=1e12)]
+"""Any finite value a metric can take (an alert threshold, a probe's tolerance)."""
+SmallCount = Annotated[int, Field(ge=1, le=100)]
+"""A small count of consecutive events (a health check's fall and rise, a DNS failover threshold)."""
+Duration = Annotated[float, _finite(gt=0, le=MAX_DURATION)]
+"""How long a drill runs, in simulated seconds."""
+Tick = Annotated[float, _finite(ge=0.01, le=5)]
+"""Seconds between two traffic steps of the simulation."""
 
 
 class Strict(BaseModel):
@@ -33,17 +89,17 @@ class Strict(BaseModel):
 class RateSpec(Strict):
     """A request rate over time: constant, diurnal (sinusoidal) or spiky."""
 
-    base: Annotated[float, Field(ge=0, description="Mean requests per second.")]
+    base: PerSecond = Field(description="Mean requests per second.")
     pattern: Literal["constant", "diurnal", "spiky"] = "constant"
     amplitude: Fraction = Field(0.3, description="Diurnal swing as a fraction of base.")
-    period: Positive = Field(600.0, description="Diurnal period in seconds.")
-    spike_every: Positive = Field(120.0, description="Mean seconds between spikes (seeded).")
-    spike_factor: Annotated[float, Field(ge=1)] = Field(3.0, description="Rate multiplier during a spike.")
-    spike_duration: Positive = Field(10.0, description="Seconds a spike lasts.")
+    period: Interval = Field(600.0, description="Diurnal period in seconds.")
+    spike_every: Interval = Field(120.0, description="Mean seconds between spikes (seeded).")
+    spike_factor: Annotated[float, _finite(ge=1, le=1_000)] = Field(3.0, description="Rate multiplier during a spike.")
+    spike_duration: Span = Field(10.0, description="Seconds a spike lasts.")
     noise: Fraction = Field(0.03, description="Seeded per-second jitter as a fraction of the rate.")
 
 
-Rate = Union[Annotated[float, Field(ge=0)], RateSpec]
+Rate = Union[PerSecond, RateSpec]
 
 
 class Rates(Strict):
@@ -63,8 +119,8 @@ class NodeBase(Strict):
     region: str | None = Field(None, description="Region the node sits in; default the first region.")
     group: str | None = Field(None, description="Group for scaling, chaos eligibility and analysis.")
     label: str | None = Field(None, description="Display label; default the node name.")
-    mtbf: Positive | None = Field(None, description="Mean time between failures in hours (analysis).")
-    mttr: Positive | None = Field(None, description="Mean time to repair in hours (analysis).")
+    mtbf: Hours | None = Field(None, description="Mean time between failures in hours (analysis).")
+    mttr: Hours | None = Field(None, description="Mean time to repair in hours (analysis).")
     boot_time: Seconds | None = Field(None, description="Seconds a restart takes; default by kind.")
 
 
@@ -73,15 +129,15 @@ class ClientNode(NodeBase):
 
     kind: Literal["client"]
     rates: Rates = Rates(read=100.0, write=10.0, static=50.0)
-    timeout: Positive = Field(10.0, description="Seconds a user waits before giving up.")
+    timeout: Span = Field(10.0, description="Seconds a user waits before giving up.")
 
 
 class DnsNode(NodeBase):
     """A global traffic manager answering with weighted regions."""
 
     kind: Literal["dns"]
-    ttl: Positive = Field(60.0, description="Record TTL in seconds (60 s: the usual TTL for failover records).")
-    weights: dict[str, Annotated[float, Field(ge=0)]] | None = Field(
+    ttl: Span = Field(60.0, description="Record TTL in seconds (60 s: the usual TTL for failover records).")
+    weights: dict[str, Weight] | None = Field(
         None, description="Share of traffic per region; default equal over the regions it points at."
     )
 
@@ -92,7 +148,7 @@ class CdnNode(NodeBase):
     kind: Literal["cdn"]
     hit_ratio: Fraction = 0.95
     stale_if_error: bool = Field(True, description="Serve stale content while the origin fails (RFC 5861).")
-    latency: Seconds = 0.02
+    latency: Latency = 0.02
 
 
 class LoadBalancerNode(NodeBase):
@@ -104,7 +160,7 @@ class LoadBalancerNode(NodeBase):
     priority: Annotated[int, Field(ge=1, le=254)] = Field(
         100, description="VRRP priority (keepalived default 100); the skew time is (256 - priority) / 256 s."
     )
-    latency: Seconds = 0.001
+    latency: Latency = 0.001
     retries: Annotated[int, Field(ge=0, le=5)] = Field(
         0, description="Re-dispatch a refused connection to another backend this many times (HAProxy redispatch)."
     )
@@ -114,12 +170,12 @@ class AppServerNode(NodeBase):
     """An application server with a worker pool."""
 
     kind: Literal["app_server"]
-    capacity: Positive = Field(500.0, description="Requests per second its CPUs can serve (the compute limit).")
-    workers: Annotated[int, Field(ge=1)] = Field(
+    capacity: Capacity = Field(500.0, description="Requests per second its CPUs can serve (the compute limit).")
+    workers: Annotated[int, Field(ge=1, le=100_000)] = Field(
         64, description="Concurrent requests it can hold (threads); a slow dependency fills them (Little's law)."
     )
-    service_time: Positive = Field(0.02, description="Own CPU time per request in seconds.")
-    queue_timeout: Positive = Field(5.0, description="Seconds a request may wait for a worker before it fails.")
+    service_time: PositiveLatency = Field(0.02, description="Own CPU time per request in seconds.")
+    queue_timeout: Span = Field(5.0, description="Seconds a request may wait for a worker before it fails.")
 
 
 class CacheNode(NodeBase):
@@ -127,9 +183,9 @@ class CacheNode(NodeBase):
 
     kind: Literal["cache"]
     hit_ratio: Fraction = 0.9
-    capacity: Positive = 50000.0
-    latency: Seconds = 0.001
-    warmup: Positive = Field(120.0, description="Seconds for a cold cache to reach 63 % of its hit ratio at full read rate.")
+    capacity: Capacity = 50000.0
+    latency: Latency = 0.001
+    warmup: Span = Field(120.0, description="Seconds for a cold cache to reach 63 % of its hit ratio at full read rate.")
 
 
 class DatabaseNode(NodeBase):
@@ -141,11 +197,11 @@ class DatabaseNode(NodeBase):
     replication: Literal["async", "sync"] = Field("async", description="How a replica receives writes.")
     upstream: str | None = Field(None, description="Node a replica streams from; default the cluster primary.")
     lag: Seconds = Field(0.2, description="Base replication delay of a replica, in seconds.")
-    apply_rate: Positive = Field(2000.0, description="Writes per second a replica can replay.")
-    capacity: Positive = Field(2000.0, description="Queries per second it serves.")
-    read_latency: Seconds = 0.004
-    write_latency: Seconds = 0.008
-    sync_rtt: Seconds = Field(0.002, description="Round trip a synchronous commit waits for.")
+    apply_rate: Capacity = Field(2000.0, description="Writes per second a replica can replay.")
+    capacity: Capacity = Field(2000.0, description="Queries per second it serves.")
+    read_latency: Latency = 0.004
+    write_latency: Latency = 0.008
+    sync_rtt: Latency = Field(0.002, description="Round trip a synchronous commit waits for.")
     failover_candidate: bool = Field(True, description="May be promoted by automation.")
 
 
@@ -153,8 +209,8 @@ class ServiceNode(NodeBase):
     """A dependency the application calls (recommendations, search, payments)."""
 
     kind: Literal["service"]
-    capacity: Positive = 2000.0
-    latency: Seconds = 0.03
+    capacity: Capacity = 2000.0
+    latency: Latency = 0.03
     feature: str | None = Field(None, description="Feature name for degrade commands; default the node name.")
 
 
@@ -173,7 +229,7 @@ class EdgeSpec(Strict):
     target: str = Field(alias="to")
     required: bool = Field(True, description="False: a feature that can be switched off (degraded).")
     share: Fraction = Field(1.0, description="Fraction of requests that make this call.")
-    timeout: Positive | None = Field(None, description="Call timeout in seconds; default by target kind.")
+    timeout: Span | None = Field(None, description="Call timeout in seconds; default by target kind.")
     fallback: bool = Field(False, description="The caller already serves degraded when this call fails.")
 
 
@@ -183,7 +239,7 @@ class Topology(Strict):
     regions: list[str] = Field(default_factory=lambda: ["main"], min_length=1)
     nodes: dict[str, NodeSpec] = Field(min_length=1)
     edges: list[Union[str, EdgeSpec]] = Field(default_factory=list)
-    inter_region_rtt: Seconds = Field(0.05, description="Round trip added to a call that crosses regions, in seconds.")
+    inter_region_rtt: Latency = Field(0.05, description="Round trip added to a call that crosses regions, in seconds.")
 
 
 # --------------------------------------------------------------------------- automation
@@ -195,17 +251,17 @@ class HealthCheck(Strict):
     type: Literal["http", "tcp"] = Field(
         "http", description="http: the check needs a free worker and a good answer; tcp: only an open port."
     )
-    interval: Positive = 2.0
-    fall: Annotated[int, Field(ge=1)] = 3
-    rise: Annotated[int, Field(ge=1)] = 2
-    timeout: Positive = 2.0
+    interval: Interval = 2.0
+    fall: SmallCount = 3
+    rise: SmallCount = 2
+    timeout: Span = 2.0
 
 
 class Vrrp(Strict):
     """Automatic VIP failover (keepalived defaults: advert_int 1 s, preempt on)."""
 
     enabled: bool = False
-    advert_interval: Positive = 1.0
+    advert_interval: Interval = 1.0
     preempt: bool = True
 
 
@@ -220,7 +276,7 @@ class DbFailover(Strict):
     """Patroni-style automatic promotion (leader key TTL 30 s by default)."""
 
     enabled: bool = False
-    ttl: Positive = 30.0
+    ttl: Span = 30.0
     fence: bool = Field(True, description="Fence the old primary when promoting.")
 
 
@@ -228,8 +284,8 @@ class DnsFailover(Strict):
     """Health-checked DNS that stops answering with a dead region (Route 53: 30 s interval, threshold 3)."""
 
     enabled: bool = False
-    interval: Positive = 30.0
-    threshold: Annotated[int, Field(ge=1)] = 3
+    interval: SlowInterval = 30.0
+    threshold: SmallCount = 3
 
 
 class Automation(Strict):
@@ -248,7 +304,7 @@ class Automation(Strict):
 class Between(Strict):
     """A time drawn uniformly from a range by the seeded fault stream."""
 
-    between: tuple[Seconds, Seconds]
+    between: tuple[DrillTime, DrillTime]
 
     @model_validator(mode="after")
     def _ordered(self) -> "Between":
@@ -257,7 +313,7 @@ class Between(Strict):
         return self
 
 
-FaultTime = Union[Seconds, Between]
+FaultTime = Union[DrillTime, Between]
 
 FAULT_TYPES = (
     "crash",
@@ -293,12 +349,12 @@ class Fault(Strict):
     target: str | None = Field(None, description="Node (or region for region_outage).")
     between: list[str] | None = Field(None, description="partition: two nodes or regions, or two lists joined by ','.")
     at: FaultTime = 0.0
-    duration: Positive | None = Field(None, description="Seconds until it clears; none: it stays.")
-    factor: Positive = Field(5.0, description="slowdown: latency ×k; capacity_drop: capacity ÷k; replication_lag: +k s.")
+    duration: Span | None = Field(None, description="Seconds until it clears; none: it stays.")
+    factor: Factor = Field(5.0, description="slowdown: latency ×k; capacity_drop: capacity ÷k; replication_lag: +k s.")
     rate: Fraction = Field(0.5, description="error_rate: fraction of requests that fail.")
     destroy: bool = Field(False, description="crash: the instance and its disk are gone for good.")
-    period: Positive = Field(20.0, description="flap: seconds between the starts of two outages.")
-    down_for: Positive = Field(8.0, description="flap: seconds each outage lasts.")
+    period: Interval = Field(20.0, description="flap: seconds between the starts of two outages.")
+    down_for: Span = Field(8.0, description="flap: seconds each outage lasts.")
 
     @model_validator(mode="after")
     def _needs(self) -> "Fault":
@@ -316,9 +372,9 @@ class Chaos(Strict):
     """Chaos-Monkey mode: random kills of eligible instances (Chaos Monkey's knobs)."""
 
     enabled: bool = True
-    start: Seconds = 30.0
-    end: Seconds | None = Field(None, description="Stop killing at this time; default the end of the drill.")
-    mean_time_between_kills: Positive = 60.0
+    start: DrillTime = 30.0
+    end: DrillTime | None = Field(None, description="Stop killing at this time; default the end of the drill.")
+    mean_time_between_kills: SlowInterval = 60.0
     min_time_between_kills: Seconds = 20.0
     grouping: list[str] = Field(default_factory=list, description="Eligible groups or kinds; default app servers.")
     exceptions: list[str] = Field(default_factory=list, description="Nodes never killed.")
@@ -372,7 +428,7 @@ class AlertRule(Strict):
     kinds: list[str] = Field(default_factory=list, description="Node kinds the rule watches; default all with the metric.")
     nodes: list[str] = Field(default_factory=list, description="Nodes the rule watches; default all.")
     op: Literal[">", ">=", "<", "<="] = ">"
-    threshold: float
+    threshold: Finite
     for_: Seconds = Field(0.0, alias="for")
     window: Seconds = Field(
         0.0, description="Average the metric over the last this many seconds before comparing (like avg_over_time or "
@@ -395,7 +451,7 @@ class Alerts(Strict):
     """Alerting: the default rule set plus the scenario's own rules."""
 
     defaults: bool = True
-    evaluation_interval: Positive = Field(1.0, description="Seconds between rule evaluations.")
+    evaluation_interval: Interval = Field(1.0, description="Seconds between rule evaluations.")
     rules: list[AlertRule] = Field(default_factory=list)
     disable: list[str] = Field(default_factory=list, description="Default rules to leave out, by name.")
 
@@ -403,11 +459,11 @@ class Alerts(Strict):
 class Slo(Strict):
     """The service-level objective users are promised."""
 
-    target: Annotated[float, Field(gt=0, lt=1)] = 0.99
-    latency_p99: Positive = Field(1.0, description="p99 latency in seconds above which a request counts as slow.")
-    burn_short_window: Positive = 60.0
-    burn_long_window: Positive = 300.0
-    burn_factor: Positive = Field(14.4, description="Fast-burn threshold (Google SRE workbook: 14.4).")
+    target: Annotated[float, _finite(gt=0, lt=1)] = 0.99
+    latency_p99: PositiveLatency = Field(1.0, description="p99 latency in seconds above which a request counts as slow.")
+    burn_short_window: Span = 60.0
+    burn_long_window: Span = 300.0
+    burn_factor: Factor = Field(14.4, description="Fast-burn threshold (Google SRE workbook: 14.4).")
 
 
 class Probe(Strict):
@@ -431,8 +487,8 @@ class Probe(Strict):
 class Tolerance(Strict):
     """Bounds a probe's value must stay within."""
 
-    min: float | None = None
-    max: float | None = None
+    min: Finite | None = None
+    max: Finite | None = None
 
     @model_validator(mode="after")
     def _some(self) -> "Tolerance":
@@ -451,19 +507,19 @@ class SteadyState(Strict):
 class Weights(Strict):
     """Points each part of the score is worth; they need not add to 100."""
 
-    downtime: Seconds = 45.0
-    data_loss: Seconds = 30.0
-    mitigation: Seconds = 15.0
-    recovery: Seconds = 10.0
+    downtime: Points = 45.0
+    data_loss: Points = 30.0
+    mitigation: Points = 15.0
+    recovery: Points = 10.0
 
 
 class Scales(Strict):
     """The amount of each harm that costs the whole weight (linear up to it)."""
 
-    downtime: Positive = Field(120.0, description="Request-weighted downtime seconds.")
-    lost_writes: Positive = 1000.0
-    time_to_mitigate: Positive = 600.0
-    time_to_recover: Positive = 900.0
+    downtime: Span = Field(120.0, description="Request-weighted downtime seconds.")
+    lost_writes: Annotated[float, _finite(gt=0, le=1e9)] = 1000.0
+    time_to_mitigate: Span = 600.0
+    time_to_recover: Span = 900.0
 
 
 class Scoring(Strict):
@@ -471,16 +527,16 @@ class Scoring(Strict):
 
     weights: Weights = Weights()
     scales: Scales = Scales()
-    pass_score: Annotated[float, Field(ge=0, le=100)] = 60.0
-    hold: Positive = Field(30.0, description="Seconds the SLO must hold to count as mitigated.")
+    pass_score: Points = 60.0
+    hold: Span = Field(30.0, description="Seconds the SLO must hold to count as mitigated.")
 
 
 class Hint(Strict):
     """A hint revealed at a time, or earlier on request at its cost."""
 
     text: str
-    at: Seconds | None = None
-    cost: Annotated[float, Field(ge=0)] = 5.0
+    at: DrillTime | None = None
+    cost: Points = 5.0
 
 
 # --------------------------------------------------------------------------- actions
@@ -499,16 +555,22 @@ class Trigger(Strict):
         return self
 
 
+ArgInt = Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)]
+"""A whole-number command argument (a count, a percentage)."""
+ArgFloat = Annotated[float, _finite(ge=-1e9, le=1e9)]
+"""A number command argument: finite."""
+
+
 class Step(Strict):
     """One step of an action script: a command at a time or on an event."""
 
-    at: Seconds | None = None
+    at: DrillTime | None = None
     trigger: Trigger | None = Field(None, description="Run when this event happens (YAML reads a bare 'on' as true, hence the name).")
-    after: Seconds = Field(0.0, description="Reaction delay after the trigger, in seconds.")
+    after: DrillTime = Field(0.0, description="Reaction delay after the trigger, in seconds.")
     repeat: bool = Field(False, description="With trigger: act on every matching event, not only the first.")
     command: str
     target: str | None = None
-    args: dict[str, Union[bool, int, float, str]] = Field(default_factory=dict)
+    args: dict[str, Union[bool, ArgInt, ArgFloat, str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _when(self) -> "Step":
@@ -527,7 +589,7 @@ class ActionScript(Strict):
 class EngineSettings(Strict):
     """Numerical settings of the simulation."""
 
-    tick: Annotated[float, Field(gt=0, le=5)] = Field(0.5, description="Seconds between traffic integration steps.")
+    tick: Tick = Field(0.5, description="Seconds between traffic integration steps.")
 
 
 class Scenario(Strict):
@@ -538,7 +600,9 @@ class Scenario(Strict):
     description: str = ""
     tags: list[str] = Field(default_factory=list)
     difficulty: Literal["intro", "easy", "medium", "hard", "expert"] = "medium"
-    duration: Positive = 600.0
+    duration: Duration = Field(
+        600.0, description="Simulated seconds of the drill."
+    )
     briefing: str = ""
     objectives: list[str] = Field(default_factory=list)
     lessons: list[str] = Field(default_factory=list)

@@ -31,6 +31,33 @@ MAX_SMALL_FILE_BYTES = 64 * 1024
 MAX_COMMANDS = 1_000
 """Commands in one run: a transcript, a journal's command rows, an action script's steps, a console drill."""
 
+MAX_DURATION = 3_600.0
+"""Simulated seconds of one drill (the built-ins run 600 s, a test fixture 900 s): also the latest time a
+fault, a hint, a step or chaos may be set at."""
+MAX_TICKS = 14_400
+"""Traffic steps in one run, ``duration / engine.tick`` (the built-ins take 1,200; an hour at a 0.25 s tick)."""
+MAX_NODES = 100
+"""Components of one topology, counting every instance a scale-out adds during the drill (the built-ins
+have at most 16). A command's cost grows faster than the node count (a restart among 500 nodes took
+26 ms, among 100 0.75 ms), so 1,000 commands stay under a second. ``bench/topology.py``'s 1,000-node
+benchmark is built in code, not loaded."""
+MAX_EDGES = 5_000
+"""Dependencies of one topology once the edge shorthand (``a, b -> c, d``: four edges) is expanded."""
+MAX_WORK = 100_000
+"""The work budget of one run, in node-steps: nodes x (ticks + seconds + 4 x state changes + own alert
+rule evaluations / 10), see :func:`engine.scenario.loader.sizes.check_run`. The built-ins need 11,000
+to 29,500. The heaviest scenarios at the budget (100 nodes for 333 s; 100 nodes with faults, 50 rules
+and steps for 110 s; 13 nodes for 749 s at a 0.25 s tick) take at most 4.9 s for ``spofdrill run``
+(three runs: the trainee's, no action, the reference) and 2.4 s for ``spofdrill verify``, 160 MB at
+most, on 2 shared cores."""
+MAX_SCENARIO_ITEMS = 50
+"""Items of each other list of a scenario: faults, alert rules, hints, probes, pitfalls, regions, tags,
+objectives, lessons, chaos groups and exceptions (the built-ins have at most 12)."""
+MAX_YAML_VALUES = 50_000
+"""Keys and values one YAML document may hold, counting every alias expansion. Reading YAML is slow
+(pure Python: a 1 MiB file of 500,000 one-character items took 11.6 s); the count stops it after
+about 1 s. A scenario at every other limit (100 nodes, 1,000 steps) holds under 20,000."""
+
 
 def over(what: str, size: int | float | None, limit: int | float, unit: str = "") -> str:
     """The one-line refusal: ``'is 6.0 MiB, over the limit of 1.0 MiB for an action script'``.

@@ -22,7 +22,8 @@ Edges may be written as shorthand strings, ``"app-1, app-2 -> cache (soft)"``;
 The package, one module an idea: :mod:`.collector` (key paths, problems,
 wording), :mod:`.yamlfile` (YAML with line marks), :mod:`.validation` (schema
 errors in words), :mod:`.edges` (edge shorthand), :mod:`.checks`
-(cross-checks), :mod:`.documents` (loading and validating files) and
+(cross-checks), :mod:`.sizes` (counts against the limits, before any
+validation), :mod:`.documents` (loading and validating files and embedded data) and
 :mod:`.library` (the built-in scenarios).
 """
 
@@ -33,6 +34,7 @@ from engine.scenario.loader.documents import (
     load_actions,
     load_actions_text,
     load_scenario,
+    load_scenario_data,
     load_scenario_text,
     validate_file,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "load_actions",
     "load_actions_text",
     "load_scenario",
+    "load_scenario_data",
     "load_scenario_text",
     "parse_edge",
     "parse_edges",

@@ -16,28 +16,34 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from engine.commands import REGISTRY, CommandError, build_command
 from engine.scenario.loader.collector import Collector, KeyPath, article, join_or, number, suggest
 from engine.scenario.loader.edges import EdgeSyntaxError, parse_edge
+from engine.scenario.loader.sizes import changes, check_run
 from engine.scenario.schema import (
     NODE_KINDS,
     AlertRule,
+    Alerts,
     CacheNode,
     Chaos,
     DatabaseNode,
     DnsNode,
+    Duration,
     EdgeSpec,
+    EngineSettings,
     Fault,
     Hint,
     LoadBalancerNode,
     NodeSpec,
-    Positive,
     Scenario,
     ServiceNode,
     Step,
+    Tick,
 )
+from engine.util.limits import MAX_EDGES, over
 
 
 _NODE_ADAPTER: TypeAdapter[Any] = TypeAdapter(NodeSpec)
 _REGIONS_ADAPTER: TypeAdapter[list[str]] = TypeAdapter(Annotated[list[str], Field(min_length=1)])
-_DURATION_ADAPTER: TypeAdapter[float] = TypeAdapter(Positive)
+_DURATION_ADAPTER: TypeAdapter[float] = TypeAdapter(Duration)
+_TICK_ADAPTER: TypeAdapter[float] = TypeAdapter(Tick)
 
 
 def _salvage(kind: type[BaseModel] | TypeAdapter[Any], value: Any) -> Any:
@@ -385,6 +391,11 @@ def step_items(value: Any, prefix: KeyPath) -> list[tuple[KeyPath, Step]]:
     return [(path, step) for path, step in steps if step is not None]
 
 
+def _steps_of(solution: Any) -> Any:
+    """The step list of a reference solution written as a list or as ``{name, steps}``."""
+    return solution.get("steps") if isinstance(solution, Mapping) else solution
+
+
 def check_scenario(data: Mapping[str, Any], collector: Collector) -> list[EdgeSpec]:
     """Run every cross-check on the parts of ``data`` that validate; return the expanded edges."""
     topology = _get(data, "topology", {})
@@ -394,6 +405,7 @@ def check_scenario(data: Mapping[str, Any], collector: Collector) -> list[EdgeSp
     duration = _salvage(_DURATION_ADAPTER, _get(data, "duration", Scenario.model_fields["duration"].default))
     checker = Checker(World(nodes, regions, duration), collector)
 
+
     edges: list[EdgeSpec] = []
     located: list[tuple[KeyPath, KeyPath, KeyPath, EdgeSpec]] = []
     for index, item in _items(_get(topology, "edges")):
@@ -401,8 +413,12 @@ def check_scenario(data: Mapping[str, Any], collector: Collector) -> list[EdgeSp
         if isinstance(item, str):
             try:
                 expanded = parse_edge(item)
+                if len(edges) + len(expanded) > MAX_EDGES:
+                    raise EdgeSyntaxError(f"the edges so far {over('a topology', len(edges) + len(expanded), MAX_EDGES, 'edges')}")
             except EdgeSyntaxError as exc:
                 collector.add(path, str(exc))
+                if len(edges) >= MAX_EDGES or "limit" in str(exc):
+                    break
                 continue
             located.extend((path, path, path, edge) for edge in expanded)
             edges.extend(expanded)
@@ -420,13 +436,21 @@ def check_scenario(data: Mapping[str, Any], collector: Collector) -> list[EdgeSp
     checker.load_balancers()
     faults = [(("method", i), _salvage(Fault, item)) for i, item in _items(_get(data, "method"))]
     checker.faults([(path, fault) for path, fault in faults if fault is not None])
-    chaos = _get(data, "chaos")
-    checker.chaos(_salvage(Chaos, chaos) if chaos is not None else None)
+    chaos_data = _get(data, "chaos")
+    chaos = _salvage(Chaos, chaos_data) if chaos_data is not None else None
+    checker.chaos(chaos)
+    solution = _get(data, "reference_solution")
+    n_steps = len(_steps_of(solution)) if isinstance(_steps_of(solution), list) else 0
+    tick = _salvage(_TICK_ADAPTER, _get(_get(data, "engine", {}), "tick", EngineSettings.model_fields["tick"].default))
+    if duration is not None:
+        events = changes(duration, [fault for _, fault in faults if fault is not None], chaos, n_steps)
+        alerts = _salvage(Alerts, _get(data, "alerts", {}))
+        evaluations = len(alerts.rules) * duration / alerts.evaluation_interval if alerts is not None else 0.0
+        check_run(duration, tick, len(nodes), events, evaluations, collector)
     rules = [(("alerts", "rules", i), _salvage(AlertRule, item)) for i, item in _items(_get(_get(data, "alerts"), "rules"))]
     checker.alerts([(path, rule) for path, rule in rules if rule is not None])
     hints = [(("hints", i), _salvage(Hint, item)) for i, item in _items(_get(data, "hints"))]
     checker.hints([(path, hint) for path, hint in hints if hint is not None])
-    solution = _get(data, "reference_solution")
     if isinstance(solution, Mapping):
         checker.steps(step_items(solution.get("steps"), ("reference_solution", "steps")))
     else:

@@ -11,10 +11,15 @@ from pydantic import BaseModel, ValidationError
 from engine.scenario.loader.checks import Checker, World, check_scenario, step_items
 from engine.scenario.loader.collector import Collector, show
 from engine.scenario.loader.library import scenario_file
+from engine.scenario.loader.sizes import actions_within, scenario_within, values_within
 from engine.scenario.loader.validation import report_validation
-from engine.scenario.loader.yamlfile import read_file, read_yaml
+from engine.scenario.loader.yamlfile import read_file, read_yaml, text_within
 from engine.scenario.problems import Problem, ScenarioError
 from engine.scenario.schema import ActionScript, Scenario
+from engine.util.limits import MAX_ACTIONS_BYTES, MAX_SCENARIO_BYTES
+
+_SCENARIO = (MAX_SCENARIO_BYTES, "a scenario file")
+_ACTIONS = (MAX_ACTIONS_BYTES, "an action script file")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -33,6 +38,8 @@ def _scenario_from_data(data: Any, collector: Collector, default_id: str | None)
     if not isinstance(data, Mapping):
         collector.add((), f"a scenario must be a mapping with 'title' and 'topology', got {show(data)}")
         return None
+    if not scenario_within(data, collector):
+        return None
     scenario = _validated(Scenario, data, collector)
     edges = check_scenario(data, collector)
     if scenario is None or collector.problems:
@@ -50,6 +57,8 @@ def _actions_from_data(data: Any, collector: Collector, scenario: Scenario | Non
         data = {"steps": data}
     elif not isinstance(data, Mapping):
         collector.add((), f"an action script must be a list of steps or a mapping with 'steps', got {show(data)}")
+        return None
+    if not actions_within(data, collector):
         return None
     script = _validated(ActionScript, data, collector)
     world = World.of(scenario) if scenario is not None else World({}, None, None)
@@ -75,7 +84,7 @@ def _default_name(filename: str) -> str | None:
 def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
     """Load a scenario from YAML text; raise :class:`ScenarioError` with every problem."""
     collector = Collector(filename)
-    document = read_yaml(text, collector)
+    document = read_yaml(text, collector) if text_within(text, collector, *_SCENARIO) else None
     scenario = _scenario_from_data(document.data, collector, _default_name(filename)) if document else None
     if scenario is None:
         raise ScenarioError(collector.result())
@@ -85,17 +94,32 @@ def load_scenario_text(text: str, filename: str = "<string>") -> Scenario:
 def load_actions_text(text: str, filename: str = "<string>", scenario: Scenario | None = None) -> ActionScript:
     """Load an action script from YAML text; with ``scenario``, check its targets too."""
     collector = Collector(filename)
-    document = read_yaml(text, collector)
+    document = read_yaml(text, collector) if text_within(text, collector, *_ACTIONS) else None
     script = _actions_from_data(document.data, collector, scenario, _default_name(filename)) if document else None
     if script is None:
         raise ScenarioError(collector.result())
     return script
 
 
-def _read_source(path: Path) -> str:
-    """The text of a file, or :class:`ScenarioError` saying why it cannot be read."""
+def load_scenario_data(data: Any, source_name: str) -> Scenario:
+    """A scenario from plain data, through exactly the checks a file gets; raise :class:`ScenarioError`.
+
+    For the scenarios other files embed (a result bundle, a drill header): the
+    data (a :func:`~engine.records.replay.scenario_document`, edges as objects)
+    is size-checked, validated and cross-checked like a loaded file, and the
+    problems name ``source_name`` and key paths (the data has no lines).
+    """
+    collector = Collector(source_name)
+    scenario = _scenario_from_data(data, collector, None) if values_within(data, collector) else None
+    if scenario is None:
+        raise ScenarioError(collector.result())
+    return scenario
+
+
+def _read_source(path: Path, limit: int, what: str) -> str:
+    """The text of a file (at most ``limit`` bytes), or :class:`ScenarioError` saying why it cannot be read."""
     collector = Collector(str(path))
-    text = read_file(path, collector)
+    text = read_file(path, collector, limit, what)
     if text is None:
         raise ScenarioError(collector.result())
     return text
@@ -108,13 +132,13 @@ def load_scenario(source: str | Path) -> Scenario:
     to :class:`~engine.scenario.schema.EdgeSpec`.
     """
     path = scenario_file(source)
-    return load_scenario_text(_read_source(path), str(path))
+    return load_scenario_text(_read_source(path, *_SCENARIO), str(path))
 
 
 def load_actions(source: str | Path, scenario: Scenario | None = None) -> ActionScript:
     """Load an action script file; with ``scenario``, also check that its targets exist."""
     path = Path(source)
-    return load_actions_text(_read_source(path), str(path), scenario)
+    return load_actions_text(_read_source(path, *_ACTIONS), str(path), scenario)
 
 
 def validate_file(path: str | Path, scenario: Scenario | None = None) -> list[Problem]:
@@ -126,7 +150,7 @@ def validate_file(path: str | Path, scenario: Scenario | None = None) -> list[Pr
     """
     collector = Collector(str(path))
     try:
-        text = read_file(Path(path), collector)
+        text = read_file(Path(path), collector, max(MAX_SCENARIO_BYTES, MAX_ACTIONS_BYTES), "a scenario or action script file")
         document = read_yaml(text, collector) if text is not None else None
         if document is not None:
             data = document.data

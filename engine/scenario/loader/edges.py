@@ -12,6 +12,7 @@ from engine.scenario.loader.collector import Collector, KeyPath, Prefixed, sugge
 from engine.scenario.loader.validation import humanize, report_validation
 from engine.scenario.problems import ScenarioError
 from engine.scenario.schema import EdgeSpec
+from engine.util.limits import MAX_EDGES, over
 
 
 class EdgeSyntaxError(ValueError):
@@ -92,6 +93,9 @@ def parse_edge(text: str) -> list[EdgeSpec]:
     left, right = body.split("->")
     sources = _edge_names(left, "source", "before")
     targets = _edge_names(right, "target", "after")
+    if len(sources) * len(targets) > MAX_EDGES:
+        expanded = len(sources) * len(targets)
+        raise EdgeSyntaxError(f"{len(sources)} sources x {len(targets)} targets {over('a topology', expanded, MAX_EDGES, 'edges')}")
     try:
         EdgeSpec(source=sources[0], target=targets[0], **options)
     except ValidationError as exc:

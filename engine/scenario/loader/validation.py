@@ -132,6 +132,13 @@ def _quoted_choices(text: str) -> list[str]:
     return re.findall(r"'([^']*)'", text)
 
 
+def _amount(value: float) -> str:
+    """A bound or a number as authors read it: ``100,000``, ``0.5``, ``1e+09``."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return number(value)
+
+
 def humanize(error_type: str, message: str, value: Any, ctx: Mapping[str, Any]) -> str:
     """A pydantic error about a value in words a scenario author acts on."""
     got = show(value)
@@ -152,7 +159,8 @@ def humanize(error_type: str, message: str, value: Any, ctx: Mapping[str, Any]) 
     if error_type in bounds:
         key, words = bounds[error_type]
         bound = ctx.get(key)
-        return f"{words} {number(bound) if isinstance(bound, (int, float)) else bound}, got {got}"
+        shown = _amount(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else got
+        return f"{words} {_amount(bound) if isinstance(bound, (int, float)) else bound}, got {shown}"
     if error_type == "too_short":
         return f"needs at least {ctx.get('min_length')} item(s), got {ctx.get('actual_length')}"
     if error_type == "too_long":

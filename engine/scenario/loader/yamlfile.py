@@ -16,10 +16,9 @@ from typing import Any
 import yaml
 
 from engine.scenario.loader.collector import Collector, KeyPath
+from engine.util.files import TooLarge, read_limited
+from engine.util.limits import MAX_SCENARIO_BYTES, MAX_YAML_VALUES, over
 
-
-_MAX_NODES = 200_000
-"""Most YAML values one document may expand to (guards against alias bombs)."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -28,6 +27,22 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 class _TooLarge(Exception):
     """The document expands to more values than the loader accepts."""
+
+
+class _CountingLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that stops composing after ``MAX_YAML_VALUES`` nodes (keys, values, aliases).
+
+    Composing is the slow part of reading YAML (pure Python); counting while
+    composing stops a 1 MiB file of tiny values long before its end.
+    """
+
+    _composed = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:  # type: ignore[override]
+        self._composed += 1
+        if self._composed > MAX_YAML_VALUES:
+            raise _TooLarge
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
 class _Recursive(Exception):
@@ -56,7 +71,7 @@ class _Builder:
     def build(self, node: yaml.Node, path: KeyPath = ()) -> Any:
         """The Python value of ``node``; ``path`` is its key path in the document."""
         self._count += 1
-        if self._count > _MAX_NODES:
+        if self._count > MAX_YAML_VALUES:
             raise _TooLarge
         if id(node) in self._stack:
             raise _Recursive(node.start_mark)
@@ -155,7 +170,7 @@ class Document:
 def read_yaml(text: str, collector: Collector) -> Document | None:
     """Parse ``text``; on a YAML error or an empty document report it and return ``None``."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_CountingLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         words = exc.problem or exc.context or "unreadable"
@@ -178,6 +193,9 @@ def read_yaml(text: str, collector: Collector) -> Document | None:
     except RecursionError:
         collector.add_at(None, None, "bad YAML: the document is nested too deeply")
         return None
+    except _TooLarge:
+        _too_many(collector)
+        return None
     if root is None:
         collector.add_at(None, None, "the file is empty")
         return None
@@ -188,7 +206,7 @@ def read_yaml(text: str, collector: Collector) -> Document | None:
         collector.add_at(exc.mark.line + 1, exc.mark.column + 1, "bad YAML: an alias refers to a value that contains it")
         return None
     except _TooLarge:
-        collector.add_at(None, None, f"bad YAML: the document expands to more than {_MAX_NODES} values (aliases?)")
+        _too_many(collector)
         return None
     except RecursionError:
         collector.add_at(None, None, "bad YAML: the document is nested too deeply")
@@ -196,13 +214,21 @@ def read_yaml(text: str, collector: Collector) -> Document | None:
     return Document(data)
 
 
-def read_file(path: Path, collector: Collector) -> str | None:
-    """The text of ``path``, or ``None`` after reporting why it cannot be read."""
+def _too_many(collector: Collector) -> None:
+    limit = over("one document", None, MAX_YAML_VALUES, "values")
+    collector.add_at(None, None, f"bad YAML: the document {limit} (keys and items, counting every alias expansion)")
+
+
+def read_file(path: Path, collector: Collector, limit: int = MAX_SCENARIO_BYTES, what: str = "a scenario file") -> str | None:
+    """The text of ``path`` (at most ``limit`` bytes), or ``None`` after reporting why it cannot be read."""
     try:
         if path.is_dir():
             collector.add_at(None, None, "is a directory, not a file")
             return None
-        raw = path.read_bytes()
+        raw = read_limited(path, limit, what)
+    except TooLarge as exc:
+        collector.add_at(None, None, str(exc).removeprefix(f"{path}: "))
+        return None
     except FileNotFoundError:
         collector.add_at(None, None, "file not found")
         return None
@@ -212,9 +238,23 @@ def read_file(path: Path, collector: Collector) -> str | None:
     except OSError as exc:
         collector.add_at(None, None, f"cannot read the file: {exc.strerror or exc}")
         return None
+    return decode(raw, collector)
+
+
+def decode(raw: bytes, collector: Collector) -> str | None:
+    """``raw`` as UTF-8 text (a BOM dropped), or ``None`` after reporting where it is not."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         collector.add_at(line, None, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
         return None
+
+
+def text_within(text: str, collector: Collector, limit: int, what: str) -> bool:
+    """Whether ``text`` is within ``limit`` bytes; else report it (measured before any parsing)."""
+    if len(text) <= limit and len(text.encode("utf-8", "surrogatepass")) <= limit:
+        return True
+    size = len(text) if len(text) > limit else len(text.encode("utf-8", "surrogatepass"))
+    collector.add_at(None, None, over(what, size, limit, "bytes"))
+    return False
