@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20, help="drills to list (default 20)")
     p.add_argument("--json", metavar="FILE", help="write the drills, progress and suggestion as JSON")
     p.set_defaults(func=cmd_history)
-    p = sub.add_parser("verify", help="re-simulate result bundles and check their recorded results")
-    p.add_argument("bundles", nargs="+", metavar="BUNDLE", help="result bundle files (JSON)")
+    p = sub.add_parser("verify", help="re-simulate result bundles (and console journals) and check what they record")
+    p.add_argument("bundles", nargs="+", metavar="BUNDLE|JOURNAL",
+                   help="result bundle files (JSON) or console journals (.jsonl beside their .drill.json header)")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("assess", help="grade many submissions (action scripts or result bundles) on one scenario")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="action scripts (YAML) or result bundles (JSON)")

@@ -24,6 +24,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from engine.util.limits import MAX_ARG_MAGNITUDE
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -325,8 +327,6 @@ def command_class(spec: CommandSpec) -> type[Command]:
     return REGISTRY[spec.name]
 
 
-MAX_ARG_MAGNITUDE = 1_000_000_000
-"""The largest number (either sign) a command argument may be: far above any count or percentage."""
 ARG_DECIMALS = 3
 """Numbers are taken to the thousandth, as the journal writes them: what is applied is what is journaled."""
 

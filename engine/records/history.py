@@ -31,6 +31,7 @@ from types import TracebackType
 
 from engine.util.jsontext import parse_json
 from engine.util.files import DATA_DIR_ENV, data_dir
+from engine.util.limits import MAX_HISTORY_JSON_BYTES, MAX_HISTORY_TEXT_BYTES
 from typing import Any
 
 """Environment variable naming the data directory (overrides the XDG location)."""
@@ -71,10 +72,8 @@ PREPARE_BUSY_TIMEOUT = 1.0
 PREPARE_DEADLINE = 5.0
 """Seconds opening keeps retrying a locked file (with backoff) before it reports it."""
 
-MAX_TEXT_BYTES = 4 * 1024
-"""The longest trainee, scenario id, grade or mode read from a row (a stored name is at most 40 characters)."""
-MAX_JSON_BYTES = 256 * 1024
-"""The longest breakdown or tags JSON read from a row (a real one is under 2 KiB)."""
+MAX_TEXT_BYTES = MAX_HISTORY_TEXT_BYTES
+MAX_JSON_BYTES = MAX_HISTORY_JSON_BYTES
 MAX_DETAILS = 100
 """Unreadable rows described one by one in :attr:`History.skipped`; past it they are only counted."""
 

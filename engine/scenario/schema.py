@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from engine.util.limits import MAX_DURATION
+from engine.util.limits import MAX_ARG_MAGNITUDE, MAX_DURATION
 
 # --------------------------------------------------------------------------- bounded numbers
 # Every number of the format is finite (no NaN, no infinity) and lies in a range a real system could
@@ -555,9 +555,9 @@ class Trigger(Strict):
         return self
 
 
-ArgInt = Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)]
+ArgInt = Annotated[int, Field(ge=-MAX_ARG_MAGNITUDE, le=MAX_ARG_MAGNITUDE)]
 """A whole-number command argument (a count, a percentage)."""
-ArgFloat = Annotated[float, _finite(ge=-1e9, le=1e9)]
+ArgFloat = Annotated[float, _finite(ge=-float(MAX_ARG_MAGNITUDE), le=float(MAX_ARG_MAGNITUDE))]
 """A number command argument: finite."""
 
 

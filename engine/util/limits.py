@@ -59,6 +59,17 @@ MAX_YAML_VALUES = 50_000
 about 1 s. A scenario at every other limit (100 nodes, 1,000 steps) holds under 20,000."""
 
 
+MAX_ARG_MAGNITUDE = 1_000_000_000
+"""The largest number (either sign) a command argument may be, in the console, a script or a journal: far
+above any count or percentage, and small enough that no argument overflows a float or the journal."""
+
+# --------------------------------------------------------------------------- the drill history (rows read from SQLite)
+MAX_HISTORY_TEXT_BYTES = 4 * 1024
+"""The longest trainee, scenario id, grade or mode read from a history row (a stored name is at most 40 characters)."""
+MAX_HISTORY_JSON_BYTES = 256 * 1024
+"""The longest breakdown or tags JSON read from a history row (a real one is under 2 KiB)."""
+
+
 def over(what: str, size: int | float | None, limit: int | float, unit: str = "") -> str:
     """The one-line refusal: ``'is 6.0 MiB, over the limit of 1.0 MiB for an action script'``.
 
