@@ -37,7 +37,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import engine.cli.main  # noqa: E402  (imported before forking: each child starts warm)
+import engine.cli.main  # noqa: E402,F401  (imported before forking: each child starts warm)
 import tui.main  # noqa: E402,F401
 import tui.playback  # noqa: E402,F401
 

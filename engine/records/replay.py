@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from pydantic import ValidationError
-
 from engine.util.jsontext import parse_json
 from engine.sim.actions import apply_named
 from engine.sim.journal import Entry

@@ -105,21 +105,6 @@ class WriteLog:
             out.marks_t.append(self.time_of(out.count) or 0.0)
         return out
 
-    def truncate(self, n: int) -> list[list[int]]:
-        """Keep the first ``n`` writes, return the ranges removed."""
-        kept = self.prefix(n)
-        removed = subtract_ranges(self.ranges, kept)
-        self.ranges = kept
-        self.count = sum(b - a for a, b in kept)
-        keep = bisect.bisect_left(self.marks_n, self.count)
-        t_end = self.time_of(self.count) if self.count else None
-        del self.marks_n[keep:]
-        del self.marks_t[keep:]
-        if t_end is not None and (not self.marks_n or self.marks_n[-1] < self.count):
-            self.marks_n.append(self.count)
-            self.marks_t.append(t_end)
-        return removed
-
 
 @dataclass(eq=False)
 class Node:

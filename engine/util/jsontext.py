@@ -45,5 +45,5 @@ def parse_json(text: str) -> Any:
         raise json.JSONDecodeError(f"{exc.word} is not a JSON number", text, max(where, 0)) from None
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply to read", text, 0) from None
-    except ValueError as exc:  # CPython's limit on the digits of an integer (sys.get_int_max_str_digits)
+    except ValueError:  # CPython's limit on the digits of an integer (sys.get_int_max_str_digits)
         raise json.JSONDecodeError(f"a number too long to read (more than {_DIGITS:,} digits)", text, 0) from None
