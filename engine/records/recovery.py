@@ -50,7 +50,7 @@ from typing import IO, Any
 
 from engine.util.jsontext import parse_json
 from engine.util.files import TooLarge, data_dir, read_limited
-from engine.util.limits import MAX_JOURNAL_BYTES
+from engine.util.limits import MAX_JOURNAL_BYTES, MAX_SMALL_FILE_BYTES
 from engine.records.recorded import check_header, check_journal, journal_rows
 from engine.records.replay import (
     DrillHeader,
@@ -205,7 +205,7 @@ def progress_path(journal: Path | str) -> Path:
 def read_progress(journal: Path | str) -> float | None:
     """The progress mark beside a journal, or None when missing or unreadable."""
     try:
-        value = float(progress_path(journal).read_text(encoding="ascii").strip())
+        value = float(read_limited(progress_path(journal), MAX_SMALL_FILE_BYTES, "a progress mark").decode("ascii").strip())
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     return value if math.isfinite(value) and value >= 0 else None

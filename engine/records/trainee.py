@@ -14,7 +14,8 @@ import unicodedata
 from pathlib import Path
 
 from engine.util.jsontext import parse_json
-from engine.util.files import data_dir, write_atomic
+from engine.util.files import data_dir, read_limited, write_atomic
+from engine.util.limits import MAX_SMALL_FILE_BYTES
 
 FILE_NAME = "trainee.json"
 """The file in :func:`engine.util.files.data_dir` that keeps the name."""
@@ -48,7 +49,7 @@ def path() -> Path:
 def stored_name() -> str | None:
     """The stored name, or None when there is none (or the file is unreadable or holds no valid name)."""
     try:
-        data = parse_json(path().read_text(encoding="utf-8"))
+        data = parse_json(read_limited(path(), MAX_SMALL_FILE_BYTES, "the trainee's name").decode("utf-8"))
         return check_name(data["name"]) if isinstance(data, dict) and isinstance(data.get("name"), str) else None
     except (OSError, ValueError, UnicodeDecodeError):  # TraineeNameError is a ValueError
         return None

@@ -143,3 +143,27 @@ async def test_the_console_starts_with_the_whole_corpus_in_its_data_folder_and_c
             await pilot.pause()
         assert isinstance(app.screen, PickerScreen)
     assert _tree(data_dir) == before
+
+
+# --------------------------------------------------------------------------- the small state files
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe", b'{"name": 5}', b'{"name": "' + b"a" * 100 + b'"}',
+                                     b"[" * 5000 + b"]" * 5000, b'{"name": "ada"}' + b" " * (64 * 1024)])
+def test_a_trainee_name_file_of_any_content_or_size_reads_as_no_name(data_dir, content):
+    """The name file past 64 KiB is not read at all (a valid name padded past the limit included)."""
+    from engine.records.trainee import path, stored_name
+
+    data_dir.mkdir(parents=True)
+    path().write_bytes(content)
+    assert stored_name() is None
+    assert path().read_bytes() == content
+
+
+@pytest.mark.parametrize("content", [b"", b"nan", b"inf", b"-1", b"1e400", b"\xff", b"12" + b"0" * (64 * 1024)])
+def test_a_progress_mark_of_any_content_or_size_reads_as_no_mark(tmp_path, content):
+    from engine.records.recovery import progress_path, read_progress
+
+    journal = tmp_path / "drill.jsonl"
+    progress_path(journal).write_bytes(content)
+    assert read_progress(journal) is None

@@ -113,11 +113,14 @@ def test_recovery_lists_such_a_journal_as_unreadable_and_never_as_recoverable(da
     assert path.read_text(encoding="utf-8") == text
 
 
-def test_nan_or_infinity_in_a_journal_line_is_refused_or_replays_refused(tmp_path, capsys):
+def test_nan_or_infinity_in_a_journal_line_is_refused_naming_the_line(tmp_path, capsys):
+    """NaN and Infinity are not JSON (RFC 8259) and the engine never writes them: the line is unreadable."""
     text = real_journal().replace('"percent":30', '"percent":NaN')
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "NaN" in row)
     path = plant(tmp_path, text)
-    assert main(["verify", str(path)]) == 1  # it reads, but NaN is not what the engine journals: it diverges
-    assert "DIVERGES: line" in capsys.readouterr().out
+    assert main(["verify", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert f"line {line}: not JSON (NaN is not a JSON number)" in out and len(out.strip().splitlines()) == 1
 
 
 def test_an_entry_after_drill_ended_is_refused_and_not_offered_for_recovery(data_dir, capsys):
