@@ -222,6 +222,14 @@ class World:
         total = sum(out.values())
         return {r: w / total for r, w in out.items()} if total > 0 else out
 
+    def set_dns_weights(self, dns: str, weights: dict[str, float]) -> None:
+        """Answer with ``weights`` from now on; clients move to them from what they follow now."""
+        state = self.dns_state[dns]
+        now = self.env.now
+        state["from"] = self.dns_weights(dns, now)
+        state["to"] = dict(weights)
+        state["since"] = now
+
     # ------------------------------------------------------------------ hints
 
     def reveal_hint(self, index: int, cost: float) -> None:
