@@ -162,3 +162,18 @@ def test_sticky_resolvers_are_bounded(sticky: str, message: str):
 def test_without_sticky_resolvers_every_client_follows_the_ttl():
     """The default is none: one population that holds answers for the TTL."""
     assert _sim().world.dns_populations("dns") == [(1.0, TTL)]
+
+
+def test_health_checked_dns_failover_then_the_ttl():
+    """Route 53-style failover, checks every 30 s (at 30, 60, 90 s), threshold 3: us dies at 20 s, the
+    checks at 30, 60 and 90 s fail and the third takes us out of the answers at 90 s. Until then half
+    the requests fail: 100 x 1/2 x (90 - 20) = 3,500; then the linear TTL adds 100 x 1/2 x 60/2 = 1,500:
+    5,000 failed requests in all."""
+    text = TWO_REGIONS.format(duration=250, rate=RATE, ttl=TTL, sticky="", method=f"""
+automation: {{dns_failover: {{enabled: true, interval: 30, threshold: 3}}}}
+method: [{{type: region_outage, target: us, at: {T0:g}}}]""")
+    sim = Simulation(load_scenario_text(text, "dns-failover.yaml"), seed=1)
+    sim.run(250)
+    changes = sim.journal.of_type("DnsWeightsChanged")
+    assert len(changes) == 1 and changes[0].t == pytest.approx(90.0) and changes[0].data["why"] == "health check"
+    assert sum(sim.series["failed"]) == pytest.approx(RATE * 0.5 * (90 - T0) + RATE * 0.5 * TTL / 2, rel=0.01)
