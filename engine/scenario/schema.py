@@ -132,6 +132,14 @@ class ClientNode(NodeBase):
     timeout: Span = Field(10.0, description="Seconds a user waits before giving up.")
 
 
+class StickyResolvers(Strict):
+    """Clients that keep an answer past its TTL: resolvers with a minimum cache time, JVMs caching lookups
+    (``networkaddress.cache.ttl``), long-lived connections. They follow a change linearly over ``hold``."""
+
+    share: Fraction = Field(description="Share of the clients behind such resolvers, 0 to 1.")
+    hold: Duration = Field(description="Seconds they keep an answer (at least the TTL, at most a drill's length).")
+
+
 class DnsNode(NodeBase):
     """A global traffic manager answering with weighted regions."""
 
@@ -140,6 +148,15 @@ class DnsNode(NodeBase):
     weights: dict[str, Weight] | None = Field(
         None, description="Share of traffic per region; default equal over the regions it points at."
     )
+    sticky: StickyResolvers | None = Field(
+        None, description="Clients that ignore the TTL and follow a change over a longer hold; default none."
+    )
+
+    @model_validator(mode="after")
+    def _hold_past_ttl(self) -> "DnsNode":
+        if self.sticky is not None and self.sticky.hold < self.ttl:
+            raise ValueError(f"sticky: 'hold' ({self.sticky.hold:g} s) must be at least the TTL ({self.ttl:g} s)")
+        return self
 
 
 class CdnNode(NodeBase):

@@ -343,12 +343,9 @@ class Automation:
         """Change the weights a DNS answers with; clients follow over the TTL."""
         self.world.changed()
         state = self.world.dns_state[dns]
-        current = self.world.dns_weights(dns, self.world.env.now)
         served = {r: (0.0 if r in state["excluded"] else w) for r, w in weights.items()}
         if sum(served.values()) <= 0:
             served = dict(weights)
-        state["from"] = current
-        state["to"] = {r: w for r, w in served.items()}
+        self.world.set_dns_weights(dns, served)
         state["requested"] = weights
-        state["since"] = self.world.env.now
         self.world.record("DnsWeightsChanged", dns=dns, weights={r: round(w, 3) for r, w in served.items()}, why=why)

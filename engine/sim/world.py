@@ -122,7 +122,11 @@ class World:
                 regions = self.dns_regions(node.name)
                 weights = node.spec.weights or {r: 1.0 for r in regions}
                 current = {r: float(weights.get(r, 0.0)) for r in regions}
-                self.dns_state[node.name] = {"from": dict(current), "to": dict(current), "since": -1e9, "down_since": None, "excluded": set()}
+                start = _normalised(current)
+                self.dns_state[node.name] = {
+                    "from": [dict(start) for _ in self.dns_populations(node.name)], "to": dict(current),
+                    "since": -1e9, "down_since": None, "excluded": set(),
+                }
         self.design = {
             "vip": {v.name: len(v.members) for v in self.vips.values()},
             "groups": self._group_sizes(),
@@ -213,14 +217,46 @@ class World:
         """Seconds the node takes to start (its spec, else the default of its kind)."""
         return node.spec.boot_time if node.spec.boot_time is not None else DEFAULT_BOOT[node.kind]
 
-    def dns_weights(self, dns: str, t: float) -> dict[str, float]:
-        """The share of answers each region gets from ``dns`` at ``t``: clients follow a change over the TTL."""
+    def dns_populations(self, dns: str) -> list[tuple[float, float]]:
+        """The clients of ``dns`` as (share, seconds they keep an answer): those that honour the TTL, and
+        the ``sticky`` ones that hold it longer (resolvers and JVMs caching past the TTL)."""
+        spec = self.nodes[dns].spec
+        sticky = spec.sticky
+        if sticky is None or sticky.share <= 0:
+            return [(1.0, spec.ttl)]
+        if sticky.share >= 1:
+            return [(1.0, sticky.hold)]
+        return [(1.0 - sticky.share, spec.ttl), (sticky.share, sticky.hold)]
+
+    def _dns_blends(self, dns: str, t: float) -> list[dict[str, float]]:
+        """The normalised weights each population of clients follows at ``t``: a client keeps its cached
+        answer until it expires, expiries are uniform over the hold, so each population moves linearly,
+        ``(1 - f) * old + f * new`` with ``f = (t - since) / hold`` clipped to [0, 1]."""
         state = self.dns_state[dns]
-        frac = min(1.0, max(0.0, (t - state["since"]) / self.nodes[dns].spec.ttl))
-        old, new = state["from"], state["to"]
-        out = {r: old.get(r, 0.0) + (new.get(r, 0.0) - old.get(r, 0.0)) * frac for r in new}
-        total = sum(out.values())
-        return {r: w / total for r, w in out.items()} if total > 0 else out
+        new = _normalised(state["to"])
+        blends = []
+        for (_, hold), old in zip(self.dns_populations(dns), state["from"]):
+            frac = min(1.0, max(0.0, (t - state["since"]) / hold))
+            blends.append({r: (1.0 - frac) * old.get(r, 0.0) + frac * w for r, w in new.items()})
+        return blends
+
+    def dns_weights(self, dns: str, t: float) -> dict[str, float]:
+        """The share of answers each region gets from ``dns`` at ``t`` (summing to 1): each population of
+        clients follows a change linearly over the TTL (sticky ones over their hold)."""
+        out: dict[str, float] = {}
+        for (share, _), blend in zip(self.dns_populations(dns), self._dns_blends(dns, t)):
+            for r, w in blend.items():
+                out[r] = out.get(r, 0.0) + share * w
+        return out
+
+    def set_dns_weights(self, dns: str, weights: dict[str, float]) -> None:
+        """Answer with ``weights`` from now on; each population of clients moves to them from the blend it
+        follows now (a change in the middle of a transition starts where the clients are: no jump)."""
+        state = self.dns_state[dns]
+        now = self.env.now
+        state["from"] = self._dns_blends(dns, now)
+        state["to"] = dict(weights)
+        state["since"] = now
 
     # ------------------------------------------------------------------ hints
 
@@ -229,3 +265,9 @@ class World:
         self.hints_revealed.append(index)
         self.hint_cost += cost
         self.record("HintRevealed", index=index, text=self.scenario.hints[index].text, cost=cost)
+
+
+def _normalised(weights: dict[str, float]) -> dict[str, float]:
+    """Weights scaled to sum to 1 (all-zero weights stay zero)."""
+    total = sum(weights.values())
+    return {r: w / total for r, w in weights.items()} if total > 0 else dict(weights)
