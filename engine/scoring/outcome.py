@@ -131,9 +131,17 @@ def compute_outcome(tally: Tally) -> Outcome:
         def when(write_id: int) -> float:
             return times[max(0, bisect.bisect_right(starts, write_id) - 1)]
 
+        def since(write_id: int) -> float:
+            # a mark's writes were acknowledged over the segment that ends at its time: from the
+            # previous mark (at most one tick earlier), so the first lost write counts from there
+            i = max(0, bisect.bisect_right(starts, write_id) - 1)
+            t = times[i]
+            j = bisect.bisect_left(times, t, 0, i) - 1
+            return max(times[j] if j >= 0 else 0.0, t - tally.tick)
+
         first = min(r[0] for r in lost_ranges)
         last = max(r[1] - 1 for r in lost_ranges)
-        rpo = when(last) - when(first) + (tally.tick if when(last) == when(first) else 0.0)
+        rpo = when(last) - since(first)
     # incident timing
     journal = tally.journal
     faults = [e.t for e in journal if e.type == "FaultInjected"]
