@@ -141,6 +141,8 @@ def test_every_lost_write_is_counted_once():
     assert sim.journal.of_type("ReplicaDiverged") and len(sim.journal.of_type("ReplicaRejoined")) == 2
     assert sim.outcome().lost_writes == 200
     assert lost_in_journal(sim) == 200
+    # RPO: the lost writes were acknowledged over (58 s, 60 s]
+    assert sim.outcome().rpo == pytest.approx(2.0, abs=0.02)
 
 
 BACKLOG_NODES = """
@@ -176,4 +178,5 @@ def test_promotion_replays_what_the_replica_received():
     sim.run(100)
     assert lost_in_journal(sim) == loses
     assert sim.outcome().lost_writes == 100
+    assert sim.outcome().rpo == pytest.approx(1.0, abs=0.02)  # acknowledged over (59 s, 60 s]
     assert sim.outcome().phantom_writes == 0
