@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine.commands.base import Command, CommandContext, Refused, command, node_named
+from engine.util.ranges import range_count, subtract_ranges
 
 if TYPE_CHECKING:
     from engine.sim.snapshot import NodeView, Snapshot
@@ -32,11 +33,15 @@ class PromoteReplica(Command):
 
     def preview(self, ctx: CommandContext) -> str:
         node = ctx.nodes[self.target]
+        cluster = ctx.cluster_of[node.name]
         root = ctx.root_log(node)
-        behind = (root.count - node.applied) if root else 0
-        lag = ctx.replica_lag(node)
-        old = ctx.nodes[ctx.cluster_of[node.name].writer]
-        text = f"promote {self.target}: {lag:.1f} s behind the primary; about {about(behind)} acknowledged writes will be lost"
+        old = ctx.nodes[cluster.writer]
+        # exactly what promotion reports lost: the writes of the primary's log past what this replica
+        # received (it replays everything it received first), less those already reported lost
+        lost = range_count(subtract_ranges(subtract_ranges(root.ranges, root.prefix(node.received)), cluster.lost)) if root else 0
+        loses = f"the {lost:,} write{'s' if lost != 1 else ''} it never received" if lost else "no acknowledged write"
+        text = (f"{self.target} has received up to write {node.received:,} and applied {node.applied:,}; "
+                f"promoting it loses {loses}")
         if old.up and not ctx.dark_node(old) and not old.fenced:
             text += f". {old.name} is still running and not fenced: both will accept writes (split brain)"
         return text
@@ -46,10 +51,3 @@ class PromoteReplica(Command):
         """Only a replica can be promoted."""
         return super().offered_on(node, snapshot) and node.role == "replica"
 
-
-def about(n: int) -> int:
-    """A count rounded to two significant digits, for "about N" in messages."""
-    if n < 100:
-        return n
-    digits = len(str(n)) - 2
-    return int(round(n, -digits))

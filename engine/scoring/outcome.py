@@ -128,12 +128,22 @@ def compute_outcome(tally: Tally) -> Outcome:
         starts = [w[0] for w in tally.write_times]
         times = [w[1] for w in tally.write_times]
 
-        def when(write_id: int) -> float:
-            return times[max(0, bisect.bisect_right(starts, write_id) - 1)]
+        top = max(r[1] for ranges in tally.allocated.values() for r in ranges)
+
+        def acked_at(write_id: int, after: bool) -> float:
+            # a mark's writes (ids up to the next mark's) were acknowledged spread evenly over the
+            # segment that ends at its time, which began at the previous mark (at most one tick earlier)
+            i = max(0, bisect.bisect_right(starts, write_id) - 1)
+            t = times[i]
+            k = bisect.bisect_left(times, t, 0, i) - 1
+            t0 = max(times[k] if k >= 0 else 0.0, t - tally.tick)
+            n = (starts[i + 1] if i + 1 < len(starts) else top) - starts[i]
+            share = (write_id - starts[i] + (1 if after else 0)) / n if n > 0 else 1.0
+            return t0 + (t - t0) * min(1.0, share)
 
         first = min(r[0] for r in lost_ranges)
         last = max(r[1] - 1 for r in lost_ranges)
-        rpo = when(last) - when(first) + (tally.tick if when(last) == when(first) else 0.0)
+        rpo = acked_at(last, True) - acked_at(first, False)
     # incident timing
     journal = tally.journal
     faults = [e.t for e in journal if e.type == "FaultInjected"]

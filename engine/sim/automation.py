@@ -10,9 +10,20 @@ from __future__ import annotations
 
 import math
 
-from engine.sim.model import Node, VipGroup, WriteLog, common_prefix
+from engine.sim.model import Cluster, Node, VipGroup, WriteLog, common_prefix
 from engine.sim.world import World
-from engine.util.ranges import range_count
+from engine.util.ranges import range_count, subtract_ranges
+
+
+def merge_ranges(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
+    """The union of two sets of half-open id ranges, sorted and merged."""
+    out: list[list[int]] = []
+    for lo, hi in sorted([list(r) for r in a] + [list(r) for r in b]):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return out
 
 
 class Automation:
@@ -105,57 +116,70 @@ class Automation:
         self.world.record("NodeStarted", node=node.name)
         self.after_up(node)
 
+    def report_lost(self, cluster: Cluster, node: Node, ranges: list[list[int]], reason: str) -> None:
+        """Journal the writes of ``ranges`` that are gone for good: not on the writer, not reported before.
+
+        Each write id is reported once, however many copies of it are rewound (the old
+        primary, a diverged replica): the journal's WritesLost counts add up to the lost writes.
+        """
+        writer = self.world.nodes[cluster.writer]
+        gone = subtract_ranges(subtract_ranges(ranges, cluster.lost), writer.log.ranges if writer.log else [])
+        count = range_count(gone)
+        if count > 0:
+            cluster.lost = merge_ranges(cluster.lost, gone)
+            self.world.record("WritesLost", node=node.name, count=count, reason=reason)
+
     def _rejoin(self, node: Node, why: str) -> None:
         """A database rejoins its cluster as a replica of the writer, rewinding writes the writer lacks."""
         cluster = self.world.cluster_of[node.name]
         writer = self.world.nodes[cluster.writer]
         writer_log = writer.log
-        mine = node.log if node.log is not None else None
-        if mine is None:
+        if node.log is None:
             root = self.world.root_log(node)
-            mine_ranges = root.prefix(node.applied) if root is not None else []
+            mine_ranges = root.prefix(node.received) if root is not None else []
         else:
-            mine_ranges = mine.ranges
+            mine_ranges = node.log.ranges
         common = common_prefix(mine_ranges, writer_log.ranges if writer_log else [])
-        lost = range_count(mine_ranges) - common - cluster.reported_lost.pop(node.name, 0)
-        if lost > 0:
-            self.world.record("WritesLost", node=node.name, count=lost, reason=f"rewound when {why}")
+        self.report_lost(cluster, node, mine_ranges, f"rewound when {why}")
         node.role = "replica"
         node.log = None
         node.upstream = writer.name
-        node.applied = common
+        node.received = node.applied = common
         node.diverged = False
         node.mode = node.spec.replication if node.spec.role == "replica" else "async"
         node.caught_up = node.mode != "sync"
         self.world.record("ReplicaRejoined", node=node.name, upstream=writer.name, why=why)
 
     def promote(self, node: Node) -> None:
-        """Make a replica its cluster's writer: what it had not received is lost; other replicas follow or diverge."""
+        """Make a replica its cluster's writer.
+
+        Like ``pg_promote``, it first replays the writes it has received; only those it never
+        received are lost. Other replicas follow it, or diverge when they received more.
+        """
         self.world.changed()
         cluster = self.world.cluster_of[node.name]
         old = self.world.nodes[cluster.writer]
         root = self.world.root_log(node)
-        node.log = root.copy_prefix(node.applied) if root is not None else WriteLog()
-        behind = (root.count - node.applied) if root is not None else 0
+        node.applied = node.received
+        node.log = root.copy_prefix(node.received) if root is not None else WriteLog()
         node.role = "primary"
         node.upstream = None
         node.mode = "async"
         cluster.writer = node.name
         cluster.ack_carry.pop(node.name, None)
         self.world.record("ReplicaPromoted", node=node.name, cluster=cluster.name, old_primary=old.name)
-        if behind > 0:
-            cluster.reported_lost[old.name] = cluster.reported_lost.get(old.name, 0) + behind
-            self.world.record("WritesLost", node=old.name, count=behind, reason=f"not replicated to {node.name}")
+        if root is not None:
+            self.report_lost(cluster, old, root.ranges, f"not replicated to {node.name}")
         for name in cluster.members:
             other = self.world.nodes[name]
             if other is node or other.role != "replica" or other.destroyed:
                 continue
-            if other.applied <= node.applied:
+            if other.received <= node.received:
                 other.upstream = node.name
             else:
                 other.diverged = True
                 other.replicating = False
-                self.world.record("ReplicaDiverged", node=other.name, ahead_by=other.applied - node.applied)
+                self.world.record("ReplicaDiverged", node=other.name, ahead_by=other.received - node.received)
         if old.up and not self.world.dark_node(old):
             self.world.record("SplitBrainStarted", cluster=cluster.name, primaries=[old.name, node.name])
 
@@ -307,7 +331,7 @@ class Automation:
                 ]
                 if not candidates:
                     continue
-                best = max(candidates, key=lambda n: (n.applied, -n.order))
+                best = max(candidates, key=lambda n: (n.received, -n.order))
                 self.world.record("AutomaticFailoverStarted", cluster=cluster.name, candidate=best.name)
                 self.promote(best)
                 lost_since.pop(cluster.name, None)

@@ -460,8 +460,8 @@ class Traffic:
             stall = self.writes.sync_stalled(cluster, writer)
             if cluster.read_only:
                 pass  # refused at once by the application
-            elif stall:
-                write += timeout
+            elif stall:  # a live primary waits for its sync standby; a dead one refuses (or times out) as with async
+                write += ok * timeout + (1.0 - ok) * fail_lat
             else:
                 wl = writer.spec.write_latency * writer.slow + writer.wait + self.writes.sync_cost(cluster, writer)
                 write += ok * min(wl, timeout) + (1.0 - ok) * fail_lat

@@ -143,7 +143,8 @@ class Node:
     role: str = "primary"
     mode: str = "async"
     upstream: str | None = None
-    applied: int = 0
+    received: int = 0  # replicas: writes of the upstream log it holds on disk (streamed, flushed)
+    applied: int = 0  # replicas: writes of those it has replayed (received >= applied)
     log: WriteLog | None = None
     replicating: bool = False
     replication_broken: bool = False
@@ -196,7 +197,7 @@ class Cluster:
     read_only: bool = False
     design_replicas: int = 0
     allocated: list[list[int]] = field(default_factory=list)
-    reported_lost: dict[str, int] = field(default_factory=dict)
+    lost: list[list[int]] = field(default_factory=list)  # write ids the journal has reported lost (each once)
     ack_carry: dict[str, float] = field(default_factory=dict)
 
 

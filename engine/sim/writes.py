@@ -86,7 +86,7 @@ class Writes:
         # synchronous standbys hold the write before it is acknowledged
         for standby in self._sync_standbys(cluster, primary):
             if standby.caught_up and self.world.reachable(primary, standby) and not standby.replication_broken:
-                standby.applied = primary.log.count
+                standby.received = standby.applied = primary.log.count
 
     def replicate(self, now: float, dt: float) -> None:
         """Move every streaming replica along its upstream log for a segment ending at ``now``."""
@@ -108,17 +108,23 @@ class Writes:
                         node.caught_up = False
                     continue
                 if node.mode == "sync" and node.caught_up:
-                    node.applied = log.count
+                    node.received = node.applied = log.count
                     continue
-                delay = node.spec.lag + node.lag_extra
+                # the network: a write arrives (is received and flushed) `lag` seconds after it was acknowledged
+                transit = node.spec.lag + node.lag_extra
+                received = log.count_at(now - transit)
+                if up.role == "replica":
+                    received = min(received, up.received)  # a cascading replica streams what its upstream received
+                if received > node.received:
+                    node.received = received
+                # replay: received writes are applied at most `apply_rate` a second, queueing as the write rate nears it
                 rate = node.spec.apply_rate / node.slow
                 recent = self._write_rate(log, now)
                 rho = recent / rate if rate > 0 else 10.0
+                delay = transit
                 if rho < 1.0:
                     delay += (1.0 / rate) * rho / (1.0 - rho)
-                target = log.count_at(now - delay)
-                if up.role == "replica":
-                    target = min(target, up.applied)
+                target = min(node.received, log.count_at(now - delay))
                 step = rate * dt
                 if target > node.applied:
                     node.applied = min(target, node.applied + max(1, int(step)))

@@ -97,7 +97,7 @@ async def test_promote_asks_first_and_says_what_it_will_lose():
         await pilot.press("P")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
-        assert "behind the primary" in app.screen.text and "acknowledged writes will be lost" in app.screen.text
+        assert "has received up to write" in app.screen.text and "writes it never received" in app.screen.text
         await pilot.press("n")  # no: nothing happens
         await pilot.pause()
         assert "ReplicaPromoted" not in journal_types(screen)

@@ -126,7 +126,7 @@ def test_promote_confirmation(snap_compare) -> None:
     """P on db-2 mid-incident (80×24): the confirmation dialog over the drill.
 
     A red-bordered dialog "Promote replica?" saying what promoting db-2 costs
-    (0.3 s behind the primary, about 30 acknowledged writes lost) and that db-1
+    (the write positions it has received and applied, and the writes it never received) and that db-1
     is not fenced (split brain); buttons "Cancel (n)" (focused) and
     "Promote replica (y)"; the drill dimmed behind it.
     """
