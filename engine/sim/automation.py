@@ -12,18 +12,7 @@ import math
 
 from engine.sim.model import Cluster, Node, VipGroup, WriteLog, common_prefix
 from engine.sim.world import World
-from engine.util.ranges import range_count, subtract_ranges
-
-
-def merge_ranges(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
-    """The union of two sets of half-open id ranges, sorted and merged."""
-    out: list[list[int]] = []
-    for lo, hi in sorted([list(r) for r in a] + [list(r) for r in b]):
-        if out and lo <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], hi)
-        else:
-            out.append([lo, hi])
-    return out
+from engine.util.ranges import merge_ranges, range_count, subtract_ranges
 
 
 class Automation:

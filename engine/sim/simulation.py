@@ -48,7 +48,7 @@ from engine.sim.monitoring import Monitoring
 from engine.sim.rng import Streams
 from engine.sim.snapshot import AlertView, EdgeView, NodeView, PendingView, Snapshot
 from engine.sim.world import World
-from engine.util.ranges import range_count
+from engine.util.ranges import merge_ranges, range_count, subtract_ranges
 
 __all__ = ["Preview", "Receipt", "Refused", "Simulation"]
 
@@ -197,7 +197,24 @@ class Simulation:
         if until >= self.world.duration and not self.world.finished:
             self._integrate(until)
             self.world.finished = True
+            self._report_final_losses()
             self.world.journal.record(self.world.duration, "DrillEnded")
+
+    def _report_final_losses(self) -> None:
+        """At the end, journal the acknowledged writes no surviving copy holds and no entry has reported yet.
+
+        Writes held only by an old primary that never rejoined (split-brain writes, a writer destroyed
+        without a promotion) are lost when the drill ends; journaling them here makes the journal's
+        ``WritesLost`` counts add up to the outcome's lost writes, each write once.
+        """
+        final = self.final_data()
+        for cluster in self.world.clusters.values():
+            gone = subtract_ranges(subtract_ranges(cluster.allocated, final.get(cluster.name, [])), cluster.lost)
+            count = range_count(gone)
+            if count > 0:
+                cluster.lost = merge_ranges(cluster.lost, gone)
+                self.world.record("WritesLost", node=cluster.writer, count=count,
+                                  reason="on no surviving copy when the drill ended")
 
     def advance(self, dt: float) -> None:
         """Advance simulated time by ``dt`` seconds."""

@@ -25,3 +25,14 @@ def subtract_ranges(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
 def range_count(ranges: list[list[int]]) -> int:
     """How many ids the ranges hold."""
     return sum(b - a for a, b in ranges)
+
+
+def merge_ranges(a: list[list[int]], b: list[list[int]]) -> list[list[int]]:
+    """The union of two sets of half-open id ranges, sorted and merged."""
+    out: list[list[int]] = []
+    for lo, hi in sorted([list(r) for r in a] + [list(r) for r in b]):
+        if out and lo <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], hi)
+        else:
+            out.append([lo, hi])
+    return out
