@@ -233,10 +233,20 @@ class Traffic:
             # worker pool (workers / seconds each request holds one)
             cpu = (amounts[0] + amounts[1]) * st + (amounts[2] + amounts[3]) * st * STATIC_COST
             cpu_per_req = cpu / total if total > 0 else st
-            cpu_capacity = node.spec.capacity * node.spec.service_time / cpu_per_req / node.cap_div
-            capacity = min(cpu_capacity, node.spec.workers / hold if hold > 0 else 1e9)
+            # each limit is an M/M/c queue: the CPUs are c = capacity x service_time servers of
+            # cpu_per_req seconds each, the workers c = workers servers of ``hold`` seconds each;
+            # the one with the higher utilisation (the lower capacity) binds and sets the wait
+            cpus = node.spec.capacity * node.spec.service_time / node.cap_div
+            cpu_capacity = cpus / cpu_per_req
+            worker_capacity = node.spec.workers / hold if hold > 0 else 1e9
+            if cpu_capacity <= worker_capacity:
+                capacity, servers, per_req = cpu_capacity, cpus, cpu_per_req
+            else:
+                capacity, servers, per_req = worker_capacity, float(node.spec.workers), hold
             drop = fluid_queue(node, total, capacity, node.spec.queue_timeout, dt)
-            wait = node.backlog / capacity + mmc_wait(hold, node.util, node.spec.workers)
+            # the fluid backlog's wait (at most queue_timeout by construction) plus the M/M/c wait;
+            # nobody waits past the queue timeout (they fail instead: the fluid queue's drops)
+            wait = min(node.spec.queue_timeout, node.backlog / capacity + mmc_wait(per_req, node.util, servers))
             node.wait = wait
             node.hold = hold
             node.latency = hold + wait
