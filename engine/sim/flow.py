@@ -24,7 +24,7 @@ from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Nod
 STATIC_COST = 0.25
 # A write costs the database this many read-equivalents of capacity.
 WRITE_COST = 2.0
-# Seconds a load balancer adds to a request it forwards.
+# Seconds a load balancer adds to a request it forwards when nothing says otherwise (the schema's default).
 LB_LATENCY = 0.001
 # Latency spread points: (multiplier of the queueing part, weight), so that
 # p50, p95 and p99 of an exponential wait land on the right values.
@@ -48,6 +48,8 @@ class Traffic:
         self.plan: RoutingPlan | None = None
         """The routing structures of the world's current version (built at the first step)."""
         self._downstream_cache: tuple[int, list[Node]] | None = None
+        self._lb_in: dict[str, list[float]] = {}
+        """Per app server this step: [requests forwarded to it x the forwarding LB's latency, requests]."""
 
     @property
     def downstream(self) -> list[Node]:
@@ -162,6 +164,7 @@ class Traffic:
         t = t0 + dt * 0.5
         self._seg_end = t0 + dt
         self._step_dns: dict[str, dict[str, float]] = {}
+        self._lb_in = {}
         into = self._arrivals(t, dt)
         if self.classes_version != self.world.version:
             self.classes = self._app_classes()
@@ -396,6 +399,11 @@ class Traffic:
             if where == 0:
                 if redispatch:
                     share = keep * (weight + refused_w * weight / good_w) / total_w
+                lb_in = self._lb_in.get(app.name)
+                if lb_in is None:
+                    lb_in = self._lb_in[app.name] = [0.0, 0.0]
+                lb_in[0] += total * share * lb_latency
+                lb_in[1] += total * share
                 arr = app_in.get(app.name)
                 if arr is None:
                     app_in[app.name] = [a0 * share, a1 * share, a2 * share, a3 * share]
@@ -485,23 +493,25 @@ class Traffic:
     def _outcomes(self, app: Node, amounts: list[float], adm: tuple, plan: dict, origins: dict | None, dt: float) -> None:
         """What became of one app server's admitted and rejected requests this step, class by class."""
         served, wait, hold_r, hold_w, hold_s = adm
-        self._rejected(app, amounts, served, origins)
+        lb_in = self._lb_in.get(app.name)
+        lb = lb_in[0] / lb_in[1] if lb_in and lb_in[1] > 0 else LB_LATENCY
+        self._rejected(app, amounts, served, origins, lb)
         spread = wait
         # static (and CDN origin fetches): served from the app's own disk
         static_ok = amounts[2] * served
-        self._client_ok(2, static_ok, LB_LATENCY + wait + hold_s, spread, app, None)
+        self._client_ok(2, static_ok, lb + wait + hold_s, spread, app, None)
         if origins:
             for cdn, amount in origins.items():
-                self._client_ok(3, amount * served, LB_LATENCY + wait + hold_s, spread, app, cdn)
-        cluster, writers, db_timeout = self._reads(app, amounts[0] * served, wait, plan)
+                self._client_ok(3, amount * served, lb + wait + hold_s, spread, app, cdn)
+        cluster, writers, db_timeout = self._reads(app, amounts[0] * served, wait, plan, lb)
         writes = amounts[1] * served
         if writes > 0:
-            self._writes(app, writes, wait, hold_w, cluster, writers, db_timeout)
+            self._writes(app, writes, wait, hold_w, cluster, writers, db_timeout, lb)
 
-    def _rejected(self, app: Node, amounts: list[float], served: float, origins: dict | None) -> None:
-        """Requests that never got a worker (or hit the error fault)."""
+    def _rejected(self, app: Node, amounts: list[float], served: float, origins: dict | None, lb: float) -> None:
+        """Requests that never got a worker (or hit the error fault), after the load balancer's ``lb`` seconds."""
         rejected = 1.0 - served
-        app_fail_lat = app.spec.queue_timeout if app.drop > 0 else 0.005
+        app_fail_lat = lb + (app.spec.queue_timeout if app.drop > 0 else 0.005)
         for cls in range(4):
             if amounts[cls] > 0 and rejected > 0:
                 if cls == 3 and origins:
@@ -511,10 +521,9 @@ class Traffic:
                     self._fail(cls, amounts[cls] * rejected, app_fail_lat, None)
         app.m_fail += sum(amounts) * rejected
 
-    def _reads(self, app: Node, reads: float, wait: float, plan: dict) -> tuple[Cluster | None, list[Node], float]:
-        """Reads: the cache, then the database, plus optional services. Returns the cluster written to,
-        its writers as this app server sees them and the call timeout."""
-        lb = LB_LATENCY
+    def _reads(self, app: Node, reads: float, wait: float, plan: dict, lb: float) -> tuple[Cluster | None, list[Node], float]:
+        """Reads: the load balancer (``lb`` seconds), the cache, then the database, plus optional services.
+        Returns the cluster written to, its writers as this app server sees them and the call timeout."""
         spread = wait
         hit = 0.0
         cache_lat = 0.0
@@ -565,9 +574,8 @@ class Traffic:
         return cluster, writers, db_timeout
 
     def _writes(self, app: Node, writes: float, wait: float, hold_w: float, cluster: Cluster | None,
-                writers: list[Node], db_timeout: float) -> None:
-        """Writes: the cluster's primary (or primaries, in a split brain)."""
-        lb = LB_LATENCY
+                writers: list[Node], db_timeout: float, lb: float) -> None:
+        """Writes: the load balancer (``lb`` seconds), then the cluster's primary (or primaries, in a split brain)."""
         spread = wait
         if cluster is None:
             self._client_ok(1, writes, lb + wait + hold_w, spread, app, None)
