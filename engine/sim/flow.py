@@ -48,6 +48,10 @@ class Traffic:
         self.plan: RoutingPlan | None = None
         """The routing structures of the world's current version (built at the first step)."""
         self._downstream_cache: tuple[int, list[Node]] | None = None
+        self.spreads: dict[str, tuple[float, float]] = {}
+        """Per app server: (mean of the random, M/M/c part of its queueing wait, seconds its mean wait is
+        below the queue timeout). The fluid backlog's wait is the same for every request; the M/M/c part
+        is exponential; no served request waits past the queue timeout."""
         self._lb_in: dict[str, list[float]] = {}
         """Per app server this step: [requests forwarded to it x the forwarding LB's latency, requests]."""
 
@@ -138,7 +142,10 @@ class Traffic:
         if cls == 1:
             acc.w_failed += amount
 
-    def _ok(self, cls: int, amount: float, latency: float, spread: float, degraded: bool = False) -> None:
+    def _ok(self, cls: int, amount: float, latency: float, spread: float, degraded: bool = False,
+            ceiling: float = math.inf) -> None:
+        """Served requests at mean ``latency``: the spread points of an exponential queueing part of mean
+        ``spread``, none above ``ceiling`` (the queue timeout's bound) or the users' timeout."""
         if amount <= 0:
             return
         acc = self.acc
@@ -149,6 +156,8 @@ class Traffic:
         base = latency - spread
         pts = acc.points
         limit = self.world.client_timeout
+        if ceiling < limit:
+            limit = ceiling
         for mult, weight in SPREAD:
             value = base + spread * mult
             pts.append((value if value < limit else limit, amount * weight))
@@ -249,7 +258,10 @@ class Traffic:
             drop = fluid_queue(node, total, capacity, node.spec.queue_timeout, dt)
             # the fluid backlog's wait (at most queue_timeout by construction) plus the M/M/c wait;
             # nobody waits past the queue timeout (they fail instead: the fluid queue's drops)
-            wait = min(node.spec.queue_timeout, node.backlog / capacity + mmc_wait(per_req, node.util, servers))
+            jitter = mmc_wait(per_req, node.util, servers)
+            wait = min(node.spec.queue_timeout, node.backlog / capacity + jitter)
+            spread = (min(jitter, wait), node.spec.queue_timeout - wait)
+            self.spreads[node.name] = spread
             node.wait = wait
             node.hold = hold
             node.latency = hold + wait
@@ -260,10 +272,11 @@ class Traffic:
                 other.latency, other.drop = node.latency, drop
                 other.m_util += node.util * dt
                 other.m_req += total
+                self.spreads[other.name] = spread
             if total <= 0:
                 continue
             served = (1.0 - drop) * (1.0 - node.err)
-            admitted.append((members, amounts, (served, wait, hold_r, hold_w, hold_s)))
+            admitted.append((members, amounts, (served, wait, hold_r, hold_w, hold_s, spread)))
             reads = amounts[0] * served * k
             writes = amounts[1] * served * k
             for cache, _ in plan["caches"][:1]:
@@ -492,21 +505,20 @@ class Traffic:
 
     def _outcomes(self, app: Node, amounts: list[float], adm: tuple, plan: dict, origins: dict | None, dt: float) -> None:
         """What became of one app server's admitted and rejected requests this step, class by class."""
-        served, wait, hold_r, hold_w, hold_s = adm
+        served, wait, hold_r, hold_w, hold_s, spread = adm
         lb_in = self._lb_in.get(app.name)
         lb = lb_in[0] / lb_in[1] if lb_in and lb_in[1] > 0 else LB_LATENCY
         self._rejected(app, amounts, served, origins, lb)
-        spread = wait
         # static (and CDN origin fetches): served from the app's own disk
         static_ok = amounts[2] * served
         self._client_ok(2, static_ok, lb + wait + hold_s, spread, app, None)
         if origins:
             for cdn, amount in origins.items():
                 self._client_ok(3, amount * served, lb + wait + hold_s, spread, app, cdn)
-        cluster, writers, db_timeout = self._reads(app, amounts[0] * served, wait, plan, lb)
+        cluster, writers, db_timeout = self._reads(app, amounts[0] * served, wait, spread, plan, lb)
         writes = amounts[1] * served
         if writes > 0:
-            self._writes(app, writes, wait, hold_w, cluster, writers, db_timeout, lb)
+            self._writes(app, writes, wait, spread, hold_w, cluster, writers, db_timeout, lb)
 
     def _rejected(self, app: Node, amounts: list[float], served: float, origins: dict | None, lb: float) -> None:
         """Requests that never got a worker (or hit the error fault), after the load balancer's ``lb`` seconds."""
@@ -521,10 +533,9 @@ class Traffic:
                     self._fail(cls, amounts[cls] * rejected, app_fail_lat, None)
         app.m_fail += sum(amounts) * rejected
 
-    def _reads(self, app: Node, reads: float, wait: float, plan: dict, lb: float) -> tuple[Cluster | None, list[Node], float]:
+    def _reads(self, app: Node, reads: float, wait: float, spread: tuple[float, float], plan: dict, lb: float) -> tuple[Cluster | None, list[Node], float]:
         """Reads: the load balancer (``lb`` seconds), the cache, then the database, plus optional services.
         Returns the cluster written to, its writers as this app server sees them and the call timeout."""
-        spread = wait
         hit = 0.0
         cache_lat = 0.0
         data_ok = 1.0
@@ -573,10 +584,9 @@ class Traffic:
             app.m_fail += reads * (1.0 - no_fail)
         return cluster, writers, db_timeout
 
-    def _writes(self, app: Node, writes: float, wait: float, hold_w: float, cluster: Cluster | None,
+    def _writes(self, app: Node, writes: float, wait: float, spread: tuple[float, float], hold_w: float, cluster: Cluster | None,
                 writers: list[Node], db_timeout: float, lb: float) -> None:
         """Writes: the load balancer (``lb`` seconds), then the cluster's primary (or primaries, in a split brain)."""
-        spread = wait
         if cluster is None:
             self._client_ok(1, writes, lb + wait + hold_w, spread, app, None)
             return
@@ -602,24 +612,30 @@ class Traffic:
                 writer.m_fail += bad
 
     def _client_ok(
-        self, cls: int, amount: float, latency: float, spread: float, app: Node, cdn: str | None, degraded: bool = False
+        self, cls: int, amount: float, latency: float, spread: tuple[float, float], app: Node, cdn: str | None,
+        degraded: bool = False,
     ) -> float:
-        """Serve ``amount`` requests at ``latency``; users past their timeout give up. Returns those served."""
+        """Serve ``amount`` requests at mean ``latency``; users past their timeout give up. Returns those served.
+
+        ``spread``: the mean of the exponential part of the app's queueing wait, and how far the
+        mean wait is below the queue timeout (no served request waits longer: see :meth:`_ok`).
+        """
         if amount <= 0:
             return 0.0
         limit = self.world.client_timeout
+        jitter, slack = spread
         late = 0.0
         if latency >= limit:
             late = 1.0
-        elif spread > 1e-9:
-            late = math.exp(-(limit - latency) / spread) * 0.5
+        elif jitter > 1e-9 and latency + slack > limit:
+            late = math.exp(-(limit - latency) / jitter) * 0.5
         if late > 0:
             self._fail(cls, amount * late, limit, cdn)
             app.m_fail += amount * late
             amount *= 1.0 - late
         if cls == 3 and cdn is not None:
             latency += self.world.nodes[cdn].spec.latency
-        self._ok(cls, amount, latency, spread, degraded)
+        self._ok(cls, amount, latency, jitter, degraded, latency + slack)
         app.m_lat += amount * latency
         app.m_ok += amount
         return amount

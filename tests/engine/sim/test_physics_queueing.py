@@ -44,7 +44,7 @@ def mmc_mean_wait(c: int, rho: float, service: float) -> float:
     return erlang_c_by_sum(c, rho * c) / (c * mu - lam)
 
 
-def _build(nodes: str, edges: str, duration: int = 120):
+def _build(nodes: str, edges: str, duration: int = 120, rest: str = ""):
     text = (
         "title: physics\n"
         f"duration: {duration}\n"
@@ -52,6 +52,7 @@ def _build(nodes: str, edges: str, duration: int = 120):
         "  regions: [main]\n"
         "  nodes:\n" + "".join(f"    {line.strip()}\n" for line in nodes.strip().splitlines())
         + "  edges:\n" + "".join(f"    {line.strip()}\n" for line in edges.strip().splitlines())
+        + rest
     )
     return load_scenario_text(text, "physics.yaml")
 
@@ -206,7 +207,8 @@ def test_overloaded_server_bounds_served_latency_by_the_queue_timeout():
     and λ − μ = 50/s time out: failed share = 50/150 = 1/3. No served request waits past the
     queue timeout, so every served request's latency ≤ 0.001 (LB) + 5 (queue) + 0.02 (service)
     = 5.021 s, well inside the users' 10 s timeout (so none of them give up either). The failed ones
-    fail at the queue timeout (5 s), so the global p99 is ≤ 5.021 s too.
+    fail at the queue timeout (5 s) after the load balancer, so the global p99 is ≤ 5.021 s too.
+    (TCP health checks: an HTTP check would time out in the 5 s queue and eject the only backend.)
     """
     sim = Simulation(_build("""
         users: {kind: client, rates: {read: {base: 150, noise: 0}, write: 0, static: 0}}
@@ -215,7 +217,7 @@ def test_overloaded_server_bounds_served_latency_by_the_queue_timeout():
     """, """
         - users -> lb
         - lb -> app
-    """), seed=0)
+    """, rest="automation: {health_check: {type: tcp}}\n"), seed=0)
     sim.run(120)
     bound = 0.001 + 5.0 + 0.02
     s = sim.series
