@@ -24,7 +24,7 @@ from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Nod
 STATIC_COST = 0.25
 # A write costs the database this many read-equivalents of capacity.
 WRITE_COST = 2.0
-# Seconds a load balancer adds to a request it forwards.
+# Seconds a load balancer adds to a request it forwards when nothing says otherwise (the schema's default).
 LB_LATENCY = 0.001
 # Latency spread points: (multiplier of the queueing part, weight), so that
 # p50, p95 and p99 of an exponential wait land on the right values.
@@ -48,6 +48,12 @@ class Traffic:
         self.plan: RoutingPlan | None = None
         """The routing structures of the world's current version (built at the first step)."""
         self._downstream_cache: tuple[int, list[Node]] | None = None
+        self.spreads: dict[str, tuple[float, float]] = {}
+        """Per app server: (mean of the random, M/M/c part of its queueing wait, seconds its mean wait is
+        below the queue timeout). The fluid backlog's wait is the same for every request; the M/M/c part
+        is exponential; no served request waits past the queue timeout."""
+        self._lb_in: dict[str, list[float]] = {}
+        """Per app server this step: [requests forwarded to it x the forwarding LB's latency, requests]."""
 
     @property
     def downstream(self) -> list[Node]:
@@ -136,7 +142,10 @@ class Traffic:
         if cls == 1:
             acc.w_failed += amount
 
-    def _ok(self, cls: int, amount: float, latency: float, spread: float, degraded: bool = False) -> None:
+    def _ok(self, cls: int, amount: float, latency: float, spread: float, degraded: bool = False,
+            ceiling: float = math.inf) -> None:
+        """Served requests at mean ``latency``: the spread points of an exponential queueing part of mean
+        ``spread``, none above ``ceiling`` (the queue timeout's bound) or the users' timeout."""
         if amount <= 0:
             return
         acc = self.acc
@@ -147,6 +156,8 @@ class Traffic:
         base = latency - spread
         pts = acc.points
         limit = self.world.client_timeout
+        if ceiling < limit:
+            limit = ceiling
         for mult, weight in SPREAD:
             value = base + spread * mult
             pts.append((value if value < limit else limit, amount * weight))
@@ -162,6 +173,7 @@ class Traffic:
         t = t0 + dt * 0.5
         self._seg_end = t0 + dt
         self._step_dns: dict[str, dict[str, float]] = {}
+        self._lb_in = {}
         into = self._arrivals(t, dt)
         if self.classes_version != self.world.version:
             self.classes = self._app_classes()
@@ -233,10 +245,23 @@ class Traffic:
             # worker pool (workers / seconds each request holds one)
             cpu = (amounts[0] + amounts[1]) * st + (amounts[2] + amounts[3]) * st * STATIC_COST
             cpu_per_req = cpu / total if total > 0 else st
-            cpu_capacity = node.spec.capacity * node.spec.service_time / cpu_per_req / node.cap_div
-            capacity = min(cpu_capacity, node.spec.workers / hold if hold > 0 else 1e9)
+            # each limit is an M/M/c queue: the CPUs are c = capacity x service_time servers of
+            # cpu_per_req seconds each, the workers c = workers servers of ``hold`` seconds each;
+            # the one with the higher utilisation (the lower capacity) binds and sets the wait
+            cpus = node.spec.capacity * node.spec.service_time / node.cap_div
+            cpu_capacity = cpus / cpu_per_req
+            worker_capacity = node.spec.workers / hold if hold > 0 else 1e9
+            if cpu_capacity <= worker_capacity:
+                capacity, servers, per_req = cpu_capacity, cpus, cpu_per_req
+            else:
+                capacity, servers, per_req = worker_capacity, float(node.spec.workers), hold
             drop = fluid_queue(node, total, capacity, node.spec.queue_timeout, dt)
-            wait = node.backlog / capacity + mmc_wait(hold, node.util, node.spec.workers)
+            # the fluid backlog's wait (at most queue_timeout by construction) plus the M/M/c wait;
+            # nobody waits past the queue timeout (they fail instead: the fluid queue's drops)
+            jitter = mmc_wait(per_req, node.util, servers)
+            wait = min(node.spec.queue_timeout, node.backlog / capacity + jitter)
+            spread = (min(jitter, wait), node.spec.queue_timeout - wait)
+            self.spreads[node.name] = spread
             node.wait = wait
             node.hold = hold
             node.latency = hold + wait
@@ -247,10 +272,11 @@ class Traffic:
                 other.latency, other.drop = node.latency, drop
                 other.m_util += node.util * dt
                 other.m_req += total
+                self.spreads[other.name] = spread
             if total <= 0:
                 continue
             served = (1.0 - drop) * (1.0 - node.err)
-            admitted.append((members, amounts, (served, wait, hold_r, hold_w, hold_s)))
+            admitted.append((members, amounts, (served, wait, hold_r, hold_w, hold_s, spread)))
             reads = amounts[0] * served * k
             writes = amounts[1] * served * k
             for cache, _ in plan["caches"][:1]:
@@ -386,6 +412,11 @@ class Traffic:
             if where == 0:
                 if redispatch:
                     share = keep * (weight + refused_w * weight / good_w) / total_w
+                lb_in = self._lb_in.get(app.name)
+                if lb_in is None:
+                    lb_in = self._lb_in[app.name] = [0.0, 0.0]
+                lb_in[0] += total * share * lb_latency
+                lb_in[1] += total * share
                 arr = app_in.get(app.name)
                 if arr is None:
                     app_in[app.name] = [a0 * share, a1 * share, a2 * share, a3 * share]
@@ -474,24 +505,25 @@ class Traffic:
 
     def _outcomes(self, app: Node, amounts: list[float], adm: tuple, plan: dict, origins: dict | None, dt: float) -> None:
         """What became of one app server's admitted and rejected requests this step, class by class."""
-        served, wait, hold_r, hold_w, hold_s = adm
-        self._rejected(app, amounts, served, origins)
-        spread = wait
+        served, wait, hold_r, hold_w, hold_s, spread = adm
+        lb_in = self._lb_in.get(app.name)
+        lb = lb_in[0] / lb_in[1] if lb_in and lb_in[1] > 0 else LB_LATENCY
+        self._rejected(app, amounts, served, origins, lb)
         # static (and CDN origin fetches): served from the app's own disk
         static_ok = amounts[2] * served
-        self._client_ok(2, static_ok, LB_LATENCY + wait + hold_s, spread, app, None)
+        self._client_ok(2, static_ok, lb + wait + hold_s, spread, app, None)
         if origins:
             for cdn, amount in origins.items():
-                self._client_ok(3, amount * served, LB_LATENCY + wait + hold_s, spread, app, cdn)
-        cluster, writers, db_timeout = self._reads(app, amounts[0] * served, wait, plan)
+                self._client_ok(3, amount * served, lb + wait + hold_s, spread, app, cdn)
+        cluster, writers, db_timeout = self._reads(app, amounts[0] * served, wait, spread, plan, lb)
         writes = amounts[1] * served
         if writes > 0:
-            self._writes(app, writes, wait, hold_w, cluster, writers, db_timeout)
+            self._writes(app, writes, wait, spread, hold_w, cluster, writers, db_timeout, lb)
 
-    def _rejected(self, app: Node, amounts: list[float], served: float, origins: dict | None) -> None:
-        """Requests that never got a worker (or hit the error fault)."""
+    def _rejected(self, app: Node, amounts: list[float], served: float, origins: dict | None, lb: float) -> None:
+        """Requests that never got a worker (or hit the error fault), after the load balancer's ``lb`` seconds."""
         rejected = 1.0 - served
-        app_fail_lat = app.spec.queue_timeout if app.drop > 0 else 0.005
+        app_fail_lat = lb + (app.spec.queue_timeout if app.drop > 0 else 0.005)
         for cls in range(4):
             if amounts[cls] > 0 and rejected > 0:
                 if cls == 3 and origins:
@@ -501,11 +533,9 @@ class Traffic:
                     self._fail(cls, amounts[cls] * rejected, app_fail_lat, None)
         app.m_fail += sum(amounts) * rejected
 
-    def _reads(self, app: Node, reads: float, wait: float, plan: dict) -> tuple[Cluster | None, list[Node], float]:
-        """Reads: the cache, then the database, plus optional services. Returns the cluster written to,
-        its writers as this app server sees them and the call timeout."""
-        lb = LB_LATENCY
-        spread = wait
+    def _reads(self, app: Node, reads: float, wait: float, spread: tuple[float, float], plan: dict, lb: float) -> tuple[Cluster | None, list[Node], float]:
+        """Reads: the load balancer (``lb`` seconds), the cache, then the database, plus optional services.
+        Returns the cluster written to, its writers as this app server sees them and the call timeout."""
         hit = 0.0
         cache_lat = 0.0
         data_ok = 1.0
@@ -554,11 +584,9 @@ class Traffic:
             app.m_fail += reads * (1.0 - no_fail)
         return cluster, writers, db_timeout
 
-    def _writes(self, app: Node, writes: float, wait: float, hold_w: float, cluster: Cluster | None,
-                writers: list[Node], db_timeout: float) -> None:
-        """Writes: the cluster's primary (or primaries, in a split brain)."""
-        lb = LB_LATENCY
-        spread = wait
+    def _writes(self, app: Node, writes: float, wait: float, spread: tuple[float, float], hold_w: float, cluster: Cluster | None,
+                writers: list[Node], db_timeout: float, lb: float) -> None:
+        """Writes: the load balancer (``lb`` seconds), then the cluster's primary (or primaries, in a split brain)."""
         if cluster is None:
             self._client_ok(1, writes, lb + wait + hold_w, spread, app, None)
             return
@@ -584,24 +612,30 @@ class Traffic:
                 writer.m_fail += bad
 
     def _client_ok(
-        self, cls: int, amount: float, latency: float, spread: float, app: Node, cdn: str | None, degraded: bool = False
+        self, cls: int, amount: float, latency: float, spread: tuple[float, float], app: Node, cdn: str | None,
+        degraded: bool = False,
     ) -> float:
-        """Serve ``amount`` requests at ``latency``; users past their timeout give up. Returns those served."""
+        """Serve ``amount`` requests at mean ``latency``; users past their timeout give up. Returns those served.
+
+        ``spread``: the mean of the exponential part of the app's queueing wait, and how far the
+        mean wait is below the queue timeout (no served request waits longer: see :meth:`_ok`).
+        """
         if amount <= 0:
             return 0.0
         limit = self.world.client_timeout
+        jitter, slack = spread
         late = 0.0
         if latency >= limit:
             late = 1.0
-        elif spread > 1e-9:
-            late = math.exp(-(limit - latency) / spread) * 0.5
+        elif jitter > 1e-9 and latency + slack > limit:
+            late = math.exp(-(limit - latency) / jitter) * 0.5
         if late > 0:
             self._fail(cls, amount * late, limit, cdn)
             app.m_fail += amount * late
             amount *= 1.0 - late
         if cls == 3 and cdn is not None:
             latency += self.world.nodes[cdn].spec.latency
-        self._ok(cls, amount, latency, spread, degraded)
+        self._ok(cls, amount, latency, jitter, degraded, latency + slack)
         app.m_lat += amount * latency
         app.m_ok += amount
         return amount

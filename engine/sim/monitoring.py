@@ -147,8 +147,12 @@ class Monitoring:
             # nobody waits past a timeout: callers give up (the node's queue is capped at it too)
             cap = self.world.client_timeout if kind == "app_server" else DEFAULT_CALL_TIMEOUT.get(kind, 1.0)
             m["latency"] = min(mean, cap)
-            # percentiles of an exponential queueing delay on top of the mean service path
+            # percentiles of an exponential queueing delay on top of the mean service path; an app
+            # server's backlog wait is the same for every request and none waits past its queue timeout
             spread = node.wait
+            if kind == "app_server":
+                spread, slack = self.traffic.spreads.get(node.name, (spread, cap))
+                cap = min(cap, mean + slack)
             base = max(0.0, mean - spread)
             m["p50"] = min(cap, base + spread * 0.69)
             m["p95"] = min(cap, base + spread * 3.0)

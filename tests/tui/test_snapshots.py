@@ -164,7 +164,7 @@ def test_debrief(snap_compare) -> None:
     "Debrief — Database primary lost, two async replicas", the score 46.3 / 100,
     grade F, FAILED (needs 60 and every probe), the points lost and both probes;
     then the table "Your run beside the par runs" with figures in all three
-    columns (you equal to no action, the reference passing with 82.7), never "…".
+    columns (you equal to no action, the reference passing with 83.0), never "…".
     """
 
     async def run_before(pilot: Pilot) -> None:
