@@ -206,24 +206,34 @@ class DebriefScreen(Screen):
 
     # ------------------------------------------------------------------ saving
 
-    def _save(self, kind: str, text: str, path: Path | None = None, then: Callable[[Path], None] | None = None) -> None:
-        """Write ``text`` atomically; when that fails, say why and ask where else (the result stays on screen)."""
+    def _save(self, kind: str, text: str, path: Path | None = None, then: Callable[[Path], None] | None = None,
+              write: Callable[[Path, str], str] | None = None) -> None:
+        """Write ``text`` atomically; when that fails, say why and ask where else (the result stays on screen).
+
+        ``write`` writes ``text`` to the path (default: :func:`write_atomic`) and says what it wrote, for the notice.
+        """
         if path is None:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             name = f"{self.session.scenario.id}-seed{self.session.seed}-{stamp}"
             path = data_dir() / "results" / (f"{name}.json" if kind == "result" else f"{name}.jsonl")
+        if kind == "journal" and path.suffix != ".jsonl":  # the readers find a journal's header by its name X.jsonl
+            path = path.with_suffix(".jsonl")
         try:
-            write_atomic(path, text)
+            if write is None:
+                write_atomic(path, text)
+                said = f"Saved {kind} to {path}"
+            else:
+                said = write(path, text)
         except WriteError as exc:
-            self._save_elsewhere(kind, text, path, str(exc), then)
+            self._save_elsewhere(kind, text, path, str(exc), then, write)
             return
-        self.notify(f"Saved {kind} to {path}", timeout=8)
+        self.notify(said, timeout=8)
         self.saved_paths.append(path)
         if then is not None:
             then(path)
 
     def _save_elsewhere(self, kind: str, text: str, failed: Path, problem: str,
-                        then: Callable[[Path], None] | None) -> None:
+                        then: Callable[[Path], None] | None, write: Callable[[Path, str], str] | None = None) -> None:
         def parse(value: str) -> Path:
             value = value.strip()
             if not value:
@@ -236,7 +246,7 @@ class DebriefScreen(Screen):
                 self.notify(f"The {kind} was not saved; it stays on screen (s, j or p to try again).",
                             severity="warning", timeout=8)
             else:
-                self._save(kind, text, path, then)
+                self._save(kind, text, path, then, write)
 
         self.app.push_screen(AskDialog(
             f"Could not save the {kind}", f"{problem}.\nThe result stays on screen. Save it somewhere else?",
@@ -260,7 +270,25 @@ class DebriefScreen(Screen):
         self._save("result bundle", bundle_of(self.ending.run, self.session.trainee, mode).to_json(), path, saved)
 
     def action_save_journal(self) -> None:
-        self._save("journal", self.ending.run.sim.journal.to_jsonl())
+        """The journal ``X.jsonl`` and its drill header ``X.drill.json`` beside it: what every reader of a journal wants."""
+        self._save("journal", self.ending.run.sim.journal.to_jsonl(), write=self._write_journal)
+
+    def _write_journal(self, path: Path, text: str) -> str:
+        """The header (scenario, seed, trainee, mode), then the journal, each atomically; raises :class:`WriteError`."""
+        from engine.records.replay import DrillHeader, header_path, write_header
+
+        session = self.session
+        header = DrillHeader(session.scenario, session.seed, session.trainee,
+                             "assessment" if session.assess else "practice")
+        existed = header_path(path).exists()
+        written = write_header(path, header)
+        try:
+            write_atomic(path, text)
+        except WriteError:
+            if not existed:
+                written.unlink(missing_ok=True)
+            raise
+        return f"Saved journal to {path}, with its drill header {written.name} beside it"
 
     def action_postmortem(self) -> None:
         """Write a blameless postmortem draft to the data directory (postmortems/<scenario>-<seed>-<n>.md)."""
