@@ -45,15 +45,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     A result bundle re-simulates to its recorded result; a console journal
     (``X.jsonl`` beside its header) replays to itself, byte for byte. Both are
-    read by :func:`engine.records.recorded.read_recorded_drill`.
+    read by :func:`engine.records.recorded.read_recorded_drill`; a journal without
+    its header, or named otherwise, is an ERROR saying it is a journal, not a bundle.
     """
     from engine.records.bundle import verify
-    from engine.records.recorded import RecordError, read_recorded_drill
+    from engine.records.recorded import RecordError, read_recorded_drill, unverifiable_journal
 
     code = EXIT_PASS
     for path in args.bundles:
         try:
             drill = read_recorded_drill(path)
+            problem = unverifiable_journal(drill)
+            if problem is not None:
+                print(f"{path}: ERROR: {problem}")
+                code = max(code, EXIT_INPUT)
+                continue
             if drill.kind == "journal":
                 line = _verify_journal(drill)
                 print(f"{path}: {line}")

@@ -84,6 +84,8 @@ class RecordedDrill:
     """A journal's own text, to check the replay against (None for a bundle)."""
     bundle: Bundle | None = None
     """The bundle, for a bundle."""
+    has_header: bool = True
+    """False for a journal read without its drill header (a built-in scenario by name, see ``notes``)."""
 
     @property
     def scenario_name(self) -> str:
@@ -177,7 +179,8 @@ def read_recorded_drill(path: Path | str) -> RecordedDrill:
 
 
 def _starts_like_a_journal(start: bytes) -> bool:
-    line = start.split(b"\n", 1)[0].strip()
+    """JSON Lines by content: the first non-blank line is a JSON object with ``type`` and ``seq`` (a journal entry)."""
+    line = start.lstrip(b" \t\r\n").split(b"\n", 1)[0].strip()
     if not line.startswith(b"{") or b'"seq"' not in line or b'"type"' not in line:
         return False
     try:
@@ -185,6 +188,30 @@ def _starts_like_a_journal(start: bytes) -> bool:
     except (UnicodeDecodeError, json.JSONDecodeError):
         return False
     return isinstance(row, dict) and "type" in row and "seq" in row
+
+
+JOURNAL_NOT_BUNDLE = "this is a console journal, not a result bundle"
+"""How ``spofdrill verify`` begins its refusal of a journal it cannot verify (no header, or not named ``.jsonl``)."""
+
+
+def unverifiable_journal(drill: RecordedDrill) -> str | None:
+    """Why ``spofdrill verify`` refuses this console journal (one line, without the file name), or None.
+
+    A journal is verified against its drill header: ``X.jsonl`` beside ``X.drill.json``. One renamed
+    ``.json`` or without its header is refused; the built-in scenario its first entry names may have
+    changed since the drill, so an OK would prove nothing.
+    """
+    if drill.kind != "journal":
+        return None
+    name = drill.path.name
+    if drill.path.suffix != ".jsonl":
+        stem = name.removesuffix(drill.path.suffix) if drill.path.suffix else name
+        return (f"{JOURNAL_NOT_BUNDLE} (JSON Lines named {name}): verify takes a result bundle (s in the debrief) "
+                f"or a journal named X.jsonl beside its X.drill.json header; rename it {stem}.jsonl")
+    if not drill.has_header:
+        return (f"{JOURNAL_NOT_BUNDLE}, and its drill header {header_path(drill.path).name} is missing, so it "
+                "cannot be verified: verify takes a result bundle (s in the debrief) or a journal beside its header")
+    return None
 
 
 def _read_bundle(path: Path) -> RecordedDrill:
@@ -216,7 +243,8 @@ def read_journal_drill(path: Path | str) -> RecordedDrill:
         name = scenario.id or scenario.title
         note = (f"No usable drill header ({exc}): replaying the built-in scenario {name!r} with seed {seed}, "
                 "as the journal's first entry names them; if that scenario changed since the drill, the replay differs.")
-        return RecordedDrill(scenario, seed, "trainee", "practice", transcript, path, "journal", (note,), text)
+        return RecordedDrill(scenario, seed, "trainee", "practice", transcript, path, "journal", (note,), text,
+                             has_header=False)
     try:
         check_header(rows, header, path)
     except TranscriptError as exc:
