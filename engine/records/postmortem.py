@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 from engine.analysis.structure import Analysis, analyze
 from engine.sim.journal import Entry
+from engine.sim.monitoring import error_budget
 from engine.scoring.format import clock, count, duration
 from engine.sim.runner import Report, Run
 
@@ -88,8 +89,7 @@ def _typed(data: dict) -> str:
 
 def error_budget_used(run: Run, slo_target: float) -> tuple[float, float]:
     """``(budget, used)``: failed requests the SLO allowed over the drill, and the share of it spent (1.0 = all)."""
-    budget = (1.0 - slo_target) * run.outcome.requests
-    return budget, (run.outcome.failed / budget if budget > 0 else 0.0)
+    return error_budget(run.outcome.requests, run.outcome.failed, slo_target)
 
 
 # --------------------------------------------------------------------------- facts from the journal

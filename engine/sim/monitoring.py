@@ -18,6 +18,17 @@ HISTORY = 180  # seconds of per-node metric history kept for views (sparklines)
 HISTORY_METRICS = ("up", "requests", "error_ratio", "utilisation", "latency", "lag")
 
 
+def error_budget(requests: float, failed: float, slo_target: float) -> tuple[float, float]:
+    """``(budget, used)``: the failed requests the SLO allows out of ``requests``, and the share of it
+    ``failed`` spends (1.0 = all, above 1 overspent; 0 when nothing was allowed yet).
+
+    The one formula for the error budget: the clock bar shows it live (the snapshot's ``budget_used``)
+    and the postmortem over the whole drill (:func:`engine.records.postmortem.error_budget_used`).
+    """
+    budget = (1.0 - slo_target) * requests
+    return budget, (failed / budget if budget > 0 else 0.0)
+
+
 def _percentiles(points: list[tuple[float, float]], qs: tuple[float, ...]) -> list[float]:
     if not points:
         return [0.0 for _ in qs]
@@ -41,6 +52,13 @@ class Monitoring:
     def __init__(self, world: World, traffic: Traffic) -> None:
         self.world = world
         self.traffic = traffic
+        # running totals of the whole run (the series' sums, added in the same order), for the error budget
+        self.requests_total = 0.0
+        self.failed_total = 0.0
+
+    def budget_used(self) -> float:
+        """The share of the error budget the run has spent so far (whole run, not a window)."""
+        return error_budget(self.requests_total, self.failed_total, self.world.scenario.slo.target)[1]
 
     def close_second(self, t: float) -> None:
         """A simulated second ended at ``t``: append the series and node metrics, evaluate alerts."""
@@ -55,6 +73,8 @@ class Monitoring:
         s["ok"].append(acc.ok)
         s["degraded"].append(acc.degraded)
         s["failed"].append(acc.failed)
+        self.requests_total += total
+        self.failed_total += acc.failed
         s["availability"].append(served / total if total > 0 else 1.0)
         s["error_ratio"].append(acc.failed / total if total > 0 else 0.0)
         s["p50"].append(p50)
@@ -74,7 +94,11 @@ class Monitoring:
         s["redundant"].append(1.0 if self._redundant() else 0.0)
         node_metrics: dict[str, dict[str, float]] = {}
         db_load = 0.0
-        hit = 1.0
+        # the cache hit ratio: the live caches' ratios weighted by the reads each served; in a second no
+        # live cache served a read, the lowest live ratio (0 when every cache is down, 1 without caches)
+        caches = live = 0
+        live_hit, live_top = 1.0, 0.0
+        hits = reads = 0.0
         max_lag = 0.0
         shared: dict[str, dict[str, float]] = {}
         if self.traffic.classes_version == self.world.version:
@@ -102,10 +126,23 @@ class Monitoring:
             if node.kind == "database" and node.role == "primary":
                 db_load = max(db_load, m.get("utilisation", 0.0))
             if node.kind == "cache":
-                hit = min(hit, m.get("hit_ratio", 0.0))
+                caches += 1
+                if m["up"]:  # a down (or dark) cache serves nothing: it must not drag the figure down
+                    live += 1
+                    ratio = m.get("hit_ratio", 0.0)
+                    live_hit, live_top = min(live_hit, ratio), max(live_top, ratio)
+                    served = m.get("requests", 0.0) * (1.0 - m.get("error_ratio", 0.0))
+                    hits += ratio * served
+                    reads += served
             if node.kind == "database" and node.role == "replica" and not node.destroyed:
                 max_lag = max(max_lag, m.get("lag", 0.0))
         s["db_load"].append(db_load)
+        if reads > 0:
+            hit = live_hit if live_hit == live_top else hits / reads  # one ratio: exactly it
+        elif live:
+            hit = live_hit
+        else:
+            hit = 0.0 if caches else 1.0
         s["cache_hit_ratio"].append(hit)
         s["max_lag"].append(max_lag)
         self.world.node_metrics = node_metrics

@@ -91,6 +91,9 @@ class Snapshot:
     score: float
     journal_length: int
     regions: tuple[str, ...] = field(default_factory=tuple)
+    budget_used: float = 0.0
+    """The share of the error budget spent so far over the whole run (1.0 = all of it; above 1 overspent),
+    by :func:`engine.sim.monitoring.error_budget`, the postmortem's formula."""
 
     def node(self, name: str) -> NodeView:
         for view in self.nodes:

@@ -21,7 +21,6 @@ from ..session import SPEEDS, DrillSession
 from ..targets import NoTarget, choices_for, commands_for, default_args, target_for
 from ..widgets.alerts import AlertsPanel
 from ..widgets.clock import ClockBar, mmss
-from ..widgets.metrics import budget_left
 from ..widgets.panels import DrillPanels
 from ..widgets.topology import TopologyView
 from .dialogs import ArgsDialog, ConfirmDialog, NodeMenu, QuitDialog
@@ -112,7 +111,7 @@ class DrillScreen(Screen):
                                          hunt=session.scenario.spof_hunt)
         self.query_one(ClockBar).show(
             snapshot, speed=session.speed, paused=session.paused, assess=session.assess, hints=session.hints_allowed(),
-            title=session.scenario.title, budget_left=budget_left(snapshot, session.scenario.slo.target),
+            title=session.scenario.title,
         )
 
     def selected_node(self) -> NodeView | None:

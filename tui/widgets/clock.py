@@ -77,10 +77,12 @@ class ClockBar(QuietStatic):
     ClockBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
 
-    def show(self, snapshot: Snapshot, *, speed: float, paused: bool, assess: bool, title: str, budget_left: float,
+    def show(self, snapshot: Snapshot, *, speed: float, paused: bool, assess: bool, title: str,
              hints: bool = True) -> None:
         text = Text()
         append_clock(text, snapshot, speed=speed, paused=paused)
+        # the engine's figure over the whole run so far (the postmortem's formula), not a sum of the bounded history
+        budget_left = 1.0 - snapshot.budget_used
         if budget_left >= 0:
             style = "green" if budget_left > 0.5 else "yellow"
             text.append(f"budget {budget_left * 100:.0f}% ", style=style)

@@ -1,4 +1,4 @@
-"""Sparklines of the golden signals with the SLO line, and the error budget."""
+"""Sparklines of the golden signals with the SLO lines."""
 
 from __future__ import annotations
 
@@ -18,16 +18,6 @@ ROWS = (
     ("cache_hit_ratio", "cache hit", "{:>5.0%}"),
     ("max_lag", "repl lag", "{:>5.1f}s"),
 )
-
-
-def budget_left(snapshot: Snapshot, slo_target: float) -> float:
-    """The share of the drill's error budget not yet spent (1.0 untouched, 0 spent, negative overspent)."""
-    requests = sum(snapshot.series("requests"))
-    failed = sum(snapshot.series("failed"))
-    allowed = (1.0 - slo_target) * requests
-    if allowed <= 0:
-        return 1.0
-    return 1.0 - failed / allowed
 
 
 class MetricsPanel(QuietStatic):
