@@ -176,9 +176,15 @@ class SpofdrillApp(App[None]):
         if self.history is not None and session.branch_of is None:  # a what-if branch is not a result
             score = ending.run.score
             try:
+                from engine.analysis.hunt import score_hunt
+                from engine.records.progress import record_breakdown
+
+                hunt = (score_hunt(session.scenario, set(ending.run.sim.marks)).score
+                        if session.scenario.spof_hunt else None)
                 self.history.record(
                     trainee=session.trainee, scenario=session.scenario.id or session.scenario.title, seed=session.seed,
-                    score=score.score, grade=score.grade, passed=score.passed, breakdown=score.penalties,
+                    score=score.score, grade=score.grade, passed=score.passed,
+                    breakdown=record_breakdown(score.penalties, hunt),
                     tags=list(session.scenario.tags), mode="assessment" if session.assess else "practice",
                 )
             except Exception as exc:  # noqa: BLE001 - a broken history must never cost the debrief

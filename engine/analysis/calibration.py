@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from engine.util.jsontext import parse_json
@@ -48,7 +50,53 @@ def write_calibration(calibration: dict[str, dict]) -> Path:
 def measured_difficulty(scenario: Scenario, calibration: dict[str, dict] | None = None) -> dict | None:
     """The calibration entry for a scenario if it was measured on exactly this content."""
     calibration = read_calibration() if calibration is None else calibration
-    entry = calibration.get(scenario.id or "")
-    if entry and entry.get("hash") == scenario_hash(scenario):
+    entry = calibration.get(scenario.id or "") if isinstance(calibration, dict) else None
+    if isinstance(entry, dict) and entry.get("hash") == scenario_hash(scenario):
         return entry
     return None
+
+
+@dataclass(frozen=True)
+class DifficultyLabel:
+    """A scenario's difficulty as every screen shows it (:func:`difficulty_label`)."""
+
+    declared: str
+    """What the author declared in the scenario."""
+    measured: str | None = None
+    """What ``spofdrill check`` measured on exactly this content, if anything."""
+    index: float | None = None
+    """The measured difficulty index (0 easy to 1 hard), if measured."""
+
+    @property
+    def label(self) -> str:
+        """The one label shown everywhere: the measured one when there is one, else the declared one."""
+        return self.measured or self.declared
+
+    def long(self) -> str:
+        """Where there is room: ``medium (declared intro, measured medium)`` when they differ, else the label."""
+        if self.measured and self.measured != self.declared:
+            return f"{self.label} (declared {self.declared}, measured {self.measured})"
+        return self.label
+
+
+def difficulty_label(scenario: Scenario, calibration: dict[str, dict] | None = None) -> DifficultyLabel:
+    """THE difficulty label of a scenario, for ``spofdrill list``, the picker, the briefing and the next-drill advice.
+
+    The measured label when the calibration holds an entry for the scenario's
+    id measured on exactly this content (:func:`scenario_hash`), else the
+    declared one. The calibration is a file: a label that is not non-empty text,
+    or an index that is not a finite number, is ignored.
+    """
+    entry = measured_difficulty(scenario, calibration)
+    return label_from_entry(scenario, entry)
+
+
+def label_from_entry(scenario: Scenario, entry: dict | None) -> DifficultyLabel:
+    """:func:`difficulty_label` for a calibration entry already looked up (``None``: not measured)."""
+    entry = entry if isinstance(entry, dict) else None
+    label = entry.get("difficulty") if entry else None
+    index = entry.get("index") if entry else None
+    if type(index) not in (int, float) or not math.isfinite(index):
+        index = None
+    return DifficultyLabel(scenario.difficulty, label if isinstance(label, str) and label else None,
+                           float(index) if index is not None else None)

@@ -14,10 +14,13 @@ from engine.util.files import WriteError
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from engine.analysis.calibration import difficulty_label, read_calibration
+
+    calibration = read_calibration()
     rows = []
     for name in builtin_scenarios():
         scenario = load_scenario(name)
-        rows.append((name, scenario.difficulty, scenario.title, ", ".join(scenario.tags)))
+        rows.append((name, difficulty_label(scenario, calibration).label, scenario.title, ", ".join(scenario.tags)))
     width = max((len(r[0]) for r in rows), default=10)
     print(f"{'scenario':<{width}}  {'difficulty':<10}  title — concepts")
     for name, difficulty, title, tags in rows:

@@ -13,8 +13,22 @@ passes, the best and the latest score and a mastery level:
 ``practised``
     passed at least once;
 ``mastered``
-    passed at least :data:`MASTERY_PASSES` times, best score at least
-    :data:`MASTERY_SCORE`, and the latest drill passed.
+    passed at least :data:`MASTERY_PASSES` drills rated at least
+    :data:`MASTERY_DIFFICULTY` (medium; the label of
+    :func:`engine.analysis.calibration.difficulty_label`, a scenario of unknown
+    difficulty does not count), best score at least :data:`MASTERY_SCORE`, and
+    the latest drill passed. Easy drills make a concept *practised*, never
+    *mastered*.
+
+Each concept is scored by its own measure. SPOF hunting is measured by the
+hunt score the console stores in the run's breakdown
+(``breakdown["spof_hunt"]["score"]``, see :func:`record_breakdown`), not by the
+drill's score, and a run passes it only when the drill passed and the hunt
+scored at least :data:`HUNT_PASS_SCORE`; a run with no stored hunt score (a
+drill that is not a hunt, or one recorded before hunts were stored) is measured
+by its drill score. The other concepts are measured by the drill's score and
+verdict. E.g. a SPOF hunt scoring 67 in a drill scoring 90.6 shows 67 for SPOF
+hunting and 90.6 for load-balancer failover.
 
 :func:`suggest_next` picks the concept where the trainee is weakest (lowest
 level, then lowest best score, then teaching order) and, in it, the easiest drill not passed yet
@@ -25,9 +39,10 @@ declared one), with a one-line reason.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
+from engine.analysis.calibration import label_from_entry
 from engine.records.history import Record
 from engine.scenario.schema import Scenario
 
@@ -38,10 +53,12 @@ class Concept:
 
     name: str
     tags: frozenset[str]
+    measure: str = "score"
+    """What a run is measured by: ``score`` (the drill's score and verdict) or ``hunt`` (the SPOF-hunt score)."""
 
 
 CONCEPTS: tuple[Concept, ...] = (
-    Concept("SPOF hunting", frozenset({"spof"})),
+    Concept("SPOF hunting", frozenset({"spof"}), measure="hunt"),
     Concept("load-balancer failover", frozenset({"load-balancer", "vrrp", "keepalived"})),
     Concept("replica promotion", frozenset({"promotion", "replication"})),
     Concept("graceful degradation", frozenset({"graceful-degradation", "load-shedding", "feature-flags"})),
@@ -57,6 +74,12 @@ MASTERY_SCORE = 85.0
 """Best score a concept needs to count as mastered."""
 DIFFICULTIES = ("intro", "easy", "medium", "hard", "expert")
 """Difficulty labels, easiest first."""
+MASTERY_DIFFICULTY = "medium"
+"""The easiest difficulty whose passes count towards mastery."""
+HUNT_PASS_SCORE = 60.0
+"""Hunt score a run needs to pass the SPOF-hunting concept (with the drill passed)."""
+HUNT_KEY = "spof_hunt"
+"""Where a hunt drill's result sits in a history record's ``breakdown``."""
 
 
 def concepts_of(tags: Iterable[str]) -> tuple[str, ...]:
@@ -65,13 +88,17 @@ def concepts_of(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(concept.name for concept in CONCEPTS if concept.tags & wanted)
 
 
-def mastery(drills: int, passed: int, best: float | None, latest_passed: bool) -> str:
-    """The level for a concept's counts (see the module docstring for the thresholds)."""
+def mastery(drills: int, passed: int, best: float | None, latest_passed: bool, demanding_passed: int) -> str:
+    """The level for a concept's counts (see the module docstring for the thresholds).
+
+    ``demanding_passed``: of the passes, those of drills rated :data:`MASTERY_DIFFICULTY` or harder.
+    """
     if drills == 0:
         return "not started"
     if passed == 0:
         return "learning"
-    if passed >= MASTERY_PASSES and best is not None and best >= MASTERY_SCORE and latest_passed:
+    if (demanding_passed >= MASTERY_PASSES and best is not None and best >= MASTERY_SCORE
+            and latest_passed):
         return "mastered"
     return "practised"
 
@@ -106,29 +133,75 @@ def _newest_first(records: Iterable[Record]) -> list[Record]:
     return sorted(records, key=lambda r: (r.finished_at, r.id), reverse=True)
 
 
-def _concept_progress(trainee: str, concept: Concept, records: Sequence[Record]) -> ConceptProgress:
-    """``records`` newest first, of one trainee."""
+def record_breakdown(penalties: dict, hunt_score: float | None = None) -> dict:
+    """What the console stores as a run's ``breakdown``: the score's penalties and, for a hunt, the hunt score."""
+    breakdown = dict(penalties)
+    if hunt_score is not None:
+        breakdown[HUNT_KEY] = {"score": float(hunt_score)}
+    return breakdown
+
+
+def hunt_score(record: Record) -> float | None:
+    """The SPOF-hunt score stored in a record's breakdown, ``None`` when there is none (or it is not a finite number)."""
+    hunt = record.breakdown.get(HUNT_KEY) if isinstance(record.breakdown, dict) else None
+    value = hunt.get("score") if isinstance(hunt, dict) else None
+    if type(value) not in (int, float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def concept_result(concept: Concept, record: Record) -> tuple[float, bool]:
+    """A run's score and verdict by the concept's own measure (see the module docstring)."""
+    if concept.measure == "hunt":
+        hunt = hunt_score(record)
+        if hunt is not None:
+            return hunt, record.passed and hunt >= HUNT_PASS_SCORE
+    return record.score, record.passed
+
+
+def _demanding(difficulty: str | None) -> bool:
+    """Whether a drill of this difficulty counts towards mastery (unknown: no)."""
+    if difficulty not in DIFFICULTIES:
+        return False
+    return DIFFICULTIES.index(difficulty) >= DIFFICULTIES.index(MASTERY_DIFFICULTY)
+
+
+def _concept_progress(trainee: str, concept: Concept, records: Sequence[Record],
+                      difficulties: Mapping[str, str]) -> ConceptProgress:
+    """``records`` newest first, of one trainee; ``difficulties`` the label by scenario id."""
     mine = [r for r in records if concept.tags & set(r.tags)]
-    passed = sum(1 for r in mine if r.passed)
-    best = max((r.score for r in mine), default=None)
-    latest = mine[0] if mine else None
-    level = mastery(len(mine), passed, best, bool(latest and latest.passed))
+    results = [concept_result(concept, r) for r in mine]
+    passed = sum(1 for _, ok in results if ok)
+    demanding = sum(1 for r, (_, ok) in zip(mine, results) if ok and _demanding(difficulties.get(r.scenario)))
+    best = max((score for score, _ in results), default=None)
+    latest = results[0] if results else None
+    level = mastery(len(mine), passed, best, bool(latest and latest[1]), demanding)
     return ConceptProgress(trainee, concept.name, len(mine), passed, best,
-                           latest.score if latest else None, level)
+                           latest[0] if latest else None, level)
 
 
-def progress(records: Iterable[Record], trainee: str | None = None) -> list[ConceptProgress]:
+def builtin_difficulties() -> dict[str, str]:
+    """The difficulty label of every built-in scenario, by id."""
+    return {option.scenario: option.difficulty for option in catalogue()}
+
+
+def progress(records: Iterable[Record], trainee: str | None = None,
+             difficulties: Mapping[str, str] | None = None) -> list[ConceptProgress]:
     """Progress per trainee (by name) per concept (table order).
 
     With ``trainee``, only that trainee's records and rows (every concept, even
     with no drill); without, one block per trainee found in the records.
+    ``difficulties``: the difficulty label by scenario id, for mastery (default:
+    the built-in scenarios' labels, :func:`builtin_difficulties`).
     """
     ordered = _newest_first(records)
+    if difficulties is None:
+        difficulties = builtin_difficulties()
     names = [trainee] if trainee is not None else sorted({r.trainee for r in ordered})
     rows = []
     for name in names:
         mine = [r for r in ordered if r.trainee == name]
-        rows += [_concept_progress(name, concept, mine) for concept in CONCEPTS]
+        rows += [_concept_progress(name, concept, mine, difficulties) for concept in CONCEPTS]
     return rows
 
 
@@ -154,14 +227,8 @@ class DrillOption:
 
         The calibration is a file: a label that is not text or an index that is not a finite number is ignored.
         """
-        measured = measured if isinstance(measured, dict) else None
-        label = measured.get("difficulty") if measured else None
-        index = measured.get("index") if measured else None
-        if type(index) not in (int, float) or not math.isfinite(index):
-            index = None
-        return cls(scenario.id or scenario.title, scenario.title, tuple(scenario.tags),
-                   label if isinstance(label, str) and label else scenario.difficulty,
-                   float(index) if index is not None else None)
+        label = label_from_entry(scenario, measured)
+        return cls(scenario.id or scenario.title, scenario.title, tuple(scenario.tags), label.label, label.index)
 
     @property
     def concepts(self) -> tuple[str, ...]:
@@ -219,7 +286,8 @@ def suggest_next(records: Iterable[Record], options: Sequence[DrillOption], trai
     """
     mine = [r for r in records if trainee is None or r.trainee == trainee]
     ordered = _newest_first(mine)
-    rows = {c.name: _concept_progress(trainee or "", c, ordered) for c in CONCEPTS}
+    difficulties = {o.scenario: o.difficulty for o in options}
+    rows = {c.name: _concept_progress(trainee or "", c, ordered, difficulties) for c in CONCEPTS}
     passed = {r.scenario for r in mine if r.passed}
     best: dict[str, float] = {}
     for r in mine:
@@ -303,14 +371,16 @@ def history_text(records: Sequence[Record], everything: Sequence[Record], option
                          f"{r.score:>5.1f}  {r.grade:<5}  {'yes' if r.passed else 'no':<6}  {r.mode}")
         lines.append("")
     if everything:
-        rows = progress(everything, trainee)
+        rows = progress(everything, trainee, {o.scenario: o.difficulty for o in options})
         who = max(7, *(len(row.trainee) for row in rows))
         lines.append("Progress per concept:")
         lines.append(f"  {'trainee':<{who}}  {'concept':<22}  {'level':<11}  {'drills':>6}  {'passed':>6}  {'best':>5}  {'latest':>6}")
         for row in rows:
             lines.append(f"  {row.trainee:<{who}}  {row.concept:<22}  {row.level:<11}  {row.drills:>6}  {row.passed:>6}  "
                          f"{_score(row.best):>5}  {_score(row.latest):>6}")
-        lines.append(f"  (mastered: {MASTERY_PASSES} passes, a best of {MASTERY_SCORE:g} and the latest drill passed)")
+        lines.append(f"  (mastered: {MASTERY_PASSES} passes of {MASTERY_DIFFICULTY} or harder drills, a best of "
+                     f"{MASTERY_SCORE:g} and the latest drill passed; SPOF hunting counts the hunt score, "
+                     f"passed at {HUNT_PASS_SCORE:g})")
         lines.append("")
     names = _trainees(everything, trainee)
     for name in names:
@@ -340,12 +410,15 @@ def history_document(records: Sequence[Record], everything: Sequence[Record], op
         nexts.append({"trainee": name, **(pick.to_dict() if pick else {"scenario": None})})
     return {
         "runs": runs,
-        "progress": [row.to_dict() for row in progress(everything, trainee)] if everything else [],
-        "levels": {"order": list(LEVELS), "mastery_passes": MASTERY_PASSES, "mastery_score": MASTERY_SCORE},
+        "progress": ([row.to_dict() for row in progress(everything, trainee, {o.scenario: o.difficulty for o in options})]
+                     if everything else []),
+        "levels": {"order": list(LEVELS), "mastery_passes": MASTERY_PASSES, "mastery_score": MASTERY_SCORE,
+                   "mastery_difficulty": MASTERY_DIFFICULTY, "hunt_pass_score": HUNT_PASS_SCORE},
         "next": nexts,
     }
 
 
-__all__ = ["CONCEPTS", "DIFFICULTIES", "LEVELS", "MASTERY_PASSES", "MASTERY_SCORE", "Concept", "ConceptProgress",
-           "DrillOption", "NextDrill", "catalogue", "concepts_of", "history_document", "history_text", "mastery", "progress",
-           "suggest_next"]
+__all__ = ["CONCEPTS", "DIFFICULTIES", "HUNT_KEY", "HUNT_PASS_SCORE", "LEVELS", "MASTERY_DIFFICULTY", "MASTERY_PASSES",
+           "MASTERY_SCORE", "Concept", "ConceptProgress", "DrillOption", "NextDrill", "builtin_difficulties", "catalogue",
+           "concept_result", "concepts_of", "history_document", "history_text", "hunt_score", "mastery", "progress",
+           "record_breakdown", "suggest_next"]

@@ -445,6 +445,10 @@ async def test_spof_hunt_marks_with_m_and_the_debrief_scores_them():
         assert isinstance(app.screen, DebriefScreen)
         hunt = str(app.screen.query_one("#hunt").render())
         assert "SPOF hunt: 33 / 100" in hunt and "missed" in hunt and "false alarm" in hunt
+        # the history keeps the hunt score, the SPOF-hunting concept's own measure (issue 13)
+        from engine.records.progress import hunt_score
+
+        assert round(hunt_score(app.history.best("spof-baseline"))) == 33
         from tui.screens.analysis import AnalysisScreen
 
         await pilot.press("v")  # the analysis, after the drill

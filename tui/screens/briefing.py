@@ -22,6 +22,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
+from engine.analysis.calibration import difficulty_label
 from engine.commands import CommandSpec, command_specs
 from engine.scenario.schema import Scenario
 from engine.scoring.format import clock
@@ -194,8 +195,9 @@ class BriefingScreen(Screen[bool]):
     def _header_facts(self) -> Content:
         scenario = self.scenario
         minutes = max(1, round(scenario.duration / 60))
+        level = difficulty_label(scenario).label
         return Content.assemble(
-            (scenario.difficulty, _DIFFICULTY_COLOURS[scenario.difficulty]),
+            (level, _DIFFICULTY_COLOURS.get(level, "$text-muted")),
             (f" · {minutes} min · seed {self.seed}", "$text-muted"),
             ("  ASSESS" if self.assess else "", "b $warning"),
         )

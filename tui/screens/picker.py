@@ -33,7 +33,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from engine.analysis.calibration import measured_difficulty, read_calibration
+from engine.analysis.calibration import label_from_entry, measured_difficulty, read_calibration
 from engine.records.history import History, HistoryError, Record
 from engine.scenario.loader import SCENARIO_SUFFIXES, builtin_scenarios, load_scenario
 from engine.records.progress import DrillOption, NextDrill, suggest_next
@@ -90,10 +90,8 @@ class ScenarioEntry:
 
     @property
     def level(self) -> str:
-        """The measured difficulty when there is one, else the declared one."""
-        if self.measured and self.measured.get("difficulty"):
-            return str(self.measured["difficulty"])
-        return self.scenario.difficulty if self.scenario is not None else "invalid"
+        """The difficulty label shown everywhere (:func:`engine.analysis.calibration.difficulty_label`); ``invalid``."""
+        return label_from_entry(self.scenario, self.measured).label if self.scenario is not None else "invalid"
 
     @property
     def valid(self) -> bool:
@@ -125,10 +123,10 @@ class ScenarioEntry:
 def _measured_words(entry: ScenarioEntry) -> str:
     """Where the difficulty comes from: measured by ``spofdrill check``, or declared."""
     measured = entry.measured
-    if not measured or not measured.get("spread"):
+    if not measured or not measured.get("spread") or entry.scenario is None:
         return "difficulty as declared by its author (not measured with spofdrill check)"
     low, mid, high = measured["spread"]
-    return (f"difficulty measured over {measured.get('seeds', '?')} seeds: expected score "
+    return (f"difficulty {label_from_entry(entry.scenario, measured).long()}, measured over {measured.get('seeds', '?')} seeds: expected score "
             f"{low:g}–{high:g} (median {mid:g}) for anything from a naive to a perfect response")
 
 
