@@ -11,14 +11,13 @@ thousand times per simulated minute.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from engine.sim.calls import cache_hit, call
 from engine.sim.plan import RoutingPlan, callers_first
 from engine.sim.queueing import fluid_queue, mmc_wait
 from engine.sim.world import World
 from engine.sim.writes import Writes
-from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Node, SecondAcc, VipGroup, WriteLog
+from engine.sim.model import CONNECT_TIMEOUT, DEFAULT_CALL_TIMEOUT, Cluster, Node, SecondAcc, VipGroup
 
 # Per-request CPU time of a static request relative to the app's service time.
 STATIC_COST = 0.25
