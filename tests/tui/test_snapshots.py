@@ -72,11 +72,16 @@ async def mid_incident(pilot: Pilot) -> DrillScreen:
 def test_picker(snap_compare) -> None:
     """The picker at 80×24 with an empty history.
 
-    Header "spofdrill  Choose a drill" and "3 scenarios"; a table of the three
-    built-in scenarios (title, level coloured by difficulty, concepts, 10 min)
-    whose Best column shows only "—"; the first row highlighted and its preview
-    below (title, id · level · minutes · concepts, SITUATION, OBJECTIVES); the
-    footer with enter Start, / Filter, r Reload, q Quit, ? Help.
+    Header "spofdrill  Choose a drill" and "13 scenarios"; the table of the
+    built-in scenarios in teaching order (easy first: "Chaos Monkey day", "Load
+    balancer crash with a standby", then the mediums by title), with the level
+    coloured by difficulty, concepts cut short ("chaos, re…") so titles keep
+    their room (whole up to 42 characters here: "Catalogue site behind a
+    read-through cache" is not cut), 10 min and a Best column of only "—"; the
+    first row highlighted; the "Suggested next (g): The unprotected system"
+    line; the preview of the first row below (title, id · level · minutes ·
+    concepts, the measured difficulty, SITUATION); the footer with enter Start,
+    / Filter, r Reload, a SPOF analysis, q Quit, ? Help.
     """
     assert snap_compare(console(), terminal_size=SIZE)
 

@@ -10,6 +10,12 @@ for other authors and which often names what breaks.
 A file that does not load is still listed, greyed and marked *invalid*, with
 its problems in the preview; choosing it shows the first problem.
 
+Rows come in teaching order: the built-ins by difficulty (intro, easy, medium,
+hard, expert: the label the Level column shows, measured when measured) then
+title, so the easiest drill is first; the files of the extra directories
+follow, by file name. ``j``/``k`` move like the arrows. Titles are whole when
+they fit: the Concepts column gives way first.
+
 The app pushes the screen with a callback, ``push_screen(PickerScreen(...),
 on_chosen)``; choosing dismisses with the :class:`~engine.scenario.schema.Scenario` and
 also posts :class:`PickerScreen.ScenarioChosen` to the app, for apps that
@@ -36,18 +42,22 @@ from textual.widgets import DataTable, Footer, Input, Static
 from engine.analysis.calibration import label_from_entry, measured_difficulty, read_calibration
 from engine.records.history import History, HistoryError, Record
 from engine.scenario.loader import SCENARIO_SUFFIXES, builtin_scenarios, load_scenario
-from engine.records.progress import DrillOption, NextDrill, suggest_next
+from engine.records.progress import DIFFICULTIES, DrillOption, NextDrill, suggest_next
 from engine.scenario.problems import Problem, ScenarioError
 from engine.scenario.schema import Scenario, Topology
 
 from ..messages import AnalysisRequested
 
-__all__ = ["PickerScreen", "ScenarioEntry", "describe_problem", "load_entries", "matches", "topology_summary"]
+__all__ = ["PickerScreen", "ScenarioEntry", "describe_problem", "load_entries", "matches", "teaching_order",
+           "topology_summary"]
 
 _NO_RESULT = "—"
 _TITLE_WIDTH = 41
-"""Widest title cell; narrower terminals get less (see :meth:`PickerScreen._widths`)."""
+"""Title width before anything is measured (see :meth:`PickerScreen._widths`)."""
 _CONCEPTS_WIDTH = 29
+"""Widest concepts cell."""
+_MIN_CONCEPTS_WIDTH = 10
+"""The concepts column shrinks to this before any title is cut."""
 _FIXED_WIDTH = 2 + 10 + 7 + 3 + 6
 """Margins, cell padding and the level, minutes and best columns."""
 
@@ -145,12 +155,20 @@ def _load(source: str | Path) -> ScenarioEntry:
         return ScenarioEntry(str(source), None, (Problem(str(source), None, None, "", f"internal error: {exc!r}"),))
 
 
+def teaching_order(entry: ScenarioEntry) -> tuple[int, str, str]:
+    """Sort key: difficulty rank (intro first, invalid last), then title, then id."""
+    level = entry.level
+    rank = DIFFICULTIES.index(level) if level in DIFFICULTIES else len(DIFFICULTIES)
+    return rank, entry.label.casefold(), entry.scenario_id
+
+
 def load_entries(extra_dirs: Iterable[Path] = ()) -> tuple[list[ScenarioEntry], list[str]]:
-    """The built-in scenarios, then every scenario file of ``extra_dirs`` (sorted by name).
+    """The built-in scenarios in teaching order (:func:`teaching_order`), then every scenario file of
+    ``extra_dirs`` (sorted by name).
 
     Returns the entries and one warning per extra directory that cannot be read.
     """
-    entries = [_load(name) for name in builtin_scenarios()]
+    entries = sorted((_load(name) for name in builtin_scenarios()), key=teaching_order)
     warnings: list[str] = []
     for directory in extra_dirs:
         directory = Path(directory)
@@ -251,9 +269,13 @@ def _ellipsis(text: str, width: int) -> str:
 
 
 class _ScenarioTable(DataTable):
-    """The scenario list; ``enter`` chooses (shown in the footer)."""
+    """The scenario list; ``enter`` chooses (shown in the footer); ``j``/``k`` move like the arrows."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Start", show=True)]
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Start", show=True),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
 
 
 class PickerScreen(Screen[Scenario]):
@@ -407,10 +429,15 @@ class PickerScreen(Screen[Scenario]):
         return variables.get(variable, "")
 
     def _widths(self) -> tuple[int, int]:
-        """Title and concepts widths that fit the screen (the rest is fixed)."""
+        """Title and concepts widths that fit the screen (the rest is fixed).
+
+        The title column gets the longest title when it fits; the concepts column
+        gives way first (down to :data:`_MIN_CONCEPTS_WIDTH`), then titles are cut.
+        """
         free = max(30, self.size.width - _FIXED_WIDTH) if self.size.width else _TITLE_WIDTH + _CONCEPTS_WIDTH
-        title = min(_TITLE_WIDTH, max(16, round(free * 0.58)))
-        return title, max(10, min(_CONCEPTS_WIDTH, free - title))
+        longest = max((len(entry.label) for entry in self.entries), default=_TITLE_WIDTH)
+        title = max(16, min(longest, free - _MIN_CONCEPTS_WIDTH))
+        return title, max(_MIN_CONCEPTS_WIDTH, min(_CONCEPTS_WIDTH, free - title))
 
     def on_resize(self) -> None:
         if self.entries and self._widths() != self._widths_used:
