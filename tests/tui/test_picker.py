@@ -91,19 +91,31 @@ async def test_arrow_down_changes_the_preview():
         assert picker.highlighted is picker.shown[1]
 
 
-async def test_rows_come_in_teaching_order_the_easiest_first():
+async def test_rows_come_in_teaching_order_the_intro_drill_first():
+    """The order is the course the authors declared (intro, easy, medium, hard, expert, then title), so
+    "The unprotected system" (spof-baseline, the intro drill) comes first even though it plays as a
+    measured medium; the Level column still shows how hard each drill plays."""
     app = Host(PickerScreen())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         picker = app.screen
         ranks = ["intro", "easy", "medium", "hard", "expert"]
-        levels = _cells(app, "level")  # the label shown (measured when measured), not the declared one
-        assert ranks.index(levels[0]) == min(ranks.index(level) for level in levels)
+        assert picker.shown[0].scenario_id == "spof-baseline"
         assert picker.highlighted is picker.shown[0]
         assert picker.shown[0].label in picker.preview_text()
-        keys = [(ranks.index(e.level), e.label.casefold()) for e in picker.shown]
-        assert keys == sorted(keys)  # difficulty, then title
+        keys = [(ranks.index(e.scenario.difficulty), e.label.casefold()) for e in picker.shown]
+        assert keys == sorted(keys)  # declared difficulty, then title
         assert _cells(app, "title") == [e.label for e in picker.shown]
+        assert _cells(app, "level") == [e.level for e in picker.shown]  # the label shown everywhere
+
+
+async def test_enter_in_the_filter_starts_the_matching_drill():
+    app = Host(PickerScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"vrrp", "enter")
+        await pilot.pause()
+        assert [s.id for s in app.results] == ["lb-vrrp-flap"]
 
 
 async def test_j_and_k_move_the_cursor_like_the_arrows():
@@ -158,18 +170,19 @@ async def test_slash_and_typing_filters_rows_and_escape_clears():
         assert not app.screen.query_one("#filter-bar").display
 
 
-async def test_the_filter_matches_tags_and_difficulty_and_enter_returns_to_the_table():
+async def test_the_filter_matches_tags_and_difficulty_and_enter_starts_the_first_match():
     app = Host(PickerScreen())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        expected = [e.scenario_id for e in app.screen.entries if e.level == "expert" or "expert" in e.scenario.tags]
+        picker = app.screen
+        expected = [e.scenario_id for e in picker.entries if e.level == "expert" or "expert" in e.scenario.tags]
         assert expected, "some built-in scenario measures expert"
-        await pilot.press("slash", *"expert", "enter")
-        assert [entry.scenario_id for entry in app.screen.shown] == expected
-        assert app.focused is _table(app)
-        await pilot.press("enter")
-        assert [s.id for s in app.results] == expected[:1]
+        await pilot.press("slash", *"expert")
         await pilot.pause()
+        assert [entry.scenario_id for entry in picker.shown] == expected
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [s.id for s in app.results] == expected[:1]
 
 
 async def test_enter_dismisses_with_the_highlighted_scenario():

@@ -73,8 +73,10 @@ def test_picker(snap_compare) -> None:
     """The picker at 80×24 with an empty history.
 
     Header "spofdrill  Choose a drill" and "13 scenarios"; the table of the
-    built-in scenarios in teaching order (easy first: "Chaos Monkey day", "Load
-    balancer crash with a standby", then the mediums by title), with the level
+    built-in scenarios in the declared teaching order (the intro drill first:
+    "The unprotected system", whose Level reads its measured "medium"; then the
+    easy ones "Load balancer crash with a standby" and "When a nice-to-have
+    breaks", then the mediums by title), with the level
     coloured by difficulty, concepts cut short ("chaos, re…") so titles keep
     their room (whole up to 42 characters here: "Catalogue site behind a
     read-through cache" is not cut), 10 min and a Best column of only "—"; the

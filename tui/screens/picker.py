@@ -156,8 +156,12 @@ def _load(source: str | Path) -> ScenarioEntry:
 
 
 def teaching_order(entry: ScenarioEntry) -> tuple[int, str, str]:
-    """Sort key: difficulty rank (intro first, invalid last), then title, then id."""
-    level = entry.level
+    """Sort key: the author's declared difficulty (intro first, invalid last), then title, then id.
+
+    The declared difficulty is the teaching order the author meant (the intro drill first); the Level
+    column shows the measured label, which says how hard the drill plays, not where it belongs in a course.
+    """
+    level = entry.scenario.difficulty if entry.scenario is not None else "invalid"
     rank = DIFFICULTIES.index(level) if level in DIFFICULTIES else len(DIFFICULTIES)
     return rank, entry.label.casefold(), entry.scenario_id
 
@@ -631,14 +635,17 @@ class PickerScreen(Screen[Scenario]):
         self.refresh_bindings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter in the filter: keep the filter, go back to the table."""
+        """Enter in the filter: with a filter and a matching row, start that drill; else back to the table."""
         event.stop()
         field = self.query_one("#filter", Input)
+        table = self.query_one("#scenarios", DataTable)
         if not field.value.strip():
             field.value = ""
             self.query_one("#filter-bar").display = False
-        self.query_one("#scenarios", DataTable).focus()
+        table.focus()
         self.refresh_bindings()
+        if field.value.strip() and table.row_count:
+            self.action_choose()
 
 
 def _heading(text: str) -> Content:
