@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import InputError, Progress, write_output
 from engine.scenario.loader import load_scenario
-from engine.scoring.format import count, names, number
+from engine.scoring.format import count, number
 
 if TYPE_CHECKING:
     from engine.analysis.structure import Analysis
@@ -155,7 +155,7 @@ def _print_report(f: _Findings, horizon: float) -> None:
         verdict = analysis.of(name)
         word = verdict.status.upper() if verdict.status == "spof" else verdict.status
         if verdict.spof_for:
-            word += f" ({names(verdict.spof_for)})"
+            word += f" ({', '.join(verdict.spof_for)})"
         line = f"  {name:<16}{word:<36}"
         impact = impacts.get(name)
         if impact is not None:
