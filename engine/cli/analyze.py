@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import InputError, Progress, write_output
 from engine.scenario.loader import load_scenario
+from engine.scoring.format import count, number
 
 if TYPE_CHECKING:
     from engine.analysis.structure import Analysis
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 def format_pairs(pairs, fail_at: float) -> str:
     """Double faults found by simulating pairs, beside the cut sets of two."""
-    lines = [f"\npairs failing together at {fail_at:g} s ({len(pairs)} pairs of components that are no SPOF alone):"]
+    lines = [f"\npairs failing together at {number(fail_at)} s ({count(len(pairs), 'pair')} of components that are no SPOF alone):"]
     double = [p for p in pairs if p.worse]
     agree = [p for p in double if p.cut_set]
     if agree:
@@ -46,7 +47,7 @@ def format_chaos(measured) -> str:
 
     lines = [
         f"\navailability measured by a chaos run ({measured.days:,.0f} simulated days, seed {measured.seed}: "
-        f"{measured.outages} outages from MTBF/MTTR, {measured.simulated_hours:,.0f} h simulated around them):",
+        f"{count(measured.outages, 'outage')} from MTBF/MTTR, {measured.simulated_hours:,.0f} h simulated around them):",
         f"  measured: what users felt         {pct(measured.availability)}",
         f"  block diagram, the same outages   {pct(measured.diagram_availability)}",
         f"  block diagram, expected           {pct(measured.expected)}",
@@ -61,11 +62,11 @@ def format_chaos(measured) -> str:
         lines.append("  where the gap comes from (request-weighted downtime a year, measured vs the diagram):")
         for c in rows:
             lines.append(f"    {c.component:<16}{measured.per_year(c.downtime):>9,.0f} s{measured.per_year(c.diagram):>9,.0f} s"
-                         f"  {c.outages} outage(s): {c.cause}")
-    down, diagram, count = measured.overlapping
-    if count:
+                         f"  {count(c.outages, 'outage')}: {c.cause}")
+    down, diagram, windows = measured.overlapping
+    if windows:
         lines.append(f"    {'overlapping':<16}{measured.per_year(down):>9,.0f} s{measured.per_year(diagram):>9,.0f} s"
-                     f"  {count} window(s) with several components down at once")
+                     f"  {count(windows, 'window')} with several components down at once")
     return "\n".join(lines)
 
 
@@ -91,9 +92,9 @@ def _measure(args: argparse.Namespace) -> _Findings:
     from engine.analysis.whatif import PAIR_LIMIT, what_if, what_if_pairs
 
     if args.chaos_days < 0:
-        raise InputError(f"--chaos-days must be 0 (no chaos run) or more, not {args.chaos_days:g}")
+        raise InputError(f"--chaos-days must be 0 (no chaos run) or more, not {number(args.chaos_days)}")
     if args.horizon <= 0:
-        raise InputError(f"--horizon must be a positive number of simulated seconds, not {args.horizon:g}")
+        raise InputError(f"--horizon must be a positive number of simulated seconds, not {number(args.horizon)}")
     scenario = load_scenario(args.scenario)
     analysis = analyze(scenario)
     label = scenario.id or scenario.title
@@ -147,7 +148,7 @@ def _print_report(f: _Findings, horizon: float) -> None:
     print()
     header = f"  {'component':<16}{'dependency analysis':<36}"
     if impacts:
-        header += f"what if it fails at {FAIL_AT:g} s (no one acts, {horizon:g} s)"
+        header += f"what if it fails at {number(FAIL_AT)} s (no one acts, {number(horizon)} s)"
     print(header)
     disagreements = []
     for name in analysis.components:

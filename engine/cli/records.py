@@ -8,6 +8,7 @@ import sys
 
 from engine.cli.common import EXIT_FAIL, EXIT_INPUT, EXIT_PASS, InputError, Progress, write_output
 from engine.scenario.loader import load_scenario
+from engine.scoring.format import count
 from engine.sim.runner import Report
 
 
@@ -94,8 +95,8 @@ def _verify_journal(drill) -> str:
         return f"DIVERGES: the journal goes on after its replay ends (line {len(again) + 1}){notes}"
     if len(recorded) < len(again):
         return (f"OK — {drill.scenario_name} seed {drill.seed}: the journal replays to itself for its "
-                f"{len(recorded)} lines (the drill did not finish: the replay goes on to line {len(again)}){notes}")
-    return f"OK — {drill.scenario_name} seed {drill.seed}: the journal replays to itself, {len(recorded)} lines{notes}"
+                f"{count(len(recorded), 'line')} (the drill did not finish: the replay goes on to line {len(again)}){notes}")
+    return f"OK — {drill.scenario_name} seed {drill.seed}: the journal replays to itself, {count(len(recorded), 'line')}{notes}"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from engine.cli.common import EXIT_FAIL, EXIT_PASS, InputError, write_output
 from engine.records.results import report_document, run_summary
 from engine.scenario.loader import load_actions, load_scenario
-from engine.scoring.format import outcome_table, probe_value
+from engine.scoring.format import names, number, outcome_table, probe_value
 from engine.sim.runner import Report, run_with_par, simulate
 from engine.util.files import WriteError
 
@@ -30,8 +30,8 @@ def format_report(report: Report) -> str:
     for probe in report.run.score.probes:
         bound = " and ".join(
             part for part in (
-                f"at least {probe['min']:g}" if probe["min"] is not None else "",
-                f"at most {probe['max']:g}" if probe["max"] is not None else "",
+                f"at least {number(probe['min'])}" if probe["min"] is not None else "",
+                f"at most {number(probe['max'])}" if probe["max"] is not None else "",
             ) if part
         )
         lines.append(f"  probe {probe['name']}: {probe_value(probe['value'])} ({bound}) {'ok' if probe['ok'] else 'FAILED'}")
@@ -39,12 +39,12 @@ def format_report(report: Report) -> str:
         from engine.analysis.hunt import score_hunt
 
         hunt = score_hunt(sc, set(report.run.sim.marks))
-        lines.append(f"  SPOF hunt {hunt.score:.0f}/100: right {', '.join(hunt.right) or '-'}; "
-                     f"missed {', '.join(hunt.missed) or '-'}; false alarms {', '.join(hunt.false_alarms) or '-'}")
+        lines.append(f"  SPOF hunt {hunt.score:.0f}/100: right {names(hunt.right, empty='-')}; "
+                     f"missed {names(hunt.missed, empty='-')}; false alarms {names(hunt.false_alarms, empty='-')}")
     verdict = "PASSED" if report.run.score.passed else "FAILED"
     lines.append("")
     lines.append(
-        f"  verdict: {verdict} (needs a score of {sc.scoring.pass_score:g} or more and every probe within tolerance)"
+        f"  verdict: {verdict} (needs a score of {number(sc.scoring.pass_score)} or more and every probe within tolerance)"
     )
     return "\n".join(lines)
 

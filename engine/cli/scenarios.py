@@ -10,6 +10,7 @@ from engine.cli.common import InputError, Progress, write_output
 from engine.commands import command_specs
 from engine.scenario.loader import builtin_scenarios, load_scenario, validate_file
 from engine.scenario.schema import action_script_json_schema, scenario_json_schema
+from engine.scoring.format import count, number
 from engine.util.files import WriteError
 
 
@@ -67,14 +68,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         if verdict.difficulty is not None:
             low, mid, high = verdict.spread
             print(f"  difficulty {verdict.difficulty} (index {verdict.difficulty_index:.2f}; declared {scenario.difficulty}); "
-                  f"expected scores p10 {low:g}, median {mid:g}, p90 {high:g}")
+                  f"expected scores p10 {number(low)}, median {number(mid)}, p90 {number(high)}")
             width = max((len(name) for name in verdict.scores), default=22)
             for name, stats in verdict.scores.items():
-                print(f"    {name:<{width}} mean {stats['mean']:>5.1f}  (min {stats['min']:g}, max {stats['max']:g})")
+                print(f"    {name:<{width}} mean {stats['mean']:>5.1f}  (min {number(stats['min'])}, max {number(stats['max'])})")
         for problem in verdict.problems[:10]:
             print(f"  {problem}")
         if len(verdict.problems) > 10:
-            print(f"  … and {len(verdict.problems) - 10} more")
+            print(f"  … and {count(len(verdict.problems) - 10)} more")
     if args.json:
         write_output(args.json, json.dumps([v.to_dict() for v in verdicts], indent=2) + "\n")
         print(f"results written to {args.json}")

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from engine.analysis.structure import Analysis, analyze
 from engine.sim.journal import Entry
 from engine.sim.monitoring import error_budget
-from engine.scoring.format import clock, count, duration
+from engine.scoring.format import clock, count, duration, names, number
 from engine.sim.runner import Report, Run
 
 DETECTION_TARGET = 30.0
@@ -63,9 +63,7 @@ def _cell(text: str) -> str:
 
 
 def _join(items: list[str]) -> str:
-    if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return names(items, empty="")
 
 
 def fault_phrase(entry: Entry) -> str:
@@ -74,6 +72,7 @@ def fault_phrase(entry: Entry) -> str:
     target = str(entry.data.get("target") or "")
     a, _, b = target.partition("/")
     template = _FAULT_PHRASES.get(fault, f"{fault.replace('_', ' ')} on {{target}}")
+    b = names([part.strip() for part in b.split(",") if part.strip()], empty="")
     return template.format(target=target, a=a or target, b=b or "the rest")
 
 
@@ -83,7 +82,7 @@ def command_text(entry: Entry) -> str:
 
 
 def _typed(data: dict) -> str:
-    args = " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in (data.get("args") or {}).items())
+    args = " ".join(f"{k}={number(v).replace(',', '')}" if isinstance(v, float) else f"{k}={v}" for k, v in (data.get("args") or {}).items())
     return " ".join(part for part in (str(data.get("command")), str(data.get("target") or ""), args) if part)
 
 
@@ -143,11 +142,11 @@ _TIMELINE_WORDS = {
     "VipMoved": lambda d: f"virtual IP {d.get('vip')} moved to {d.get('new')} ({d.get('why')})",
     "ReplicaPromoted": lambda d: f"{d.get('node')} promoted to primary of {d.get('cluster')} (was {d.get('old_primary')})",
     "ReplicaRejoined": lambda d: f"{d.get('node')} rejoined as a replica of {d.get('upstream')}",
-    "WritesLost": lambda d: f"{d.get('count')} acknowledged writes lost on {d.get('node')}: {d.get('reason')}",
-    "SplitBrainStarted": lambda d: f"split brain in {d.get('cluster')}: {', '.join(d.get('primaries') or [])} both take writes",
+    "WritesLost": lambda d: f"{count(d.get('count') or 0, 'acknowledged write')} lost on {d.get('node')}: {d.get('reason')}",
+    "SplitBrainStarted": lambda d: f"split brain in {d.get('cluster')}: {names(d.get('primaries') or [])} both take writes",
     "AutomaticFailoverStarted": lambda d: f"automatic failover of {d.get('cluster')} started (candidate {d.get('candidate')})",
     "DnsWeightsChanged": lambda d: "DNS weights now " + ", ".join(
-        f"{region} {weight:g}" for region, weight in sorted((d.get("weights") or {}).items())) + f" ({d.get('why')})",
+        f"{region} {number(weight)}" for region, weight in sorted((d.get("weights") or {}).items())) + f" ({d.get('why')})",
     "CommandRefused": lambda d: f"`{_typed(d)}` refused: {d.get('reason')}",
     "CommandFailed": lambda d: f"`{_typed(d)}` did not complete: {d.get('reason')}",
     "TraineeLeft": lambda d: "the responder left the console; the scenario ran on to its end",
@@ -193,7 +192,7 @@ def _header(report: Report, when: str | None, trainee: str | None) -> list[str]:
     if trainee:
         lines.append(f"- **Responder:** {trainee}")
     lines.append(f"- **Result:** score {score.score:.1f} ({score.grade}); {verdict} "
-                 f"(a score of {sc.scoring.pass_score:g} and every steady-state probe)")
+                 f"(a score of {number(sc.scoring.pass_score)} and every steady-state probe)")
     lines.append("- **Status:** draft. Blameless: this document is about the system and the process, not about people.")
     return lines
 
@@ -208,26 +207,26 @@ def _summary(report: Report, facts: _Facts) -> list[str]:
         sentences.append(f"During this {sc.duration:.0f} s drill the scenario injected {_join(parts)}.")
     else:
         first = facts.faults[0]
-        sentences.append(f"During this {sc.duration:.0f} s drill the scenario injected {len(facts.faults)} faults, "
+        sentences.append(f"During this {sc.duration:.0f} s drill the scenario injected {count(len(facts.faults), 'fault')}, "
                          f"the first {fault_phrase(first)} at {clock(first.t)}.")
     if facts.crashed:
         sentences.append(f"{_join(facts.crashed)} went down.")
     if facts.first_alert is not None:
         sentences.append(f"The first alert, `{facts.first_alert.data.get('alert')}`, fired at {clock(facts.first_alert.t)}, "
-                         f"{facts.alert_delay:.0f} s after the first fault; {len(facts.alerts)} alerts fired in all.")
+                         f"{facts.alert_delay:.0f} s after the first fault; {count(len(facts.alerts), 'alert')} fired in all.")
     elif facts.faults:
         sentences.append("No alert fired after the first fault.")
     if facts.commands:
         shown = [f"`{command_text(e)}` at {clock(e.t)}" for e in facts.commands[:6]]
-        more = f" and {len(facts.commands) - 6} more" if len(facts.commands) > 6 else ""
-        sentences.append(f"The responder issued {len(facts.commands)} command{'s' if len(facts.commands) != 1 else ''}: "
+        more = f" and {count(len(facts.commands) - 6)} more" if len(facts.commands) > 6 else ""
+        sentences.append(f"The responder issued {count(len(facts.commands), 'command')}: "
                          f"{', '.join(shown)}{more}.")
     else:
         sentences.append("The responder issued no command during the drill.")
     if facts.left is not None:
         sentences.append(f"The responder left the console at {clock(facts.left)}; the scenario ran on to its end.")
     sentences.append(f"In the end {outcome.availability:.2%} of requests were served, with {outcome.downtime:.1f} s "
-                     f"of request-weighted downtime and {count(outcome.lost_writes)} lost acknowledged writes.")
+                     f"of request-weighted downtime and {count(outcome.lost_writes, 'lost acknowledged write')}.")
     if outcome.first_fault is not None and outcome.impacted:
         if outcome.time_to_mitigate is None:
             sentences.append("Users were still affected when the drill ended.")
@@ -244,14 +243,14 @@ def _impact(report: Report) -> list[str]:
     return [
         "## Impact",
         "",
-        f"- **Availability:** {outcome.availability:.2%} of {count(outcome.requests)} requests served "
+        f"- **Availability:** {outcome.availability:.2%} of {count(outcome.requests, 'request')} served "
         f"({count(outcome.failed)} failed, {count(outcome.degraded)} served degraded)",
         f"- **Downtime (request-weighted):** {outcome.downtime:.1f} s",
         f"- **Full outage:** {outcome.full_outage:.0f} s (seconds in which fewer than 1% of requests succeeded)",
         f"- **Lost acknowledged writes:** {count(outcome.lost_writes)} of {count(outcome.writes_acknowledged)} acknowledged; "
         f"RPO window {outcome.rpo:.1f} s",
         f"- **Split brain:** {outcome.split_brain_seconds:.0f} s",
-        f"- **Error budget:** the SLO ({sc.slo.target:.2%} of requests succeed) allowed {count(budget)} failed requests "
+        f"- **Error budget:** the SLO ({sc.slo.target:.2%} of requests succeed) allowed {count(budget, 'failed request')} "
         f"over the drill; {used:,.0%} of that budget was used",
     ]
 
@@ -293,10 +292,11 @@ def _factors(report: Report, facts: _Facts, analysis: Analysis) -> list[str]:
         spec = _node_spec(report, str(promoted[-1].data.get("node"))) if promoted else None
         if spec is not None and getattr(spec, "replication", None) == "async":
             items.append(f"**Asynchronous replication:** {promoted[-1].data.get('node')} replicated asynchronously "
-                         f"(base lag {spec.lag:g} s), so when it was promoted {lost.data.get('count')} acknowledged writes "
+                         f"(base lag {number(spec.lag)} s), so when it was promoted {count(lost.data.get('count') or 0, 'acknowledged write')} "
                          f"on {node} had not reached it.")
         else:
-            items.append(f"**Lost writes:** {lost.data.get('count')} acknowledged writes on {node} were lost "
+            items.append(f"**Lost writes:** {count(lost.data.get('count') or 0, 'acknowledged write')} on {node} "
+                         f"{'was' if lost.data.get('count') == 1 else 'were'} lost "
                          f"({lost.data.get('reason')}).")
     for split in facts.split:
         items.append(f"**Split brain:** {', '.join(split.data.get('primaries') or [])} could both take writes in "
@@ -305,12 +305,12 @@ def _factors(report: Report, facts: _Facts, analysis: Analysis) -> list[str]:
     rest = outcome.lost_writes - sum(int(e.data.get("count") or 0) for e in facts.lost)
     if rest > 0:
         where = "taken by the old primary during the split brain, " if facts.split else ""
-        items.append(f"**Diverged data:** {count(rest)} more acknowledged writes were {where}not in the final copy "
+        items.append(f"**Diverged data:** {count(rest, 'more acknowledged write')} {'was' if rest == 1 else 'were'} {where}not in the final copy "
                      f"of the data (RPO window {outcome.rpo:.1f} s over all lost writes).")
     shifts = facts.dns or [e for e in report.reference.sim.journal if e.type == "DnsWeightsChanged"]
     dns_nodes = [(name, spec) for name, spec in sc.topology.nodes.items() if spec.kind == "dns"]
     if shifts and dns_nodes:
-        ttls = ", ".join(f"{name} {spec.ttl:g} s" for name, spec in dns_nodes)
+        ttls = ", ".join(f"{name} {number(spec.ttl)} s" for name, spec in dns_nodes)
         when = f" after the change at {clock(facts.dns[0].t)}" if facts.dns else " after any change"
         items.append(f"**DNS TTL:** clients follow a change of DNS weights only when their cached record expires "
                      f"(TTL {ttls}), so users kept reaching the old region for up to that long{when}.")
@@ -346,7 +346,7 @@ def _went_well(report: Report, facts: _Facts) -> list[str]:
                     if none.lost_writes or ref.lost_writes else "")
         items.append(f"No acknowledged write was lost{compared}.")
     elif me.lost_writes < none.lost_writes:
-        items.append(f"{count(none.lost_writes - me.lost_writes)} fewer writes were lost than with no action.")
+        items.append(f"{count(none.lost_writes - me.lost_writes, 'fewer write')} {'was' if none.lost_writes - me.lost_writes == 1 else 'were'} lost than with no action.")
     if facts.promotions and me.split_brain_seconds == 0:
         items.append("The promotion left a single primary: no split brain.")
     if report.run.score.passed:
@@ -397,7 +397,7 @@ def _actions(report: Report, facts: _Facts, analysis: Analysis) -> list[str]:
     if facts.lost:
         clusters = _join(_unique(str(p.data.get("cluster")) for p in facts.promotions) or ["the database"])
         items.append(f"Agree the RPO {clusters} can accept and choose its replication to match: "
-                     f"{count(me.lost_writes)} acknowledged writes were lost (RPO window {me.rpo:.1f} s).")
+                     f"{count(me.lost_writes, 'acknowledged write')} {'was' if me.lost_writes == 1 else 'were'} lost (RPO window {me.rpo:.1f} s).")
     if facts.split:
         items.append(f"Fence the old primary before any promotion and put that order in the runbook "
                      f"(split brain lasted {me.split_brain_seconds:.0f} s).")

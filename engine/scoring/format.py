@@ -7,7 +7,8 @@ everywhere. Plain text only: no rich, no textual.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 
 from engine.scoring.outcome import Outcome
 from engine.scoring.score import Score
@@ -31,14 +32,64 @@ def duration(value: float | None, digits: int = 1) -> str:
     return "never" if value is None else f"{value:.{digits}f} s"
 
 
-def count(n: float) -> str:
-    """A count with thousands separators, rounded to a whole number: ``12,345``."""
-    return f"{round(n):,}"
+def plural(noun: str) -> str:
+    """The plural of an English ``noun`` as the results use them: ``alert`` -> ``alerts``, ``entry`` -> ``entries``."""
+    if noun.endswith("y") and noun[-2:-1] not in ("", "a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
+
+
+def count(n: float, noun: str | None = None, plural_form: str | None = None) -> str:
+    """A count with thousands separators, rounded to a whole number: ``12,345``.
+
+    With a ``noun``, the noun after it, in the plural unless the count is one:
+    ``1 alert``, ``2 alerts``, ``14,314 writes``. ``plural_form`` for an
+    irregular plural. Only the last word of ``noun`` is put in the plural
+    (``count(2, "lost write")`` -> ``2 lost writes``).
+    """
+    whole = round(n)
+    if noun is None:
+        return f"{whole:,}"
+    if whole != 1:
+        head, space, last = noun.rpartition(" ")
+        noun = plural_form or (head + space + plural(last))
+    return f"{whole:,} {noun}"
+
+
+def names(items: Iterable[object], *, empty: str = "none", conjunction: str = "and") -> str:
+    """Names as a sentence lists them: ``db-1``, ``db-1 and db-3``, ``db-1, db-2 and db-3``; ``empty`` for none."""
+    words = [str(item) for item in items]
+    if not words:
+        return empty
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + f" {conjunction} " + words[-1]
+
+
+def number(value: float, digits: int = 6) -> str:
+    """A number as people write it, never in scientific notation: ``14,340``, ``0.5``, ``0.00012``.
+
+    At most ``digits`` significant digits (like ``:g``), thousands separators,
+    no trailing zeros.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if not math.isfinite(value):
+        return str(value)
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:,.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def probe_value(value: float | None) -> str:
     """A steady-state probe's measured value, ``0.9512``, or ``never`` when it was never measured."""
-    return "never" if value is None else f"{value:.4g}"
+    return "never" if value is None else number(value, 4)
 
 
 Cell = Callable[[Outcome, Score], str]
@@ -49,13 +100,13 @@ OUTCOME_ROWS: tuple[tuple[str, Cell], ...] = (
     ("availability", lambda o, s: f"{100 * o.availability:.2f} %"),
     ("downtime (req-weighted)", lambda o, s: f"{o.downtime:.1f} s"),
     ("full outage", lambda o, s: f"{o.full_outage:.0f} s"),
-    ("lost writes", lambda o, s: f"{o.lost_writes}"),
+    ("lost writes", lambda o, s: count(o.lost_writes)),
     ("RPO window", lambda o, s: f"{o.rpo:.1f} s"),
     ("split brain", lambda o, s: f"{o.split_brain_seconds:.0f} s"),
     ("time to detect", lambda o, s: duration(o.time_to_detect)),
     ("time to mitigate", lambda o, s: duration(o.time_to_mitigate)),
     ("time to recover", lambda o, s: duration(o.time_to_recover)),
-    ("commands", lambda o, s: f"{o.commands}"),
+    ("commands", lambda o, s: count(o.commands)),
     ("hint cost", lambda o, s: f"{o.hint_cost:.0f}"),
 )
 """The rows of the outcome table, in order: label and cell."""
@@ -79,5 +130,5 @@ def outcome_table(columns: Sequence[tuple[str, Outcome, Score]]) -> list[str]:
     return lines
 
 
-__all__ = ["CELL_WIDTH", "LABEL_WIDTH", "OUTCOME_ROWS", "clock", "count", "duration", "outcome_rows", "outcome_table",
-           "probe_value"]
+__all__ = ["CELL_WIDTH", "LABEL_WIDTH", "OUTCOME_ROWS", "clock", "count", "duration", "names", "number", "outcome_rows",
+           "outcome_table", "plural", "probe_value"]

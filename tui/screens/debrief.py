@@ -20,7 +20,7 @@ from engine.util.files import WriteError, data_dir, write_atomic
 from engine.analysis.hunt import score_hunt
 from engine.commands import command_specs
 from engine.sim.runner import Report, Run
-from engine.scoring.format import probe_value
+from engine.scoring.format import count, names, number, probe_value
 from engine.scoring.outcome import Outcome
 
 from ..messages import AnalysisRequested, NewDrillRequested, TakeOverRequested
@@ -110,7 +110,7 @@ class DebriefScreen(Screen):
         text.append(f"{score.score:.1f}", style="bold cyan")
         text.append(f" / 100   grade {score.grade}   ")
         text.append("PASSED" if score.passed else "FAILED", style="bold green" if score.passed else "bold red")
-        text.append(f"   (needs {scenario.scoring.pass_score:g} and every probe)", style="dim")
+        text.append(f"   (needs {number(scenario.scoring.pass_score)} and every probe)", style="dim")
         if self.ending.ended_early:
             left = run.sim.journal.of_type("TraineeLeft")
             when = mmss(left[0].t) if left else "?"
@@ -171,7 +171,7 @@ class DebriefScreen(Screen):
             on_alerts = {spec.name for spec in command_specs() if "alert" in spec.targets}  # acknowledging is not a remedy
             missing = sorted({c.split()[0] for _, c in theirs} - my_verbs - on_alerts)
             if missing:
-                text.append("\nThe reference also used: " + ", ".join(missing), style="yellow")
+                text.append("\nThe reference also used: " + names(missing), style="yellow")
             o_me, o_ref = run.outcome, self.report.reference.outcome
             text.append("\n" + _compare(o_me, o_ref))
         return text
@@ -179,9 +179,9 @@ class DebriefScreen(Screen):
     def _hunt(self, run: Run) -> Text:
         result = score_hunt(self.session.scenario, set(run.sim.marks))
         text = Text(f"SPOF hunt: {result.score:.0f} / 100\n", style="bold")
-        for label, names, style in (("right", result.right, "green"), ("missed", result.missed, "red"),
+        for label, marked, style in (("right", result.right, "green"), ("missed", result.missed, "red"),
                                     ("false alarm", result.false_alarms, "yellow")):
-            for name in names:
+            for name in marked:
                 text.append(f"{label:<12}", style=style)
                 text.append(f"{name}: {result.reasons.get(name, '')}\n")
         if not (result.right or result.missed or result.false_alarms):
@@ -334,7 +334,7 @@ def _compare(me: Outcome, ref: Outcome) -> str:
     if me.downtime > ref.downtime + 1:
         parts.append(f"{me.downtime - ref.downtime:.0f} s more downtime")
     if me.lost_writes > ref.lost_writes:
-        parts.append(f"{me.lost_writes - ref.lost_writes} more lost writes")
+        parts.append(count(me.lost_writes - ref.lost_writes, "more lost write"))
     if me.split_brain_seconds > ref.split_brain_seconds:
         parts.append(f"{me.split_brain_seconds:.0f} s of split brain")
     if (me.time_to_recover is None) != (ref.time_to_recover is None) and me.time_to_recover is None:
