@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from engine.util.files import data_dir
+from engine.records.recorded import RecordedDrill
 from engine.records.replay import (
     COMMAND_TYPES,
     Replayer,
@@ -44,26 +43,8 @@ class RecordingError(ValueError):
     """A file cannot be replayed; the message names the file and the problem."""
 
 
-@dataclass(frozen=True)
-class Recording:
-    """A drill as recorded: enough to play it again."""
-
-    scenario: Scenario
-    seed: int
-    trainee: str
-    mode: str
-    transcript: Transcript
-    path: Path
-    kind: str
-    """``journal`` or ``bundle``."""
-    notes: tuple[str, ...] = ()
-    """What the reader had to assume (no drill header: a built-in scenario by name)."""
-    journal_text: str | None = None
-    """A journal's own text, to check the replay against."""
-
-    @property
-    def scenario_name(self) -> str:
-        return self.scenario.id or self.scenario.title
+Recording = RecordedDrill
+"""What a replay needs: the engine's one record of a drill (:class:`engine.records.recorded.RecordedDrill`)."""
 
 
 # --------------------------------------------------------------------------- reading a recording
@@ -78,11 +59,9 @@ def read_recording(path: Path | str) -> Recording:
     from engine.records.recorded import RecordError, read_recorded_drill
 
     try:
-        drill = read_recorded_drill(path)
+        return read_recorded_drill(path)
     except RecordError as exc:
         raise RecordingError(str(exc)) from None
-    return Recording(drill.scenario, drill.seed, drill.trainee, drill.mode, drill.transcript, drill.path, drill.kind,
-                     drill.notes, drill.journal_text)
 
 
 # --------------------------------------------------------------------------- moments

@@ -45,6 +45,7 @@ from engine.records.replay import (
 )
 from engine.scenario.schema import Scenario
 from engine.util.files import TooLarge, read_limited
+from engine.sim.journal import numbered_jsonl
 from engine.util.jsontext import parse_json
 from engine.util.limits import MAX_JOURNAL_BYTES
 
@@ -114,19 +115,8 @@ def read_journal_text(path: Path | str) -> str:
         raise RecordError(f"{path}: not UTF-8 text, so not a journal (a journal is JSON Lines)") from None
 
 
-def journal_rows(text: str) -> tuple[list[Any], list[int]]:
-    """The entries of a journal's text and the line each is on; ValueError ``line N: not JSON (…)``."""
-    rows: list[Any] = []
-    lines: list[int] = []
-    for number, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(parse_json(line))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"line {number}: not JSON ({exc.msg})") from None
-        lines.append(number)
-    return rows, lines
+journal_rows = numbered_jsonl
+"""The entries of a journal's text and the line each is on (:func:`engine.sim.journal.numbered_jsonl`)."""
 
 
 def check_journal(rows: Sequence[Any], lines: Sequence[int] | None = None) -> Transcript:

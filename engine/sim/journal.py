@@ -133,14 +133,25 @@ class Journal:
         return "".join(e.to_json() + "\n" for e in (self._entries if entries is None else entries))
 
 
-def read_jsonl(text: str) -> list[dict[str, Any]]:
-    """Parse a JSON Lines journal; raises ValueError naming the bad line."""
-    rows = []
-    for number, line in enumerate(text.splitlines(), 1):
+def numbered_jsonl(text: str) -> tuple[list[Any], list[int]]:
+    """The entries of JSON Lines text and the line each is on; ValueError ``line N: not JSON (…)``.
+
+    Lines are split on ``\n`` only: a journal is written with ``ensure_ascii=False``, so a
+    name may hold U+2028 or U+0085, which ``str.splitlines`` would wrongly cut at.
+    """
+    rows: list[Any] = []
+    lines: list[int] = []
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
             rows.append(parse_json(line))
         except json.JSONDecodeError as exc:
             raise ValueError(f"line {number}: not JSON ({exc.msg})") from None
-    return rows
+        lines.append(number)
+    return rows, lines
+
+
+def read_jsonl(text: str) -> list[Any]:
+    """Parse a JSON Lines journal; raises ValueError naming the bad line."""
+    return numbered_jsonl(text)[0]
