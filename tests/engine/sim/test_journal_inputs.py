@@ -238,3 +238,17 @@ def test_the_journal_replays_to_itself_whatever_the_commands():
         JournalMachine,
         settings=settings(SETTINGS, max_examples=25, phases=[Phase.explicit, Phase.reuse, Phase.generate]),
     )
+
+
+def test_a_journal_line_holding_a_unicode_line_separator_reads_back_as_one_entry():
+    """The journal is written with ensure_ascii=False, so text may hold U+2028 or U+0085 raw;
+    str.splitlines cuts there, which made such a journal unreadable. Lines split on newlines only."""
+    from engine.sim.journal import Journal, numbered_jsonl, read_jsonl
+
+    journal = Journal()
+    journal.record(1.0, "NoteAdded", text="first\u2028second\u0085third")
+    journal.record(2.0, "DrillEnded")
+    text = journal.to_jsonl()
+    assert [row["type"] for row in read_jsonl(text)] == ["NoteAdded", "DrillEnded"]
+    assert numbered_jsonl(text)[1] == [1, 2]
+    assert read_jsonl(text)[0]["text"] == "first\u2028second\u0085third"
