@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from engine.sim.snapshot import NodeView, Snapshot
 
 
-@command(name="ack", title="Acknowledge alert", key="a", targets=("alert",), duration=0.0, footer=True)
+@command(name="ack", purpose="respond", title="Acknowledge alert", key="a", targets=("alert",), duration=0.0, footer=True)
 @dataclass(frozen=True)
 class AcknowledgeAlert(Command):
     """Acknowledge a firing alert: you are on it."""

@@ -68,9 +68,15 @@ class CommandSpec:
     """Spends one of the drill's hints: off in an assessment unless the scenario offers hints there."""
     shows_as: str | None = None
     """The state word its target shows while the command runs (``promoting``), if any."""
+    purpose: str = "mitigate"
+    """What the command is for: ``mitigate`` (changes the system), ``investigate`` (returns evidence,
+    changes nothing), or ``respond`` (acknowledging an alert, a hint, a SPOF mark). Time to detect
+    counts from these (docs/scoring.md)."""
 
 
 REGISTRY: dict[str, type["Command"]] = {}
+
+PURPOSES = ("mitigate", "investigate", "respond")
 
 # Keys vim users press to scroll or move never carry a destructive command.
 VIM_MOTION_KEYS = frozenset("hjklgGwbeudfx0$") | {"ctrl+d", "ctrl+u", "ctrl+f", "ctrl+b"}
@@ -275,6 +281,7 @@ def command(
     hunt_only: bool = False,
     uses_hints: bool = False,
     shows_as: str | None = None,
+    purpose: str = "mitigate",
 ):
     """Declare a command class: its spec is built from these words and its docstring."""
 
@@ -283,6 +290,8 @@ def command(
             raise AssertionError(f"destructive command {name} must not sit on vim key {key!r}")
         if name in REGISTRY:
             raise AssertionError(f"command {name} declared twice")
+        if purpose not in PURPOSES:
+            raise AssertionError(f"command {name}: purpose must be one of {', '.join(PURPOSES)}")
         cls.spec = CommandSpec(
             name=name,
             title=title,
@@ -297,6 +306,7 @@ def command(
             hunt_only=hunt_only,
             uses_hints=uses_hints,
             shows_as=shows_as,
+            purpose=purpose,
         )
         REGISTRY[name] = cls
         return cls

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from engine.commands.base import Command, CommandContext, Refused, command
 
 
-@command(name="hint", title="Reveal next hint", key="H", targets=(), duration=0.0, target_required=False, footer=True,
+@command(name="hint", purpose="respond", title="Reveal next hint", key="H", targets=(), duration=0.0, target_required=False, footer=True,
          uses_hints=True)
 @dataclass(frozen=True)
 class RevealHint(Command):

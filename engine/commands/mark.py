@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from engine.commands.base import Command, CommandContext, Refused, command, node_named
 
 
-@command(name="mark", title="Mark as a SPOF", key="m", targets=("*",), duration=0.0, hunt_only=True)
+@command(name="mark", purpose="respond", title="Mark as a SPOF", key="m", targets=("*",), duration=0.0, hunt_only=True)
 @dataclass(frozen=True)
 class MarkSpof(Command):
     """SPOF hunt: mark (or unmark) a component you believe is a single point of failure, before failures start."""

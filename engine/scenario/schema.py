@@ -469,6 +469,11 @@ class Alerts(Strict):
 
     defaults: bool = True
     evaluation_interval: Interval = Field(1.0, description="Seconds between rule evaluations.")
+    scrape_interval: Annotated[float, _finite(ge=1, le=300)] = Field(
+        15.0, description="Seconds between two scrapes of a component's metrics (Prometheus' default is 15 s; "
+                          "each component is scraped at its own offset within the interval). With 'visibility: "
+                          "observed' the console and the alert rules see only what the last scrape returned."
+    )
     rules: list[AlertRule] = Field(default_factory=list)
     disable: list[str] = Field(default_factory=list, description="Default rules to leave out, by name.")
 
@@ -563,7 +568,8 @@ class Trigger(Strict):
     """An event an action step waits for."""
 
     alert: str | None = Field(None, description="An alert rule name that fires.")
-    node: str | None = Field(None, description="With alert: only for this node. Alone: the node goes down.")
+    node: str | None = Field(None, description="With alert: only for this node. Alone: the node goes down (with "
+                                               "observed visibility: as monitoring shows it, 'no data' or 'down').")
 
     @model_validator(mode="after")
     def _some(self) -> "Trigger":
@@ -617,6 +623,12 @@ class Scenario(Strict):
     description: str = ""
     tags: list[str] = Field(default_factory=list)
     difficulty: Literal["intro", "easy", "medium", "hard", "expert"] = "medium"
+    visibility: Literal["observed", "truth"] = Field(
+        "observed", description="What the trainee sees during the drill: 'observed' (the default) shows what monitoring "
+                                "sees: scrapes every alerts.scrape_interval seconds, the load balancers' health checks, "
+                                "alerts on scraped data, 'no data' when a scrape fails; 'truth' shows every component's "
+                                "real state at once (for introductory drills). The debrief always shows both."
+    )
     duration: Duration = Field(
         600.0, description="Simulated seconds of the drill."
     )

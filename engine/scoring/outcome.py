@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.scenario.schema import Scenario
+from engine.scoring.detect import time_to_detect
 from engine.util.ranges import range_count, subtract_ranges
 
 if TYPE_CHECKING:  # the journal's entries are read, never built, here
@@ -148,12 +149,7 @@ def compute_outcome(tally: Tally) -> Outcome:
     journal = tally.journal
     faults = [e.t for e in journal if e.type == "FaultInjected"]
     first_fault = min(faults) if faults else None
-    detect = None
-    if first_fault is not None:
-        for e in journal:
-            if e.t >= first_fault and e.type in ("AlertAcknowledged", "CommandIssued") and e.data.get("command") != "hint":
-                detect = e.t - first_fault
-                break
+    detect = time_to_detect(tally.scenario, journal)
     target = scenario.slo.target
     hold = int(scenario.scoring.hold)
     offset = int(first_fault) if first_fault is not None else len(s["t"])

@@ -59,6 +59,9 @@ def _matches(step: Step, entry: Entry, sim: Simulation) -> bool:
         if entry.type != "AlertFired" or entry.data.get("rule") != trigger.alert:
             return False
         return trigger.node is None or entry.data.get("node") == trigger.node
+    if sim.visibility == "observed":  # the node goes down as monitoring sees it
+        return (entry.type == "Observed" and entry.data.get("node") == trigger.node
+                and entry.data.get("state") in ("no data", "down"))
     if entry.type == "NodeCrashed":
         return entry.data.get("node") == trigger.node
     if entry.type == "FaultInjected" and entry.data.get("fault") == "region_outage":

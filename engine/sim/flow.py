@@ -278,16 +278,21 @@ class Traffic:
             admitted.append((members, amounts, (served, wait, hold_r, hold_w, hold_s, spread)))
             reads = amounts[0] * served * k
             writes = amounts[1] * served * k
+            # calls reach (load, and show in the metrics of) only the dependencies the app server can reach:
+            # behind a partition or a crash they never arrive (the caller counts the failures)
+            reach = self.world.reachable
             for cache, _ in plan["caches"][:1]:
-                cache.m_in += reads
+                if reach(node, cache):
+                    cache.m_in += reads
             for cluster, _ in plan["dbs"][:1]:
                 # in read-only mode the application refuses writes before they reach the database
                 miss = reads * (1.0 - cache_hit(plan)) + (0.0 if cluster.read_only else writes * WRITE_COST)
                 writers = self.writes.writers(cluster, node)
                 for primary in writers:
-                    primary.m_in += miss / len(writers)
+                    if reach(node, primary):
+                        primary.m_in += miss / len(writers)
             for svc, share, _, _ in plan["services"]:
-                if not svc.feature_off:
+                if not svc.feature_off and reach(node, svc):
                     svc.m_in += reads * share
         return admitted
 
@@ -545,7 +550,8 @@ class Traffic:
             cache_ok, lat, flat = self._call(app, cache, timeout)
             hit = cache_ok * cache_hit(plan)
             cache_lat = cache_ok * lat + (1.0 - cache_ok) * flat
-            cache.m_fail += reads * (1.0 - cache_ok)
+            if self.world.reachable(app, cache):  # a call that never arrived is not the callee's error
+                cache.m_fail += reads * (1.0 - cache_ok)
         db_ok = 1.0
         writers: list[Node] = []
         cluster = None
@@ -558,7 +564,8 @@ class Traffic:
             fail_lat = max(o[2] for o in oks)
             data_ok = hit + (1.0 - hit) * db_ok
             for w, o in zip(writers, oks):
-                w.m_fail += reads * (1.0 - hit) * (1.0 - o[0]) / len(oks)
+                if self.world.reachable(app, w):
+                    w.m_fail += reads * (1.0 - hit) * (1.0 - o[0]) / len(oks)
         if not plan["dbs"]:
             data_ok = 1.0
         ok_all = data_ok
@@ -569,7 +576,8 @@ class Traffic:
                 ok_all *= 1.0 - share
                 continue
             s_ok, s_lat, s_flat = self._call(app, svc, timeout)
-            svc.m_fail += reads * share * (1.0 - s_ok)
+            if self.world.reachable(app, svc):
+                svc.m_fail += reads * share * (1.0 - s_ok)
             ok_all *= (1.0 - share) + share * s_ok
             if not fallback:
                 no_fail *= (1.0 - share) + share * s_ok
@@ -608,7 +616,8 @@ class Traffic:
             if bad > 0:
                 self._fail(1, bad, lb + wait + flat, None)
                 app.m_fail += bad
-                writer.m_fail += bad
+                if self.world.reachable(app, writer):
+                    writer.m_fail += bad
 
     def _client_ok(
         self, cls: int, amount: float, latency: float, spread: tuple[float, float], app: Node, cdn: str | None,

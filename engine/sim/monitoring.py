@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 from engine.sim.flow import Traffic
+from engine.sim.observe import Observer
 from engine.sim.world import World
 from engine.sim.model import DEFAULT_CALL_TIMEOUT, Cluster, Node, SecondAcc
 
@@ -55,6 +56,10 @@ class Monitoring:
         # running totals of the whole run (the series' sums, added in the same order), for the error budget
         self.requests_total = 0.0
         self.failed_total = 0.0
+        self.observer = Observer(world)
+        """What monitoring has scraped: the console and (with observed visibility) the alert rules read it."""
+        self.scraped = False
+        """Whether the last closed second scraped anything."""
 
     def budget_used(self) -> float:
         """The share of the error budget the run has spent so far (whole run, not a window)."""
@@ -146,7 +151,14 @@ class Monitoring:
         s["cache_hit_ratio"].append(hit)
         s["max_lag"].append(max_lag)
         self.world.node_metrics = node_metrics
-        global_metrics = {k: v[-1] for k, v in s.items()}
+        observer = self.observer
+        self.scraped = observer.close_second(t, self.budget_used())
+        if observer.observed:  # the rules see what was scraped, as Prometheus' do
+            seen = observer.global_seen
+            global_metrics = {k: v[seen - 1] for k, v in s.items()} if seen else {}
+            node_metrics = {name: observer.metrics(name) for name in observer.scrapes}
+        else:
+            global_metrics = {k: v[-1] for k, v in s.items()}
         if int(t) % max(1, int(self.world.alerts.interval)) == 0:
             for change, alert in self.world.alerts.evaluate(t, global_metrics, node_metrics):
                 if change == "fired":

@@ -67,6 +67,7 @@ class Simulation:
         world.integrate = self._integrate
         self._score_key: tuple | None = None
         self._score = 0.0
+        self._seen_score = 100.0  # the score as of monitoring's last global scrape (observed visibility)
 
         env = world.env
         world.journal.record(0.0, "DrillStarted", scenario=scenario.id or scenario.title, seed=world.seed)
@@ -233,6 +234,10 @@ class Simulation:
             self.world.flow_t = end
             if end == boundary:
                 self.monitoring.close_second(boundary)
+                observer = self.monitoring.observer
+                observer.journal_changes(self._command_states(), self.monitoring.scraped)
+                if observer.observed and observer.global_at == boundary:
+                    self._seen_score = self._current_score()
 
     def apply(self, command: Command | dict) -> Receipt:
         """Apply a trainee command now. Refusals come back with the reason and are journaled.
@@ -249,17 +254,30 @@ class Simulation:
         """What ``command`` would do now, in words, without doing it."""
         return self.commands.preview(command)
 
+    def _command_states(self) -> dict[str, str]:
+        """The state word each node shows while a trainee command on it runs (``promoting``)."""
+        out = {}
+        for p in self.commands.pending.values():
+            if p.command.target and p.command.spec.shows_as:
+                out.setdefault(p.command.target, p.command.spec.shows_as)
+        return out
+
+    @property
+    def visibility(self) -> str:
+        """``observed`` (the trainee sees what monitoring sees) or ``truth``, as the scenario says."""
+        return self.world.scenario.visibility
+
     def node_state(self, node: Node) -> str:
-        """The state word a trainee sees for a node."""
+        """The state word the truth gives a node (the debrief's; the trainee's with ``visibility: truth``)."""
         if node.destroyed:
             return "destroyed"
         if node.fenced:
             return "fenced"
         if node.booting:
             return "booting"
-        for p in self.commands.pending.values():
-            if p.command.target == node.name and p.command.spec.shows_as:
-                return p.command.spec.shows_as
+        shown = self._command_states().get(node.name)
+        if shown:
+            return shown
         if not node.running or node.held or self.world.dark_node(node):
             return "down"
         if node.kind == "load_balancer" and self.world.vip_of[node.name].holder != node.name:
@@ -277,57 +295,81 @@ class Simulation:
             return "degraded"
         return "healthy"
 
-    def snapshot(self, history: int = 300) -> Snapshot:
-        """An immutable view of everything the trainee may see now."""
+    def snapshot(self, history: int = 300, view: str | None = None) -> Snapshot:
+        """An immutable view of what the trainee may see now.
+
+        ``view`` is ``observed`` (what monitoring has scraped and the health checks say) or ``truth``
+        (the state as it is: the debrief's, the facilitator's); by default the scenario's ``visibility``.
+        """
+        world = self.world
+        observed = (view or world.scenario.visibility) == "observed"
+        observer = self.monitoring.observer
+        commands = self._command_states()
+        regions = len(world.scenario.topology.regions)
         views = []
         pending_by_node = {p.command.target: p for p in self.commands.pending.values()}
-        for node in self.world.nodes.values():
-            role = None
-            if node.kind == "database":
-                role = node.role
-            elif node.kind == "load_balancer":
-                role = "master" if self.world.vip_of[node.name].holder == node.name else "backup"
+        for node in world.nodes.values():
             progress = None
             p = pending_by_node.get(node.name)
             if p is not None and p.ends > p.started:
-                frac = (self.world.env.now - p.started) / (p.ends - p.started)
+                frac = (world.env.now - p.started) / (p.ends - p.started)
                 progress = f"{p.command.name} {min(99, int(frac * 100))}%"
-            metrics = tuple(sorted(self.world.node_metrics.get(node.name, {}).items()))
+            if observed:
+                m = observer.metrics(node.name) if node.kind != "client" else world.node_metrics.get(node.name, {})
+                seen = observer.seen(node, commands.get(node.name)) if node.kind != "client" else None
+                state = seen.state if seen is not None else "healthy"
+                reason, seen_at = (seen.reason, seen.seen_at) if seen is not None else (None, None)
+                up = state not in ("no data", "down", "fenced", "booting") and m.get("up", 1.0) > 0
+            else:
+                m = world.node_metrics.get(node.name, {})
+                state, reason, seen_at = self.node_state(node), None, None
+                up = node.up and not world.dark_node(node)
+            role = None
+            if node.kind == "database":
+                role = node.role if "primary" not in m else ("primary" if m["primary"] else "replica")
+            elif node.kind == "load_balancer":
+                holds = m["holds_vip"] if "holds_vip" in m else float(world.vip_of[node.name].holder == node.name)
+                role = "master" if holds else "backup"
             views.append(
-                NodeView(node.name, node.kind, node.region, node.group, node.spec.label or node.name,
-                         self.node_state(node), node.up and not self.world.dark_node(node), role, metrics, progress,
-                         node.name in self.world.marks, len(self.world.scenario.topology.regions))
+                NodeView(node.name, node.kind, node.region, node.group, node.spec.label or node.name, state, up, role,
+                         tuple(sorted(m.items())), progress, node.name in world.marks, regions, reason, seen_at)
             )
+        metrics_of = (lambda name: observer.metrics(name)) if observed else (lambda name: world.node_metrics.get(name, {}))
         edges = []
-        for src, dst, attrs in self.world.graph.edges(data=True):
-            m = self.world.node_metrics.get(dst, {})
-            edges.append(EdgeView(src, dst, "traffic", attrs["required"], rate=m.get("requests", 0.0)))
-        for node in self.world.nodes.values():
+        for src, dst, attrs in world.graph.edges(data=True):
+            edges.append(EdgeView(src, dst, "traffic", attrs["required"], rate=metrics_of(dst).get("requests", 0.0)))
+        for node in world.nodes.values():
             if node.kind == "database" and node.role == "replica" and node.upstream:
-                edges.append(
-                    EdgeView(node.upstream, node.name, "replication", True, lag=self.monitoring.replica_lag(node),
-                             broken=not node.replicating)
-                )
+                if observed:
+                    m = metrics_of(node.name)
+                    lag, broken = m.get("lag"), m.get("replicating", 1.0) < 1.0
+                else:
+                    lag, broken = self.monitoring.replica_lag(node), not node.replicating
+                edges.append(EdgeView(node.upstream, node.name, "replication", True, lag=lag, broken=broken))
         alerts = tuple(
             AlertView(a.id, a.rule.name, a.node, a.rule.severity, a.rule.summary, a.state,
                       a.firing_since if a.firing_since is not None else (a.pending_since or a.resolved_at or 0.0),
                       a.acknowledged, a.value)
-            for a in self.world.alerts.instances.values()
+            for a in world.alerts.instances.values()
             if a.state != "inactive"
         )
         pending = tuple(
             PendingView(p.id, p.command.name, p.command.target, p.started, p.ends) for p in self.commands.pending.values()
         )
-        current = tuple((k, v[-1]) for k, v in self.world.series.items() if v and k != "t")
-        hist = tuple((k, tuple(v[-history:])) for k, v in self.world.series.items() if k != "t")
-        score = self._current_score()
+        seen = observer.global_seen if observed else len(world.series["t"])
+        current = tuple((k, v[seen - 1]) for k, v in world.series.items() if seen and k != "t")
+        hist = tuple((k, tuple(v[max(0, seen - history):seen])) for k, v in world.series.items() if k != "t")
+        if observed:
+            score, budget, as_of = self._seen_score, observer.budget_seen, observer.global_at
+        else:
+            score, budget, as_of = self._current_score(), self.monitoring.budget_used(), world.env.now
         return Snapshot(
-            t=self.world.env.now, duration=self.world.duration, finished=self.world.finished, nodes=tuple(views), edges=tuple(edges),
+            t=world.env.now, duration=world.duration, finished=world.finished, nodes=tuple(views), edges=tuple(edges),
             alerts=alerts, pending=pending, metrics=current, history=hist,
-            hints_revealed=tuple(self.world.scenario.hints[i].text for i in self.world.hints_revealed),
-            hints_left=len(self.world.scenario.hints) - len(self.world.hints_revealed), score=score,
-            journal_length=len(self.world.journal), regions=tuple(self.world.scenario.topology.regions),
-            budget_used=self.monitoring.budget_used(),
+            hints_revealed=tuple(world.scenario.hints[i].text for i in world.hints_revealed),
+            hints_left=len(world.scenario.hints) - len(world.hints_revealed), score=score,
+            journal_length=len(world.journal), regions=tuple(world.scenario.topology.regions),
+            budget_used=budget, visibility="observed" if observed else "truth", as_of=as_of,
         )
 
     def _current_score(self) -> float:

@@ -26,6 +26,11 @@ class NodeView:
     progress: str | None = None  # a running command on this node, e.g. "promote 40%"
     marked: bool = False  # SPOF hunt: the trainee marked it as a single point of failure
     drill_regions: int = 1  # how many regions the drill has (traffic can only be shifted when more than one)
+    reason: str | None = None
+    """Why the node shows its state, in monitoring's words ("health checks failing: Layer4 timeout",
+    "scrape failed: connection refused", "replication stopped at position 4,120")."""
+    seen_at: float | None = None
+    """With observed visibility: when its metrics were last scraped successfully (None: never yet)."""
 
     def metric(self, name: str, default: float = 0.0) -> float:
         for key, value in self.metrics:
@@ -94,6 +99,11 @@ class Snapshot:
     budget_used: float = 0.0
     """The share of the error budget spent so far over the whole run (1.0 = all of it; above 1 overspent),
     by :func:`engine.sim.monitoring.error_budget`, the postmortem's formula."""
+    visibility: str = "truth"
+    """``observed``: nodes, edges, metrics, charts, alerts and score are what monitoring has scraped
+    (up to ``as_of``); ``truth``: the simulation's state now."""
+    as_of: float = 0.0
+    """The time of the last scrape the global metrics and charts come from (``t`` with truth)."""
 
     def node(self, name: str) -> NodeView:
         for view in self.nodes:

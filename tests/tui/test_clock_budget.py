@@ -28,12 +28,15 @@ def _snapshot_at(t: float):
 
 
 async def test_the_clock_remembers_an_outage_past_the_history_window() -> None:
-    """lb-failover, seed 0, reference fix: ~11,418 failed requests (82-103 s) of ~227,582 by 07:03.
-    The SLO (99 %) allowed 1 % of them, ~2,276: 11,418 / 2,276 = ~5.02, so the bar reads
-    "budget spent ×5" (it read "budget 100%": the last 300 s hold no failure)."""
+    """lb-failover, seed 0, reference fix: lb-1 dies at 81.9 s, its next scrape (95 s) fails,
+    InstanceDown (for: 10 s) fires at 105 s, the reference fails over 10 s later: ~18,469 requests
+    fail (82-115 s) of ~227,000 by the last scrape before 07:03 (07:00). The SLO (99 %) allowed 1 %
+    of them, ~2,270: 18,469 / 2,270 = ~8.1, so the bar reads "budget spent ×8" (it read
+    "budget 100%": the last 300 s hold no failure)."""
     scenario, snapshot = _snapshot_at(423)
+    assert snapshot.as_of == 420.0
     assert sum(snapshot.series("failed")) == 0  # the window the bar used to sum
-    assert 4.9 < snapshot.budget_used < 5.1
+    assert 8.0 < snapshot.budget_used < 8.3
     app = ClockApp()
     async with app.run_test(size=(120, 3)) as pilot:
         bar = app.query_one(ClockBar)
@@ -41,7 +44,7 @@ async def test_the_clock_remembers_an_outage_past_the_history_window() -> None:
         await pilot.pause()
         shown = str(bar.render())
         assert "07:03" in shown
-        assert "budget spent ×5 " in shown
+        assert "budget spent ×8 " in shown
         assert "budget 100%" not in shown
 
 

@@ -75,6 +75,7 @@ async def test_pick_start_ack_fail_over_and_reach_the_debrief():
         await pilot.pause()
         screen.advance_by(4)
         assert screen.session.sim.vips["web-vip"].holder == "lb-2"
+        screen.advance_by(15)  # the charts show the next scrape of the global metrics, at most 15 s later
         assert screen.last_snapshot.metric("availability") == 1.0
         screen.advance_by(600)
         await pilot.pause()
@@ -179,6 +180,7 @@ async def test_degrade_a_feature_from_the_palette():
         await pilot.pause()
         screen.advance_by(5)
         assert screen.session.sim.nodes["recs"].feature_off
+        screen.advance_by(15)  # the charts show the next scrape of the global metrics, at most 15 s later
         assert screen.last_snapshot.metric("error_ratio") == 0.0
         assert screen.last_snapshot.metric("degraded") > 0
 

@@ -70,6 +70,7 @@ STATE_SYMBOLS: Mapping[str, str] = {
     "healthy": "✓",
     "degraded": "!",
     "down": "✗",
+    "no data": "?",
     "standby": "○",
     "promoting": "↑",
     "fenced": "⊘",
@@ -79,7 +80,7 @@ STATE_SYMBOLS: Mapping[str, str] = {
 }
 """The symbol drawn before every node label, so states read without colour."""
 
-_SEVERITY = ("destroyed", "down", "fenced", "degraded", "promoting", "booting", "draining", "standby", "healthy")
+_SEVERITY = ("destroyed", "down", "no data", "fenced", "degraded", "promoting", "booting", "draining", "standby", "healthy")
 """States from worst to best: an aggregated box shows the worst state of its members."""
 
 _FINE_STATES = frozenset({"healthy", "standby"})

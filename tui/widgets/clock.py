@@ -92,6 +92,8 @@ class ClockBar(QuietStatic):
             text.append("ASSESSMENT ", style="bold magenta")
         if hints:
             text.append(f"hints {snapshot.hints_left} ")
+        if snapshot.visibility == "observed":  # what monitoring sees, as of its last scrape
+            text.append("observed ", style="dim italic")
         firing = len(snapshot.firing())
         if firing:
             text.append(f"🔔{firing} ", style="bold red")

@@ -25,6 +25,7 @@ FORMATS = {
 STATE_STYLE = {
     "healthy": "green", "degraded": "yellow", "down": "bold red", "standby": "cyan", "promoting": "magenta",
     "fenced": "bold magenta", "booting": "yellow", "draining": "yellow", "destroyed": "bold red",
+    "no data": "bold yellow",
 }
 
 
@@ -40,8 +41,10 @@ class NodeDetail(QuietStatic):
         self.read_only = read_only  # a replay: no command keys to list
         self._key: tuple | None = None
 
-    def show(self, node: NodeView | None, *, hunt: bool = False) -> None:
-        key = (node, hunt, self.read_only)
+    def show(self, node: NodeView | None, *, hunt: bool = False, now: float | None = None) -> None:
+        """Show ``node``; ``now`` (the snapshot's time) lets it say how old the last scrape is."""
+        age = int(now - node.seen_at) if node is not None and now is not None and node.seen_at is not None else None
+        key = (node, hunt, self.read_only, age)
         if key == self._key:  # the node's view is unchanged (a frozen dataclass compares by value)
             return
         self._key = key
@@ -58,6 +61,10 @@ class NodeDetail(QuietStatic):
         if node.metric("sync"):
             text.append(" · sync")
         text.append(f" · {node.region}", style="dim")
+        if node.reason:
+            text.append(f"\n{node.reason}", style=STATE_STYLE.get(node.state, ""))
+        if age is not None and (age >= 20 or node.state == "no data"):
+            text.append(f"\nlast scraped {age} s ago", style="dim")
         if node.progress:
             text.append(f"\n⟳ {node.progress}", style="magenta")
         if node.marked:

@@ -64,7 +64,7 @@ class DrillPanels(Widget):
     def show(self, snapshot: Snapshot, journal: Journal, node: NodeView | None, *, hunt: bool) -> None:
         """Render a snapshot into every panel: the selected ``node`` in the detail, new journal entries on the timeline."""
         self.query_one(TopologyView).update_snapshot(snapshot)
-        self.show_node(node, hunt=hunt)
+        self.show_node(node, hunt=hunt, now=snapshot.t)
         self.query_one(MetricsPanel).show(snapshot)
         self.query_one(AlertsPanel).show(snapshot)
         timeline = self.query_one(Timeline)
@@ -75,6 +75,6 @@ class DrillPanels(Widget):
         if tab.label_text != label:  # setting a label lays the whole screen out again, even when it is the same
             tab.label = label
 
-    def show_node(self, node: NodeView | None, *, hunt: bool) -> None:
-        """Show another node (or none) in the detail panel."""
-        self.query_one(NodeDetail).show(node, hunt=hunt)
+    def show_node(self, node: NodeView | None, *, hunt: bool, now: float | None = None) -> None:
+        """Show another node (or none) in the detail panel (``now``: the snapshot's time, for the scrape's age)."""
+        self.query_one(NodeDetail).show(node, hunt=hunt, now=now)

@@ -20,6 +20,7 @@ STYLES = {
     "HintRevealed": "magenta",
     "WritesLost": "bold red",
     "SplitBrainStarted": "bold red",
+    "Observed": "yellow",
 }
 
 SKIP = {"DrillStarted"}
@@ -51,6 +52,9 @@ def describe(entry: Entry) -> str:
         return f"{d.get('lb')} marked {d.get('backend')} down"
     if kind == "BackendMarkedUp":
         return f"{d.get('lb')} marked {d.get('backend')} up"
+    if kind == "Observed":
+        reason = f": {d.get('reason')}" if d.get("reason") else ""
+        return f"monitoring: {d.get('node')} {d.get('state')}{reason}"
     if kind == "VipMoved":
         return f"VIP {d.get('vip')} moved to {d.get('new')} ({d.get('why')})"
     return entry.describe()

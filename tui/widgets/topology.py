@@ -47,6 +47,7 @@ class TopologyView(Widget, can_focus=True):
     TopologyView > .topology--healthy { color: $text-success; }
     TopologyView > .topology--degraded { color: $text-warning; }
     TopologyView > .topology--down { color: $text-error; text-style: bold; }
+    TopologyView > .topology--no-data { color: $text-warning; text-style: bold; }
     TopologyView > .topology--destroyed { color: $text-error; text-style: bold; }
     TopologyView > .topology--fenced { color: $text-secondary; text-style: bold; }
     TopologyView > .topology--standby { color: $text-muted; }
@@ -68,7 +69,7 @@ class TopologyView(Widget, can_focus=True):
     """
 
     COMPONENT_CLASSES = {
-        *(f"topology--{state}" for state in STATE_SYMBOLS),
+        *(f"topology--{state.replace(' ', '-')}" for state in STATE_SYMBOLS),
         "topology--label",
         "topology--marker",
         "topology--progress",
@@ -290,7 +291,7 @@ class TopologyView(Widget, can_focus=True):
         reverse = component("topology--selected", partial=True)
         box_style: dict[int, Style] = {}
         for index, box in enumerate(lay.boxes):
-            box_style[index] = component(f"topology--{_box_state(box, self._node_views)}")
+            box_style[index] = component(f"topology--{_box_state(box, self._node_views).replace(' ', '-')}")
         group_style = [component(_edge_class(group, self._node_views, self._edge_views)) for group in lay.groups]
         fixed = {
             "blank": base,

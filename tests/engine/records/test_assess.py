@@ -58,7 +58,7 @@ def test_three_scripts_grade_per_row_and_write_csv_json_and_junit_the_same_on_on
 
     lines = out.splitlines()
     assert lines[0].startswith("lb-failover — ")
-    assert lines[1].strip().startswith("par on seed 0: no action 30.0 (F) FAIL, reference 91.0 (A) PASS")
+    assert lines[1].strip().startswith("par on seed 0: no action 30.0 (F) FAIL, reference 85.7 (B) PASS")
     assert sum("par on seed" in line for line in lines) == 1  # once per scenario and seed, not per submission
     table = [line for line in lines if line.startswith("  1 ") or line.startswith("  2 ") or line.startswith("  3 ")]
     assert "alice" in table[0] and "PASS" in table[0]

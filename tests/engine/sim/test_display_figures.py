@@ -36,7 +36,7 @@ def test_the_budget_remembers_an_outage_older_than_the_snapshot_window() -> None
     sim = _lb_failover_fixed_early()
     target = sim.scenario.slo.target
     sim.run(423)
-    snap = sim.snapshot()
+    snap = sim.snapshot(view="truth")
     failed_in_window = sum(snap.series("failed"))
     assert failed_in_window == 0  # the bounded window alone has forgotten the outage
     requests, failed = sum(sim.series["requests"]), sum(sim.series["failed"])
@@ -49,7 +49,7 @@ def test_the_budget_remembers_an_outage_older_than_the_snapshot_window() -> None
     run = measure(sim)
     _, used = error_budget_used(run, target)
     assert used > 1.0
-    assert sim.snapshot().budget_used == pytest.approx(used, rel=1e-9)
+    assert sim.snapshot(view="truth").budget_used == pytest.approx(used, rel=1e-9)
 
 
 def test_the_budget_of_an_unbroken_outage_matches_the_postmortem() -> None:
@@ -58,11 +58,11 @@ def test_the_budget_of_an_unbroken_outage_matches_the_postmortem() -> None:
     scenario = load_scenario("lb-failover")
     sim = Simulation(scenario, 0)
     sim.run(423)
-    assert sim.snapshot().budget_used > 1.0
+    assert sim.snapshot(view="truth").budget_used > 1.0
     while sim.now < sim.duration:
         sim.run(sim.now + 60)
     _, used = error_budget_used(measure(sim), scenario.slo.target)
-    assert sim.snapshot().budget_used == pytest.approx(used, rel=1e-9)
+    assert sim.snapshot(view="truth").budget_used == pytest.approx(used, rel=1e-9)
     assert used > 1.0
 
 
@@ -70,7 +70,7 @@ def test_the_budget_is_untouched_before_anything_fails() -> None:
     """lb-failover fails nothing before its fault (the first failure is after 60 s): 0 % used."""
     sim = Simulation(load_scenario("lb-failover"), 0)
     sim.run(30)
-    assert sim.snapshot().budget_used == 0.0
+    assert sim.snapshot(view="truth").budget_used == 0.0
 
 
 def test_the_cache_hit_chart_follows_the_live_cache_after_a_region_goes_dark() -> None:
@@ -81,7 +81,7 @@ def test_the_cache_hit_chart_follows_the_live_cache_after_a_region_goes_dark() -
     """
     sim = Simulation(load_scenario("region-outage"), 7)
     sim.run(200)
-    snap = sim.snapshot()
+    snap = sim.snapshot(view="truth")
     dark, live = snap.node("cache-eu"), snap.node("cache-us")
     assert not dark.up and dark.metric("requests") == 0.0
     assert live.up and live.metric("requests") > 0
@@ -100,6 +100,6 @@ def test_the_cache_hit_chart_weights_two_live_caches_by_their_reads() -> None:
     half the reads each, so the weighted figure is 0.9 (as the minimum was)."""
     sim = Simulation(load_scenario("region-outage"), 7)
     sim.run(60)
-    snap = sim.snapshot()
+    snap = sim.snapshot(view="truth")
     assert snap.node("cache-eu").metric("requests") > 0 and snap.node("cache-us").metric("requests") > 0
     assert snap.metric("cache_hit_ratio") == pytest.approx(0.9)

@@ -29,7 +29,7 @@ from engine.util.ranges import range_count, subtract_ranges
 
 REGIONS = ("eu", "us")
 NODE_STATES = frozenset(
-    {"healthy", "degraded", "down", "standby", "promoting", "fenced", "booting", "draining", "destroyed"}
+    {"healthy", "degraded", "down", "no data", "standby", "promoting", "fenced", "booting", "draining", "destroyed"}
 )
 
 NODES: dict[str, dict] = {

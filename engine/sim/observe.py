@@ -1,0 +1,216 @@
+"""What monitoring sees: scrapes, the load balancers' health checks, and the state words they imply.
+
+On call nobody sees the truth. A metrics system scrapes each component every
+``alerts.scrape_interval`` seconds (15 s by default, as Prometheus), each at its
+own offset within the interval; a scrape that fails leaves ``up = 0`` and no
+other data ("no data", itself a clue). The load balancers' health checks say
+which backends they send traffic to, and why they stopped ("Layer4 timeout").
+The trainee's own commands (a fence, a drain, a promotion in progress) are known
+at once: the control plane reports them.
+
+:class:`Observer` keeps the last scrape of every component and the global
+series' last scraped second. With ``visibility: observed`` (the default) the
+snapshot, the console and the alert rules read only these; with ``truth`` they
+read the simulation's state as it is. Either way the observed state words are
+computed, and with ``observed`` their changes are journaled (``Observed``) so the
+debrief can set what monitoring showed beside what was true.
+
+The metrics system runs outside the simulated regions (a hosted or off-site
+Prometheus): a partition between two regions does not stop a scrape, a dark
+region does. A database cut off from its app servers by a partition therefore
+looks healthy to monitoring while the app servers log connection timeouts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from engine.sim.world import World
+
+if TYPE_CHECKING:
+    from engine.sim.model import Node
+
+SCRAPE_REFUSED = "scrape failed: connection refused"
+SCRAPE_TIMEOUT = "scrape failed: context deadline exceeded"
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """The last scrape of one component."""
+
+    t: float
+    ok: bool
+    metrics: tuple[tuple[str, float], ...]
+    reason: str | None = None  # why it failed
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A component's state as monitoring shows it."""
+
+    state: str
+    reason: str | None
+    seen_at: float | None  # time of the last successful scrape (None: never scraped yet)
+
+
+def check_failure(world: World, lb: Node, app: Node) -> str:
+    """Why a load balancer's health check of ``app`` fails now, in HAProxy's words."""
+    if not world.reachable(lb, app):
+        return "Layer4 connection problem: Connection refused" if world.fails_fast(lb, app) else "Layer4 timeout"
+    hc = world.scenario.automation.health_check
+    if hc.type == "http" and app.wait + app.spec.service_time * app.slow >= hc.timeout:
+        return "Layer7 timeout"
+    if app.err > 0:
+        return "Layer7 wrong status: HTTP 503"
+    return "Layer4 check passed"
+
+
+class Observer:
+    """The last scrape of each component and the state words monitoring shows."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.interval = float(world.scenario.alerts.scrape_interval)
+        self.observed = world.scenario.visibility == "observed"
+        self.scrapes: dict[str, Scrape] = {}
+        self._next: dict[str, float] = {}
+        self.global_seen = 0
+        """How many seconds of the global series monitoring has scraped (the charts end there)."""
+        self.global_at = 0.0
+        self.budget_seen = 0.0
+        self._next_global = self.interval
+        self._shown: dict[str, tuple[str, str | None]] = {}
+        self._ok_times: dict[str, float] = {}
+        self._journaled_version = -1
+
+    def _offset(self, name: str) -> float:
+        """The component's scrape offset within the interval: whole seconds, from the run's seeded streams."""
+        return float(self.world.streams[f"scrape:{name}"].randrange(max(1, int(self.interval))))
+
+    def close_second(self, t: float, budget_used: float) -> bool:
+        """Scrape what is due at ``t`` (a closed second). True when anything was scraped."""
+        world = self.world
+        scraped = False
+        for name, node in world.nodes.items():
+            if node.kind == "client":
+                continue
+            due = self._next.get(name)
+            if due is None:  # the first scrape falls at the component's offset (a scale-out's at once)
+                due = self._next[name] = 1.0 + self._offset(name)
+            if t < due:
+                continue
+            self._next[name] = due + self.interval
+            while self._next[name] <= t:
+                self._next[name] += self.interval
+            scrape = self.scrapes[name] = self._scrape(node, t)
+            if scrape.ok:
+                self._ok_times[name] = t
+            scraped = True
+        if t >= self._next_global:
+            self._next_global += self.interval
+            self.global_seen = len(world.series["t"])
+            self.global_at = t
+            self.budget_seen = budget_used
+            scraped = True
+        return scraped
+
+    def _scrape(self, node: Node, t: float) -> Scrape:
+        world = self.world
+        if world.reachable(None, node):
+            return Scrape(t, True, tuple(sorted(world.node_metrics.get(node.name, {}).items())))
+        reason = SCRAPE_REFUSED if world.fails_fast(None, node) and not node.destroyed else SCRAPE_TIMEOUT
+        return Scrape(t, False, (("up", 0.0),), reason)
+
+    def next_scrape(self, name: str) -> float | None:
+        """When the component is scraped next (None: not scheduled yet, before its first scrape)."""
+        return self._next.get(name)
+
+    # ------------------------------------------------------------------ what is shown
+
+    def metrics(self, name: str) -> dict[str, float]:
+        """The metrics of the last scrape (``{"up": 0}`` after a failed one; empty before the first)."""
+        scrape = self.scrapes.get(name)
+        return dict(scrape.metrics) if scrape is not None else {}
+
+    def seen(self, node: Node, command_state: str | None) -> Seen:
+        """The state word (and why) monitoring shows for ``node`` now.
+
+        ``command_state`` is what a running trainee command makes the node show
+        (``promoting``), known at once like fences, drains and boots.
+        """
+        world = self.world
+        scrape = self.scrapes.get(node.name)
+        last_ok = self._ok_times.get(node.name)
+        if node.fenced:
+            return Seen("fenced", "fenced by you", last_ok)
+        if node.booting:
+            return Seen("booting", "starting up", last_ok)
+        if command_state:
+            return Seen(command_state, None, last_ok)
+        down = self._checks_down(node)
+        if down is not None:
+            return Seen("down", f"health checks failing: {down}", last_ok)
+        if scrape is None:  # nothing scraped yet: the design as configured
+            if node.kind == "load_balancer" and world.vip_of[node.name].holder != node.name:
+                return Seen("standby", "does not hold the virtual IP", None)
+            return Seen("healthy", None, None)
+        if not scrape.ok:
+            return Seen("no data", scrape.reason, last_ok)
+        m = dict(scrape.metrics)
+        if node.kind == "load_balancer" and not m.get("holds_vip", 0.0):
+            return Seen("standby", "does not hold the virtual IP", last_ok)
+        if node.drained:
+            return Seen("draining", "drained by you", last_ok)
+        if node.kind == "database" and node.role == "replica" and m.get("replicating", 1.0) < 1.0:
+            return Seen("degraded", f"replication stopped at position {int(m.get('position', 0.0)):,}", last_ok)
+        if node.kind == "service" and node.feature_off:
+            return Seen("degraded", "feature switched off by you", last_ok)
+        errors = m.get("error_ratio", 0.0)
+        if errors > 0.05:
+            return Seen("degraded", f"{errors:.0%} of requests fail", last_ok)
+        busy = m.get("utilisation", 0.0)
+        if busy > 0.9:
+            return Seen("degraded", f"saturated: {busy:.0%} busy", last_ok)
+        if node.kind == "cache" and m.get("hit_ratio", 1.0) < 0.5 * node.spec.hit_ratio:
+            return Seen("degraded", f"cold: hit ratio {m.get('hit_ratio', 0.0):.0%}", last_ok)
+        return Seen("healthy", None, last_ok)
+
+    def _checks_down(self, node: Node) -> str | None:
+        """Why the load balancers that are up mark ``node`` down, or None (not checked, or up for one of them)."""
+        world = self.world
+        verdicts = []
+        reason = None
+        for lb_name, view in world.health.items():
+            state = view.get(node.name)
+            if state is None:
+                continue
+            lb = world.nodes[lb_name]
+            if not world.reachable(None, lb):
+                continue
+            verdicts.append(state[0])
+            if state[0]:
+                return None
+            reason = check_failure(world, lb, node)
+        if verdicts and not any(verdicts):
+            return reason
+        return None
+
+    def journal_changes(self, command_states: dict[str, str], scraped: bool) -> None:
+        """Journal every component whose shown state changed (observed visibility only).
+
+        Called when a second closes; states change only at scrapes and at state changes
+        (a health-check verdict, a command), so nothing is computed in a quiet second.
+        """
+        world = self.world
+        if not self.observed or (not scraped and world.version == self._journaled_version):
+            return
+        self._journaled_version = world.version
+        for name, node in world.nodes.items():
+            if node.kind == "client":
+                continue
+            seen = self.seen(node, command_states.get(name))
+            key = (seen.state, seen.reason)
+            if self._shown.get(name, ("healthy", None)) != key:
+                self._shown[name] = key
+                world.journal.record(world.env.now, "Observed", node=name, state=seen.state, reason=seen.reason or "")
