@@ -23,6 +23,7 @@ from engine.analysis.structure import Analysis, analyze
 from engine.sim.journal import Entry
 from engine.sim.monitoring import error_budget
 from engine.scoring.format import clock, count, duration, names, number
+from engine.scoring.detect import detection_path, detection_steps
 from engine.sim.runner import Report, Run
 
 DETECTION_TARGET = 30.0
@@ -269,6 +270,20 @@ def _timing(report: Report, facts: _Facts) -> list[str]:
     return lines
 
 
+def _detection(report: Report) -> list[str]:
+    """Each fault beside what monitoring showed of it, and when: what the responder could have noticed."""
+    scenario = report.scenario
+    paths = detection_path(scenario, report.run.sim.journal)
+    lines = ["## Detection", "",
+             "What was true (hidden during the drill) beside what monitoring showed, on the same clock "
+             f"({'a truth drill: the console showed every component as it was' if scenario.visibility == 'truth' else f'scrapes every {scenario.alerts.scrape_interval:g} s'}).", ""]
+    for path in paths:
+        first, *rest = detection_steps(path, scenario.visibility, who="the responder")
+        lines.append(f"- {_cell(first)}")
+        lines += [f"  - {_cell(line)}" for line in rest]
+    return lines if paths else lines + ["No fault was injected."]
+
+
 def _node_spec(report: Report, name: str):
     return report.scenario.topology.nodes.get(name)
 
@@ -420,6 +435,7 @@ def postmortem_markdown(report: Report, analysis: Analysis | None = None, *, whe
         _summary(report, facts),
         _impact(report),
         _timing(report, facts),
+        _detection(report),
         _factors(report, facts, analysis),
         _went_well(report, facts),
         _actions(report, facts, analysis),

@@ -20,11 +20,13 @@ on either side (or sitting in a region named there).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from engine.commands import REGISTRY
 from engine.scenario.schema import Scenario
 from engine.scenario.topology import clusters, vip_groups
+from engine.scoring.format import clock
 
 
 def related_components(scenario: Scenario, hit: Iterable[str]) -> set[str]:
@@ -55,6 +57,100 @@ def _hit_by(data: dict[str, Any]) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+@dataclass(frozen=True)
+class Detection:
+    """One fault and how it came to light: when it happened, when monitoring showed it, when the trainee acted."""
+
+    fault: str
+    """The fault in words, e.g. ``crash lb-1``."""
+    t: float
+    seen: tuple[float, str] | None
+    """The first sign on monitoring: a related component shown not healthy, or marked down by a load balancer."""
+    alert: tuple[float, str] | None
+    """The first alert about a related component (or a global one) that fired at or after the fault."""
+    acted: tuple[float, str] | None
+    """The trainee's first relevant action at or after the fault (the rule of :func:`time_to_detect`)."""
+
+
+_QUIET_STATES = ("healthy", "standby")
+
+
+def _purpose(name: Any) -> str:
+    cls = REGISTRY.get(str(name))
+    return cls.spec.purpose if cls is not None else "respond"
+
+
+def _relevant(e: Any, related: set[str], alert_node: dict[str, str | None]) -> str | None:
+    """What the entry shows the trainee did about a fault on ``related``, or None when it is not relevant."""
+    if e.type == "AlertAcknowledged":
+        alert = str(e.data.get("alert"))
+        node = alert_node.get(alert)
+        return f"acknowledged {alert}" if node is None or node in related else None
+    if e.type == "CommandIssued":
+        purpose = _purpose(e.data.get("command"))
+        words = " ".join(str(p) for p in (e.data.get("command"), e.data.get("target")) if p)
+        if purpose == "mitigate":
+            return words
+        if purpose == "investigate":
+            args = e.data.get("args") or {}
+            named = {e.data.get("target"), *(v for v in args.values() if isinstance(v, str))}
+            return words if named & related else None
+    return None
+
+
+def detection_path(scenario: Scenario, journal: Sequence[Any], limit: int = 20) -> list[Detection]:
+    """For each of the first ``limit`` faults: when it happened, was seen, alerted on and acted upon."""
+    out = []
+    entries = list(journal)
+    alert_node: dict[str, str | None] = {}
+    for e in entries:
+        if e.type == "AlertFired":
+            alert_node.setdefault(str(e.data.get("alert")), e.data.get("node"))
+    for i, fault in enumerate(e for e in entries if e.type == "FaultInjected"):
+        if i >= limit:
+            break
+        related = related_components(scenario, _hit_by(fault.data))
+        seen = alert = acted = None
+        for e in entries:
+            if e.seq <= fault.seq:
+                continue
+            if seen is None and e.type == "Observed" and e.data.get("node") in related \
+                    and e.data.get("state") not in _QUIET_STATES:
+                seen = (e.t, f"{e.data.get('node')} {e.data.get('state')}")
+            elif seen is None and e.type == "BackendMarkedDown" and e.data.get("backend") in related:
+                seen = (e.t, f"{e.data.get('lb')} marked {e.data.get('backend')} down")
+            elif alert is None and e.type == "AlertFired" and (e.data.get("node") is None or e.data.get("node") in related):
+                alert = (e.t, str(e.data.get("alert")))
+            elif acted is None:
+                did = _relevant(e, related, alert_node)
+                if did is not None:
+                    acted = (e.t, did)
+            if seen is not None and alert is not None and acted is not None:
+                break
+        what = " ".join(str(p) for p in (fault.data.get("fault"), fault.data.get("target")) if p).replace("_", " ")
+        out.append(Detection(what, fault.t, seen, alert, acted))
+    return out
+
+
+def detection_steps(path: Detection, visibility: str = "observed", who: str = "you") -> list[str]:
+    """The path in words, on the drill's clock: the truth, what monitoring showed, the alert, the action.
+
+    ``who`` acted: "you" in the debrief, "the responder" in the (blameless) postmortem.
+    """
+    def step(label: str, at: tuple[float, str] | None, none: str) -> str:
+        if at is None:
+            return f"{label}: {none}"
+        return f"{label} {clock(at[0])} (+{at[0] - path.t:.0f} s): {at[1]}"
+    shown = ("shown at once (a truth drill shows every component as it is)" if visibility == "truth"
+             else "nothing in what monitoring showed")
+    return [
+        f"{clock(path.t)} {path.fault} (hidden during the drill)",
+        step("monitoring showed it", path.seen, shown),
+        step("first alert", path.alert, "none fired"),
+        step(f"{who} acted", path.acted, "no relevant action"),
+    ]
+
+
 def time_to_detect(scenario: Scenario, journal: Sequence[Any]) -> float | None:
     """Seconds from the first fault to the first relevant action (None: none yet, or no fault)."""
     faults = [e for e in journal if e.type == "FaultInjected"]
@@ -70,20 +166,6 @@ def time_to_detect(scenario: Scenario, journal: Sequence[Any]) -> float | None:
             related = related_components(scenario, hit)
         elif e.type == "AlertFired":
             alert_node[str(e.data.get("alert"))] = e.data.get("node")
-        if e.t < first:
-            continue
-        if e.type == "AlertAcknowledged":
-            node = alert_node.get(str(e.data.get("alert")))
-            if node is None or node in related:
-                return e.t - first
-        elif e.type == "CommandIssued":
-            cls = REGISTRY.get(str(e.data.get("command")))
-            purpose = cls.spec.purpose if cls is not None else "respond"
-            if purpose == "mitigate":
-                return e.t - first
-            if purpose == "investigate":
-                args = e.data.get("args") or {}
-                named = {e.data.get("target"), *(v for v in args.values() if isinstance(v, str))}
-                if named & related:
-                    return e.t - first
+        if e.t >= first and _relevant(e, related, alert_node) is not None:
+            return e.t - first
     return None

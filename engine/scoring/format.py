@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from engine.scoring.outcome import Outcome
-from engine.scoring.score import Score
+if TYPE_CHECKING:  # annotations only: outcome.py reads its clock from here
+    from engine.scoring.outcome import Outcome
+    from engine.scoring.score import Score
 
 
 def clock(seconds: float, *, millis: bool = False, pad: bool = True) -> str:
@@ -92,7 +94,7 @@ def probe_value(value: float | None) -> str:
     return "never" if value is None else number(value, 4)
 
 
-Cell = Callable[[Outcome, Score], str]
+Cell = Callable[["Outcome", "Score"], str]
 """One row's cell for one run: from the run's outcome and score."""
 
 OUTCOME_ROWS: tuple[tuple[str, Cell], ...] = (

@@ -20,6 +20,7 @@ from engine.util.files import WriteError, data_dir, write_atomic
 from engine.analysis.hunt import score_hunt
 from engine.commands import command_specs
 from engine.sim.runner import Report, Run
+from engine.scoring.detect import detection_path, detection_steps
 from engine.scoring.format import count, names, number, probe_value
 from engine.scoring.outcome import Outcome
 
@@ -66,6 +67,7 @@ class DebriefScreen(Screen):
             yield Static(id="differences", classes="section")
             yield Static(id="hunt", classes="section")
             yield Static(id="lessons", classes="section")
+            yield Static(id="detection", classes="section")
             yield Static(id="happened", classes="section")
         yield Footer()
 
@@ -100,6 +102,7 @@ class DebriefScreen(Screen):
         hunt.display = self.session.scenario.spof_hunt
         if self.session.scenario.spof_hunt:
             hunt.update(self._hunt(run))
+        self.query_one("#detection", Static).update(self._detection(run))
         self.query_one("#happened", Static).update(self._happened(run))
 
     def _headline(self, run: Run) -> Text:
@@ -194,8 +197,23 @@ class DebriefScreen(Screen):
             text.append(f"• {lesson}\n")
         return text
 
+    def _detection(self, run: Run) -> Text:
+        """Each fault beside what monitoring showed of it and when: what could have been noticed."""
+        scenario = self.session.scenario
+        text = Text("Detection: what was true, what monitoring showed, and when\n", style="bold")
+        paths = detection_path(scenario, run.sim.journal)
+        if not paths:
+            text.append("No fault was injected.\n")
+        for path in paths:
+            first, *rest = detection_steps(path, scenario.visibility)
+            text.append(first + "\n", style="italic magenta")
+            for line in rest:
+                text.append(f"  {line}\n")
+        return text
+
     def _happened(self, run: Run) -> Text:
-        text = Text("What happened (now with what was hidden: faults, crashes, lost writes)\n", style="bold")
+        text = Text("What happened: the truth (magenta, hidden during the drill) beside what monitoring "
+                    "showed (yellow) and what you did (cyan), on one clock\n", style="bold")
         for entry in run.sim.journal:
             if entry.type in ("DrillStarted", "AlertResolved"):
                 continue

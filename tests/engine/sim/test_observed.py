@@ -205,3 +205,39 @@ def test_time_to_detect_of_a_region_fault_covers_the_region():
     scenario = system(regions="eu, us", extra_nodes="app-3: {kind: app_server, region: us}")
     assert "app-3" in related_components(scenario, ["us"])
     assert "app-1" not in related_components(scenario, ["us"])
+
+
+def test_the_detection_path_sets_the_truth_beside_what_monitoring_showed():
+    """lb-1 crashes at 60.5 s; its first scrape after the crash (T, in (60.5, 75.5]) shows "no data".
+    The first alert is the global burn rate (for: 0) at the first scrape of the global metrics after
+    the crash, 75 s: the last 60 s hold 14.5 s of failures, 24 % errors = 24 × the 1 % budget > 14.4.
+    InstanceDown fires at T + 10; the trainee acknowledges it 5 s after that: the path reads
+    crash 60.5 → seen T → alert 75 → acted T + 15, and time to detect is T + 15 - 60.5."""
+    from engine.scoring.detect import detection_path
+    scenario = system("method: [{type: crash, target: lb-1, at: 60.5}]")
+    sim = Simulation(scenario, seed=3)
+    sim.run(60)
+    T = _scrape_after(sim, "lb-1", 60.5)
+    sim.run(T + 15)
+    assert sim.apply(build_command("ack", "InstanceDown:lb-1")).accepted
+    sim.run(T + 20)
+    [path] = detection_path(scenario, list(sim.journal))
+    assert path.fault == "crash lb-1" and path.t == 60.5
+    assert path.seen == (T, "lb-1 no data")
+    assert path.alert == (75.0, "SLOBurnRate")
+    assert path.acted == (T + 15, "acknowledged InstanceDown:lb-1")
+    assert sim.outcome().time_to_detect == pytest.approx(T + 15 - 60.5)
+
+
+def test_the_postmortem_sets_each_fault_beside_what_monitoring_showed():
+    """The postmortem's Detection section names the fault, its first sign on monitoring, the first
+    alert and the responder's first relevant action (the same path as the debrief's), blamelessly."""
+    from engine.records.postmortem import postmortem_markdown
+    from engine.scenario.loader import load_scenario
+    from engine.sim.runner import run_with_par
+    scenario = load_scenario("lb-failover")
+    md = postmortem_markdown(run_with_par(scenario, 0, scenario.reference_solution))
+    section = md[md.index("## Detection"):md.index("## Contributing factors")]
+    assert "crash lb-1 (hidden during the drill)" in section
+    assert "monitoring showed it" in section and "lb-1 no data" in section
+    assert "the responder acted" in section and "InstanceDown:lb-1" in section
