@@ -194,7 +194,7 @@ class Automation:
             for src in list(self.world.graph.predecessors(template.name)):
                 self.world.graph.add_edge(src, name, **self.world.graph.edges[src, template.name])
                 if src in self.world.health:
-                    self.world.health[src][name] = [False, 0]
+                    self.world.health[src][name] = [False, 0, "Layer4 connection problem: Connection refused"]
             for dst in list(self.world.graph.successors(template.name)):
                 self.world.graph.add_edge(name, dst, **self.world.graph.edges[template.name, dst])
             made.append(node)
@@ -273,14 +273,9 @@ class Automation:
         view = self.world.health[lb.name]
         for app_name, state in view.items():
             app = self.world.nodes[app_name]
-            # an HTTP check needs a free worker (no dependency): it fails when the queue is deep or on errors;
-            # a TCP check only sees whether the port answers
-            passed = self.world.reachable(lb, app)
-            if passed and hc.type == "http":
-                passed = app.wait + app.spec.service_time * app.slow < hc.timeout
-                if passed and app.err > 0 and stream.random() < app.err:
-                    passed = False
-            marked_up, streak = state
+            failure = self._check(lb, app, hc, stream)
+            passed = failure is None
+            marked_up, streak = state[0], state[1]
             if passed == marked_up:
                 state[1] = 0
                 continue
@@ -289,10 +284,26 @@ class Automation:
                 self.world.changed()
                 state[0] = passed
                 state[1] = 0
+                state[2] = failure or ""
                 self.world.record("BackendMarkedUp" if passed else "BackendMarkedDown", lb=lb.name, backend=app_name
                 )
             else:
                 state[1] = streak
+
+    def _check(self, lb: Node, app: Node, hc, stream) -> str | None:
+        """One health check of ``app`` by ``lb``: None when it passes, else why it failed, in HAProxy's words.
+
+        An HTTP check needs a free worker (no dependency): it fails when the queue is deep or on errors;
+        a TCP check only sees whether the port answers.
+        """
+        if not self.world.reachable(lb, app):
+            return "Layer4 connection problem: Connection refused" if self.world.fails_fast(lb, app) else "Layer4 timeout"
+        if hc.type == "http":
+            if app.wait + app.spec.service_time * app.slow >= hc.timeout:
+                return "Layer7 timeout"
+            if app.err > 0 and stream.random() < app.err:
+                return "Layer7 wrong status: HTTP 503"
+        return None
 
     # ------------------------------------------------------------------ failover watches and DNS
 

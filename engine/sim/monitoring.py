@@ -58,8 +58,8 @@ class Monitoring:
         self.failed_total = 0.0
         self.observer = Observer(world)
         """What monitoring has scraped: the console and (with observed visibility) the alert rules read it."""
-        self.scraped = False
-        """Whether the last closed second scraped anything."""
+        self.scraped: list[str] = []
+        """The components the last closed second scraped."""
 
     def budget_used(self) -> float:
         """The share of the error budget the run has spent so far (whole run, not a window)."""
@@ -156,7 +156,7 @@ class Monitoring:
         if observer.observed:  # the rules see what was scraped, as Prometheus' do
             seen = observer.global_seen
             global_metrics = {k: v[seen - 1] for k, v in s.items()} if seen else {}
-            node_metrics = {name: observer.metrics(name) for name in observer.scrapes}
+            node_metrics = observer.latest
         else:
             global_metrics = {k: v[-1] for k, v in s.items()}
         if int(t) % max(1, int(self.world.alerts.interval)) == 0:

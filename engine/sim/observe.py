@@ -23,6 +23,7 @@ looks healthy to monitoring while the app servers log connection timeouts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,8 @@ from engine.sim.world import World
 
 if TYPE_CHECKING:
     from engine.sim.model import Node
+
+_DIGITS = re.compile(r"\d[\d,.]*")
 
 SCRAPE_REFUSED = "scrape failed: connection refused"
 SCRAPE_TIMEOUT = "scrape failed: context deadline exceeded"
@@ -54,18 +57,6 @@ class Seen:
     seen_at: float | None  # time of the last successful scrape (None: never scraped yet)
 
 
-def check_failure(world: World, lb: Node, app: Node) -> str:
-    """Why a load balancer's health check of ``app`` fails now, in HAProxy's words."""
-    if not world.reachable(lb, app):
-        return "Layer4 connection problem: Connection refused" if world.fails_fast(lb, app) else "Layer4 timeout"
-    hc = world.scenario.automation.health_check
-    if hc.type == "http" and app.wait + app.spec.service_time * app.slow >= hc.timeout:
-        return "Layer7 timeout"
-    if app.err > 0:
-        return "Layer7 wrong status: HTTP 503"
-    return "Layer4 check passed"
-
-
 class Observer:
     """The last scrape of each component and the state words monitoring shows."""
 
@@ -74,6 +65,8 @@ class Observer:
         self.interval = float(world.scenario.alerts.scrape_interval)
         self.observed = world.scenario.visibility == "observed"
         self.scrapes: dict[str, Scrape] = {}
+        self.latest: dict[str, dict[str, float]] = {}
+        """The metrics of each component's last scrape (``{"up": 0}`` after a failed one): what the rules read."""
         self._next: dict[str, float] = {}
         self.global_seen = 0
         """How many seconds of the global series monitoring has scraped (the charts end there)."""
@@ -83,15 +76,17 @@ class Observer:
         self._shown: dict[str, tuple[str, str | None]] = {}
         self._ok_times: dict[str, float] = {}
         self._journaled_version = -1
+        self._checkers_index: dict[str, list[str]] = {}
+        self._checkers_size = -1
 
     def _offset(self, name: str) -> float:
         """The component's scrape offset within the interval: whole seconds, from the run's seeded streams."""
         return float(self.world.streams[f"scrape:{name}"].randrange(max(1, int(self.interval))))
 
-    def close_second(self, t: float, budget_used: float) -> bool:
-        """Scrape what is due at ``t`` (a closed second). True when anything was scraped."""
+    def close_second(self, t: float, budget_used: float) -> list[str]:
+        """Scrape what is due at ``t`` (a closed second); the names of the components scraped."""
         world = self.world
-        scraped = False
+        scraped: list[str] = []
         for name, node in world.nodes.items():
             if node.kind == "client":
                 continue
@@ -104,15 +99,15 @@ class Observer:
             while self._next[name] <= t:
                 self._next[name] += self.interval
             scrape = self.scrapes[name] = self._scrape(node, t)
+            self.latest[name] = dict(scrape.metrics)
             if scrape.ok:
                 self._ok_times[name] = t
-            scraped = True
+            scraped.append(name)
         if t >= self._next_global:
             self._next_global += self.interval
             self.global_seen = len(world.series["t"])
             self.global_at = t
             self.budget_seen = budget_used
-            scraped = True
         return scraped
 
     def _scrape(self, node: Node, t: float) -> Scrape:
@@ -130,8 +125,7 @@ class Observer:
 
     def metrics(self, name: str) -> dict[str, float]:
         """The metrics of the last scrape (``{"up": 0}`` after a failed one; empty before the first)."""
-        scrape = self.scrapes.get(name)
-        return dict(scrape.metrics) if scrape is not None else {}
+        return dict(self.latest.get(name, {}))
 
     def seen(self, node: Node, command_state: str | None) -> Seen:
         """The state word (and why) monitoring shows for ``node`` now.
@@ -176,41 +170,52 @@ class Observer:
             return Seen("degraded", f"cold: hit ratio {m.get('hit_ratio', 0.0):.0%}", last_ok)
         return Seen("healthy", None, last_ok)
 
+    def _checkers(self) -> dict[str, list[str]]:
+        """For each backend, the load balancers that health-check it (rebuilt when the pools grow)."""
+        size = sum(len(view) for view in self.world.health.values())
+        if size != self._checkers_size:
+            index: dict[str, list[str]] = {}
+            for lb_name, view in self.world.health.items():
+                for backend in view:
+                    index.setdefault(backend, []).append(lb_name)
+            self._checkers_index, self._checkers_size = index, size
+        return self._checkers_index
+
     def _checks_down(self, node: Node) -> str | None:
-        """Why the load balancers that are up mark ``node`` down, or None (not checked, or up for one of them)."""
+        """Why the load balancers that are up mark ``node`` down (the check that marked it down), or None
+        (not checked, or up for one of them)."""
         world = self.world
-        verdicts = []
         reason = None
-        for lb_name, view in world.health.items():
-            state = view.get(node.name)
-            if state is None:
-                continue
+        for lb_name in self._checkers().get(node.name, ()):
             lb = world.nodes[lb_name]
             if not world.reachable(None, lb):
                 continue
-            verdicts.append(state[0])
-            if state[0]:
+            verdict = world.health[lb_name][node.name]
+            if verdict[0]:
                 return None
-            reason = check_failure(world, lb, node)
-        if verdicts and not any(verdicts):
-            return reason
-        return None
+            reason = verdict[2] or "Layer4 timeout"
+        return reason
 
-    def journal_changes(self, command_states: dict[str, str], scraped: bool) -> None:
+    def journal_changes(self, command_states: dict[str, str], scraped: list[str]) -> None:
         """Journal every component whose shown state changed (observed visibility only).
 
-        Called when a second closes; states change only at scrapes and at state changes
-        (a health-check verdict, a command), so nothing is computed in a quiet second.
+        Called when a second closes. A state word changes only at the component's scrape or
+        at a state change (a health-check verdict, a command: the world's ``version``), so a
+        second without one looks at the components just scraped only.
         """
         world = self.world
-        if not self.observed or (not scraped and world.version == self._journaled_version):
+        if not self.observed:
             return
-        self._journaled_version = world.version
-        for name, node in world.nodes.items():
-            if node.kind == "client":
-                continue
+        if world.version != self._journaled_version:
+            self._journaled_version = world.version
+            names = [name for name, node in world.nodes.items() if node.kind != "client"]
+        else:  # plus the targets of running commands (their word shows at once)
+            names = scraped + [name for name in command_states if name in world.nodes]
+        for name in names:
+            node = world.nodes[name]
             seen = self.seen(node, command_states.get(name))
-            key = (seen.state, seen.reason)
+            # a new word or a new kind of reason, not a new figure ("17% of requests fail" → "39% ...")
+            key = (seen.state, _DIGITS.sub("N", seen.reason) if seen.reason else None)
             if self._shown.get(name, ("healthy", None)) != key:
                 self._shown[name] = key
                 world.journal.record(world.env.now, "Observed", node=name, state=seen.state, reason=seen.reason or "")

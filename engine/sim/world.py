@@ -102,11 +102,11 @@ class World:
                 node.upstream = None if name == spec.primary else (node.spec.upstream or spec.primary)
                 node.log = WriteLog() if name == spec.primary else None
                 node.replicating = name != spec.primary
-        # health-check view of each load balancer: backend -> [marked_up, consecutive]
+        # health-check view of each load balancer: backend -> [marked_up, consecutive, why the check that marked it down failed]
         self.health: dict[str, dict[str, list]] = {}
         for vip in self.vips.values():
             for member in vip.members:
-                self.health[member] = {app: [True, 0] for app in self._pool_of(member, vip)}
+                self.health[member] = {app: [True, 0, ""] for app in self._pool_of(member, vip)}
         self.curves: dict[str, tuple[RateCurve, RateCurve, RateCurve]] = {}
         for node in self.nodes.values():
             if node.kind == "client":
