@@ -79,6 +79,20 @@ def slo_summary(scenario: Scenario) -> str:
     return f"{slo.target * 100:g} % of requests succeed (error budget {100 - slo.target * 100:.3g} %); p99 latency under {_seconds(slo.latency_p99)}"
 
 
+def visibility_summary(scenario: Scenario) -> list[str]:
+    """What the console shows during the drill: monitoring's view (late, partial) or the truth."""
+    if scenario.visibility == "truth":
+        return ["The truth: every component is drawn as it really is, the moment it changes. "
+                "Later drills show only what monitoring sees."]
+    every = _seconds(scenario.alerts.scrape_interval)
+    return [
+        f"What monitoring sees, as on call: each component's metrics as of its last scrape (every {every}); "
+        "a failed scrape shows as 'no data' (?), the load balancers' health checks mark servers down with their reason.",
+        f"A crash shows up at the next scrape, up to {every} later; the charts, score and alerts lag the same way. "
+        "Investigate (logs, probes, replication status) to find the cause; the debrief shows what was true.",
+    ]
+
+
 def automation_summary(scenario: Scenario) -> list[str]:
     """What the architecture does by itself, one sentence per mechanism that applies."""
     auto = scenario.automation
@@ -175,6 +189,7 @@ class BriefingScreen(Screen[bool]):
             if scenario.objectives:
                 yield _Section("Objectives", scenario.objectives, id="objectives")
             yield _Section("Service level objective", Content(slo_summary(scenario)), id="slo")
+            yield _Section("What you see", visibility_summary(scenario), id="visibility")
             yield _Section("What runs by itself", automation_summary(scenario), id="automation")
             yield _Section("Hints", Content("\n").join(Content(line) for line in hint_summary(scenario, self.assess)), id="hints")
             with Vertical(id="keys", classes="section"):

@@ -133,7 +133,8 @@ class DrillScreen(Screen):
 
     def on_topology_view_node_selected(self, event: TopologyView.NodeSelected) -> None:
         self.selected = event.node
-        self.query_one(DrillPanels).show_node(self.selected_node(), hunt=self.session.scenario.spof_hunt)
+        now = self.last_snapshot.t if self.last_snapshot is not None else None
+        self.query_one(DrillPanels).show_node(self.selected_node(), hunt=self.session.scenario.spof_hunt, now=now)
 
     # ------------------------------------------------------------------ actions
 
