@@ -72,7 +72,7 @@ async def mid_incident(pilot: Pilot) -> DrillScreen:
 def test_picker(snap_compare) -> None:
     """The picker at 80×24 with an empty history.
 
-    Header "spofdrill  Choose a drill" and "13 scenarios"; the table of the
+    Header "spofdrill  Choose a drill" and "16 scenarios"; the table of the
     built-in scenarios in the declared teaching order (the intro drill first:
     "The unprotected system", whose Level reads its measured "medium"; then the
     easy ones "Load balancer crash with a standby" and "When a nice-to-have
