@@ -1,0 +1,129 @@
+"""Console defects of issue 13 (5 to 8), each with the check that would have caught it.
+
+The drills run with their timer paused (``autoplay=False``); what a trainee
+sees is read from the screen as text (:func:`screen_text`), not from widgets'
+attributes, because the defects were all in what reached the terminal.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from rich.console import Console
+
+from engine.scenario.loader import load_scenario
+from tui.app import SpofdrillApp
+from tui.screens.briefing import BriefingScreen
+from tui.screens.dialogs import ConfirmDialog, NodeMenu
+from tui.screens.drill import DrillScreen
+from tui.widgets.clock import ClockBar
+from tui.widgets.topology import TopologyView
+
+
+def screen_text(app) -> str:
+    """The terminal's text as the trainee sees it (the screen and the screens below a dialog)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
+                      legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+def footer_keys(screen) -> dict[str, str]:
+    """The footer's offers: key display -> description."""
+    from textual.widgets._footer import FooterKey
+
+    return {key.key_display: key.description for key in screen.query(FooterKey)}
+
+
+async def start(pilot, app) -> DrillScreen:
+    await pilot.pause()
+    assert isinstance(app.screen, BriefingScreen)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, DrillScreen)
+    return app.screen
+
+
+async def select(pilot, screen: DrillScreen, name: str) -> None:
+    topology = screen.query_one(TopologyView)
+    box = topology.topology_layout.box_of(name)
+    await pilot.click(TopologyView, offset=(box.center, box.y + box.h // 2))
+    await pilot.pause()
+    assert screen.selected == name
+
+
+# ---------------------------------------------------------------- defect 6
+
+
+async def test_the_node_menu_shows_each_commands_key_beside_it():
+    """6a: the menu read ``[F] Fail over`` as markup and showed ``Fail over`` without its key."""
+    app = SpofdrillApp(scenario=load_scenario("lb-failover"), autoplay=False, keep_journal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        screen.advance_by(5)
+        await select(pilot, screen, "lb-2")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, NodeMenu)
+        text = screen_text(app)
+        for spec in app.screen.specs:
+            assert re.search(rf"{re.escape(spec.key)} +{re.escape(spec.title)}", text), (spec.key, text)
+
+
+async def test_the_assessment_footer_offers_no_pause_and_no_hints():
+    """6c: pause and hints are off in an assessment, so the footer does not offer them (and the keys say why)."""
+    app = SpofdrillApp(scenario=load_scenario("lb-failover"), assess=True, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(120, 24)) as pilot:
+        screen = await start(pilot, app)
+        await pilot.pause()
+        offered = set(footer_keys(screen).values())
+        assert "Pause" not in offered and "Reveal next hint" not in offered, offered
+        assert "Leave" in offered
+        await pilot.press("space")
+        await pilot.pause()
+        assert not screen.session.paused
+        assert any("disabled in assessment" in n.message for n in app._notifications)
+    practice = SpofdrillApp(scenario=load_scenario("lb-failover"), autoplay=False, keep_journal=False)
+    async with practice.run_test(size=(120, 24)) as pilot:
+        screen = await start(pilot, practice)
+        await pilot.pause()
+        offered = set(footer_keys(screen).values())
+        assert {"Pause", "Reveal next hint"} <= offered, offered
+
+
+async def test_a_hint_asks_first_and_says_what_it_costs():
+    """6d: H spent points at once; now it asks, with the cost, and n keeps the points."""
+    app = SpofdrillApp(scenario=load_scenario("lb-failover"), autoplay=False, keep_journal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        screen.advance_by(20)
+        await pilot.press("H")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        cost = screen.session.scenario.hints[0].cost
+        assert f"{cost:g} points" in app.screen.text
+        await pilot.press("n")
+        await pilot.pause()
+        assert not screen.session.sim.journal.of_type("HintRevealed")
+        await pilot.press("H")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert screen.session.sim.journal.of_type("HintRevealed")
+
+
+async def test_the_clock_bar_says_which_budget_is_spent_and_by_how_much():
+    """6e: ``budget spent ×17`` explained nothing; the bar names the error budget and the share spent."""
+    app = SpofdrillApp(scenario=load_scenario("lb-failover"), seed=3, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen = await start(pilot, app)
+        screen.advance_by(5)
+        await pilot.pause()
+        bar = str(screen.query_one(ClockBar).render())
+        assert "error budget" in bar and "% left" in bar, bar
+        screen.advance_by(120)  # the load balancer is down for a minute: far over the budget
+        await pilot.pause()
+        bar = str(screen.query_one(ClockBar).render())
+        assert "×" not in bar and "error budget" in bar and "% spent" in bar, bar
