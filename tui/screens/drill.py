@@ -45,6 +45,9 @@ class DrillScreen(Screen):
         Binding("q", "leave", "Leave"),
         Binding("escape", "leave", "Leave", show=False),
         *command_bindings(),
+        # an assessment hides pause, speed and hints from the footer (check_action); their keys then say why
+        Binding("space,1,2,3,4", "refused('Pause and speed-up are')", show=False),
+        Binding("H", "refused('Hints are')", show=False),
     ]
 
     class DrillEnded(Message):
@@ -136,6 +139,20 @@ class DrillScreen(Screen):
         self.query_one(DrillPanels).show_node(self.selected_node(), hunt=self.session.scenario.spof_hunt)
 
     # ------------------------------------------------------------------ actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An assessment does not offer what it disables (pause, speed, hints unless the scenario allows them)."""
+        hints = self.session.hints_allowed()
+        if action in ("pause", "speed"):
+            return not self.session.assess
+        if action == "command" and parameters == ("hint",):
+            return hints
+        if action == "refused":
+            return self.session.assess and (parameters != ("Hints are",) or not hints)
+        return True
+
+    def action_refused(self, what: str) -> None:
+        self.notify(f"{what} disabled in assessment mode.", severity="warning")
 
     def action_pause(self) -> None:
         if not self.session.toggle_pause():
@@ -229,7 +246,7 @@ class DrillScreen(Screen):
             self.notify(str(exc), severity="error")
             return
         preview = self.session.preview(command)
-        if not preview.allowed or not command.spec.destructive:
+        if not preview.allowed or not preview.destructive:
             self._apply(command)
             return
         self.app.push_screen(
