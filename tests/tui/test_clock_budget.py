@@ -30,7 +30,8 @@ def _snapshot_at(t: float):
 async def test_the_clock_remembers_an_outage_past_the_history_window() -> None:
     """lb-failover, seed 0, reference fix: ~11,418 failed requests (82-103 s) of ~227,582 by 07:03.
     The SLO (99 %) allowed 1 % of them, ~2,276: 11,418 / 2,276 = ~5.02, so the bar reads
-    "budget spent ×5" (it read "budget 100%": the last 300 s hold no failure)."""
+    "error budget 502% spent" (it read "budget 100%": the last 300 s hold no failure; then "budget spent ×5",
+    which said neither which budget nor what the figure was)."""
     scenario, snapshot = _snapshot_at(423)
     assert sum(snapshot.series("failed")) == 0  # the window the bar used to sum
     assert 4.9 < snapshot.budget_used < 5.1
@@ -41,12 +42,12 @@ async def test_the_clock_remembers_an_outage_past_the_history_window() -> None:
         await pilot.pause()
         shown = str(bar.render())
         assert "07:03" in shown
-        assert "budget spent ×5 " in shown
+        assert "error budget 502% spent " in shown
         assert "budget 100%" not in shown
 
 
 async def test_the_clock_shows_what_is_left_before_the_budget_is_spent() -> None:
-    """At 00:30 nothing has failed: "budget 100%"."""
+    """At 00:30 nothing has failed: "error budget 100% left"."""
     scenario, snapshot = _snapshot_at(30)
     assert snapshot.budget_used == 0.0
     app = ClockApp()
@@ -54,4 +55,4 @@ async def test_the_clock_shows_what_is_left_before_the_budget_is_spent() -> None
         bar = app.query_one(ClockBar)
         bar.show(snapshot, speed=1.0, paused=False, assess=False, title=scenario.title)
         await pilot.pause()
-        assert "budget 100%" in str(bar.render())
+        assert "error budget 100% left" in str(bar.render())

@@ -126,4 +126,4 @@ async def test_the_clock_bar_says_which_budget_is_spent_and_by_how_much():
         screen.advance_by(120)  # the load balancer is down for a minute: far over the budget
         await pilot.pause()
         bar = str(screen.query_one(ClockBar).render())
-        assert "×" not in bar and "error budget" in bar and "% spent" in bar, bar
+        assert "spent ×" not in bar and "error budget" in bar and "% spent" in bar, bar
