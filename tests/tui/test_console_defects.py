@@ -127,3 +127,61 @@ async def test_the_clock_bar_says_which_budget_is_spent_and_by_how_much():
         await pilot.pause()
         bar = str(screen.query_one(ClockBar).render())
         assert "spent ×" not in bar and "error budget" in bar and "% spent" in bar, bar
+
+
+# ---------------------------------------------------------------- defect 5
+
+
+def _diagram(view: TopologyView) -> str:
+    return "\n".join(view.render_line(y).text for y in range(view.size.height))
+
+
+async def test_region_names_are_on_the_diagram_from_the_first_render_at_80x24():
+    """5: at 80×24 the titles' row did not fit, so the diagram dropped the region names."""
+    scenario = load_scenario("region-outage")
+    app = SpofdrillApp(scenario=scenario, seed=3, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        view = screen.query_one(TopologyView)
+        assert view.topology_layout is not None and view.topology_layout.fits
+        drawn = _diagram(view)
+        for region in screen.last_snapshot.regions:
+            assert region in drawn, (region, drawn)
+        drawn_layout = view.topology_layout
+        lines = {(cell.x, cell.y) for cell in drawn_layout.lines}
+        for title in drawn_layout.titles:  # a title sits on free cells: on no box and no line
+            for x in range(title.x, title.x + len(title.text)):
+                assert not any(box.contains(x, title.y) for box in drawn_layout.boxes), title
+                assert (x, title.y) not in lines, title
+
+
+async def test_every_member_of_a_group_box_is_reachable_with_the_arrows():
+    """5: arrows moved box to box and always chose a group's first member: ``lb ×2``'s second was unreachable."""
+    scenario = load_scenario("region-outage")
+    app = SpofdrillApp(scenario=scenario, seed=3, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        view = screen.query_one(TopologyView)
+        assert any(box.aggregate for box in view.topology_layout.boxes)
+        await pilot.press("down")
+        seen, todo = set(), [view.selected]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for key in ("left", "right", "up", "down"):
+                view.selected = name
+                view.action_move(key)
+                todo.append(view.selected)
+        assert seen == {node.name for node in screen.last_snapshot.nodes}
+        # stepping right through a group: each member in turn, then the next box
+        group = next(box for box in view.topology_layout.boxes if box.aggregate)
+        view.selected = group.members[0]
+        await pilot.pause()
+        steps = []
+        for _ in group.members[1:]:
+            await pilot.press("right")
+            steps.append(view.selected)
+        assert steps == list(group.members[1:])
+        assert screen.selected == group.members[-1]  # the drill heard of it (the detail shows that member)
