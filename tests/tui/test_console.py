@@ -224,7 +224,7 @@ async def test_an_assessment_offers_hints_when_the_scenario_says_so():
     app = SpofdrillApp(scenario=scenario, assess=True, autoplay=False, keep_journal=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start(pilot, app)
-        await pilot.press("H")
+        await pilot.press("H", "y")  # a hint costs points: it asks first
         await pilot.pause()
         assert screen.session.sim.journal.of_type("HintRevealed")
         assert "hints " in str(screen.query_one(ClockBar).render())
@@ -249,6 +249,9 @@ async def test_hint_on_request_costs_points():
         screen = await start(pilot, app)
         screen.advance_by(20)
         await pilot.press("H")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and "5 points" in app.screen.text
+        await pilot.press("y")
         await pilot.pause()
         hints = screen.session.sim.journal.of_type("HintRevealed")
         assert hints and hints[0].data["cost"] == 5

@@ -185,3 +185,73 @@ async def test_every_member_of_a_group_box_is_reachable_with_the_arrows():
             steps.append(view.selected)
         assert steps == list(group.members[1:])
         assert screen.selected == group.members[-1]  # the drill heard of it (the detail shows that member)
+
+
+# ---------------------------------------------------------------- defect 6b
+
+
+async def _help_rows(pilot, app) -> dict[str, str]:
+    from tui.screens.help import HelpScreen
+
+    await pilot.press("question_mark")
+    await pilot.pause()
+    assert isinstance(app.screen, HelpScreen)
+    rows = dict(app.screen.rows)
+    await pilot.press("escape")
+    await pilot.pause()
+    return rows
+
+
+def _keys(rows: dict[str, str]) -> set[str]:
+    return {key for keys in rows for key in keys.split()}
+
+
+async def test_help_on_the_picker_lists_the_pickers_keys_not_the_drills():
+    from tui.screens.picker import PickerScreen
+
+    app = SpofdrillApp(autoplay=False, keep_journal=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        keys = _keys(await _help_rows(pilot, app))
+        assert {"/", "r", "a", "g", "j", "k", "enter", "q", "?"} <= keys, keys
+        assert "space" not in keys and "F" not in keys
+        assert isinstance(app.screen, PickerScreen)
+
+
+async def test_help_in_the_drill_and_the_debrief_and_a_replay_each_list_their_own_keys():
+    from tui.screens.debrief import DebriefScreen
+
+    app = SpofdrillApp(scenario=load_scenario("lb-failover"), autoplay=False, keep_journal=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await start(pilot, app)
+        rows = await _help_rows(pilot, app)
+        assert {"space", "1", "2", "3", "4", ":", "enter", "tab", "q", "esc", "←", "h"} <= _keys(rows), rows
+        screen.advance_by(600)
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        rows = await _help_rows(pilot, app)
+        assert {"s", "p", "r", "v", "j", "n", "q"} <= _keys(rows), rows
+        assert "space" not in _keys(rows)
+
+
+async def test_help_explains_the_error_budget_and_how_the_group_keys_work():
+    from tui.screens.help import HelpScreen
+
+    app = SpofdrillApp(scenario=load_scenario("lb-failover"), autoplay=False, keep_journal=False)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await start(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(screen_text(app).split())
+        assert "error budget" in text and "lb ×2" in text and "Timeline" in text, text
+
+
+async def test_help_in_an_assessment_does_not_offer_pause():
+    app = SpofdrillApp(scenario=load_scenario("lb-failover"), assess=True, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start(pilot, app)
+        assert "space" not in _keys(await _help_rows(pilot, app))

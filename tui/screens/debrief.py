@@ -39,14 +39,16 @@ class DebriefScreen(Screen):
     CSS_PATH = "debrief.tcss"
     BINDINGS = [
         # short labels: every key fits the footer at 80 columns
-        Binding("s", "save_result", "Save"),
-        Binding("p", "postmortem", "Postmortem"),
-        Binding("r", "rewind", "Rewind"),
-        Binding("v", "analysis", "SPOFs"),
-        Binding("j", "save_journal", "Journal"),
-        Binding("n", "new_drill", "New"),
+        Binding("s", "save_result", "Save", tooltip="save the result (JSON) and its bundle"),
+        Binding("p", "postmortem", "Postmortem", tooltip="write a blameless postmortem draft (Markdown)"),
+        Binding("r", "rewind", "Rewind", tooltip="take the drill over from a moment: a what-if branch"),
+        Binding("v", "analysis", "SPOFs", tooltip="the SPOF analysis of this architecture"),
+        Binding("j", "save_journal", "Journal", tooltip="save the drill's journal"),
+        Binding("n", "new_drill", "New", tooltip="a new drill (the picker)"),
         Binding("q", "app.quit", "Quit"),
     ]
+    HELP_NOTE = ("The debrief scrolls (↓, page down, the mouse wheel): its last section, \"What happened\", is the "
+                 "drill's timeline, with what was hidden during the drill.")
 
     def __init__(self, session: DrillSession, ending: Ending) -> None:
         super().__init__()

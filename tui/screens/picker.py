@@ -276,9 +276,9 @@ class _ScenarioTable(DataTable):
     """The scenario list; ``enter`` chooses (shown in the footer); ``j``/``k`` move like the arrows."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Start", show=True),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "select_cursor", "Start", show=True, tooltip="the highlighted drill's briefing"),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="down the list (as ↓)"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="up the list (as ↑)"),
     ]
 
 
@@ -287,11 +287,13 @@ class PickerScreen(Screen[Scenario]):
 
     CSS_PATH = "picker.tcss"
     BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("slash", "filter", "Filter", key_display="/",
+                tooltip="filter the list by name, concept or tag (enter starts the first match)"),
         Binding("escape", "clear_filter", "Clear filter"),
-        Binding("r", "reload", "Reload"),
-        Binding("a", "analyze", "SPOF analysis"),
-        Binding("g", "go_suggested", "Suggested", show=False),  # the suggestion line names the key
+        Binding("r", "reload", "Reload", tooltip="read the scenario files again"),
+        Binding("a", "analyze", "SPOF analysis", tooltip="the SPOF analysis of the highlighted drill's architecture"),
+        Binding("g", "go_suggested", "Suggested", show=False,  # the suggestion line names the key
+                tooltip="the suggested next drill"),
         Binding("q", "quit", "Quit"),
     ]
 

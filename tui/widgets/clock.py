@@ -26,6 +26,15 @@ def append_clock(text: Text, snapshot: Snapshot, *, speed: float, paused: bool) 
     text.append(f"score {snapshot.score:.0f} ", style="bold cyan")
 
 
+BUDGET_HELP = (
+    "The clock bar: time, play state, score so far, the error budget, hints left, firing alerts. "
+    "The error budget is the share of requests the SLO lets fail over the whole drill (an SLO of 99 % "
+    "lets 1 % of them fail): \"error budget 60% left\" while failures stay within it; past it, how much "
+    "has been spent: \"error budget 1,700% spent\" is seventeen times what the SLO allows."
+)
+"""What help says about the clock bar."""
+
+
 def budget_words(used: float) -> tuple[str, str]:
     """The error budget in words, and its style: ``error budget 60% left``, past it ``error budget 1,700% spent``.
 
@@ -84,6 +93,9 @@ class QuietStatic(Static):
 
 class ClockBar(QuietStatic):
     """One line that says where the drill stands."""
+
+    HELP_NOTE = BUDGET_HELP
+    """What help says about the bar."""
 
     DEFAULT_CSS = """
     ClockBar { height: 1; background: $panel; color: $text; padding: 0 1; }
