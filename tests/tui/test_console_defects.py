@@ -255,3 +255,30 @@ async def test_help_in_an_assessment_does_not_offer_pause():
     async with app.run_test(size=(100, 30)) as pilot:
         await start(pilot, app)
         assert "space" not in _keys(await _help_rows(pilot, app))
+
+
+# ---------------------------------------------------------------- defect 7
+
+
+async def test_the_timeline_wraps_at_its_width_instead_of_cutting_lines():
+    """7: RichLog drew each line at least 78 cells wide and the panel cut it: ``ALERT NoHealthyBacke``."""
+    from textual.widgets import TabbedContent
+
+    from tui.widgets.timeline import Timeline
+
+    app = SpofdrillApp(scenario=load_scenario("db-primary-async"), seed=3, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        screen.advance_by(120)
+        await pilot.pause()
+        screen.query_one(TabbedContent).active = "timeline-tab"
+        await pilot.pause()
+        timeline = screen.query_one(Timeline)
+        width = timeline.scrollable_content_region.width
+        shown = [strip.text.rstrip() for strip in timeline.lines]
+        assert shown and all(len(line) <= width for line in shown), (width, shown)
+        words = " ".join(shown).split()
+        assert any(word.startswith("NoHealthyBackends") for word in words), shown
+        await pilot.resize_terminal(120, 30)  # wider: wrapped again, fewer rows
+        await pilot.pause()
+        assert len(timeline.lines) < len(shown)

@@ -64,7 +64,11 @@ class Timeline(RichLog):
     """
 
     def __init__(self, *, reveal: bool = False, marks: bool = False, hints: bool = True, **kwargs) -> None:
-        super().__init__(wrap=True, markup=False, highlight=False, **kwargs)
+        # min_width=1: RichLog renders every line at least 78 cells wide by default, and the panel, a third of
+        # the screen, then cut each line mid-word; lines wrap at the panel's width instead
+        super().__init__(wrap=True, markup=False, highlight=False, min_width=1, **kwargs)
+        self._texts: list[Text] = []
+        self._wrapped_at = 0
         self.reveal = reveal
         self.hints = hints  # False in an assessment that offers no hints: timed hints stay out of sight
         self.marks = marks  # replays: the trainee's commands marked ▲, as on the replay's chart
@@ -83,7 +87,17 @@ class Timeline(RichLog):
             if self.marks and entry.type in ("CommandIssued", "CommandRefused"):
                 text = "▲ " + text.removeprefix("> ")
             line.append(text, style=style)
+            self._texts.append(line)
             self.write(line)
+
+    def on_resize(self, event) -> None:
+        """A new width: wrap every line again (RichLog keeps lines as first wrapped); the first size is RichLog's."""
+        width = event.size.width
+        if self._size_known and width and width != self._wrapped_at:
+            self.clear()
+            for line in self._texts:
+                self.write(line)
+        self._wrapped_at = width
 
     @property
     def seen(self) -> int:
