@@ -282,3 +282,50 @@ async def test_the_timeline_wraps_at_its_width_instead_of_cutting_lines():
         await pilot.resize_terminal(120, 30)  # wider: wrapped again, fewer rows
         await pilot.pause()
         assert len(timeline.lines) < len(shown)
+
+
+async def test_the_leave_dialog_shows_the_journals_file_name_whole(monkeypatch):
+    """7: the journal's path wrapped wherever the line ended, cutting the file name in two."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from tui.screens.dialogs import QuitDialog
+
+    folder = Path(tempfile.mkdtemp(prefix="sd", dir="/tmp")) / "spofdrill-data"  # short enough to fit a line
+    monkeypatch.setenv("SPOFDRILL_DATA_DIR", str(folder))
+    try:
+        app = SpofdrillApp(scenario=load_scenario("lb-failover"), seed=3, autoplay=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await start(pilot, app)
+            await pilot.press("q")
+            await pilot.pause()
+            assert isinstance(app.screen, QuitDialog)
+            text = screen_text(app)
+            path = screen.session.journal_path
+            assert len(str(path)) > 66  # the whole path does not fit the dialog's line (66 cells)
+            assert path.name in text and f"{path.parent}/" in text, text
+    finally:
+        shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def test_a_line_that_must_stay_one_line_is_cut_at_a_word():
+    from tui.wording import clip, shown_path
+
+    assert clip("Load balancer crash with a standby", 22) == "Load balancer crash…"
+    assert clip("short", 22) == "short"
+    assert clip("Supercalifragilistic", 8) == "Superca…"
+    assert shown_path("/srv/data/journals/lb-failover-seed3.jsonl") == "/srv/data/journals/\nlb-failover-seed3.jsonl"
+
+
+async def test_the_clock_bar_cuts_the_title_at_a_word():
+    app = SpofdrillApp(scenario=load_scenario("lb-failover"), seed=3, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        screen.refresh_view()
+        await pilot.pause()
+        bar = str(screen.query_one(ClockBar).render()).rstrip()
+        title = screen.session.scenario.title
+        assert bar.endswith("…"), bar
+        shown = bar.rsplit(" hints 2 ", 1)[1][:-1]
+        assert title.startswith(shown) and title[len(shown)] == " ", (shown, title)

@@ -30,6 +30,7 @@ from ..session import DrillSession, Ending
 from ..widgets.comparison import ChartBand, ChartMarks, ChartSeries, ComparisonChart
 from ..widgets.clock import mmss
 from ..widgets.timeline import describe
+from ..wording import shown_path
 from .dialogs import AskDialog, TakeOverDialog
 
 
@@ -223,7 +224,7 @@ class DebriefScreen(Screen):
         try:
             if write is None:
                 write_atomic(path, text)
-                said = f"Saved {kind} to {path}"
+                said = f"Saved the {kind} in\n{shown_path(path)}"
             else:
                 said = write(path, text)
         except WriteError as exc:
@@ -290,7 +291,7 @@ class DebriefScreen(Screen):
             if not existed:
                 written.unlink(missing_ok=True)
             raise
-        return f"Saved journal to {path}, with its drill header {written.name} beside it"
+        return f"Saved the journal in\n{shown_path(path)}\nwith its drill header beside it:\n{written.name}"
 
     def action_postmortem(self) -> None:
         """Write a blameless postmortem draft to the data directory (postmortems/<scenario>-<seed>-<n>.md)."""

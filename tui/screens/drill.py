@@ -23,6 +23,7 @@ from ..widgets.alerts import AlertsPanel
 from ..widgets.clock import ClockBar, mmss
 from ..widgets.panels import DrillPanels
 from ..widgets.topology import TopologyView
+from ..wording import shown_path
 from .dialogs import ArgsDialog, ConfirmDialog, NodeMenu, QuitDialog
 
 TICK = 0.1  # wall seconds between engine slices
@@ -169,7 +170,8 @@ class DrillScreen(Screen):
     def action_leave(self) -> None:
         note = "The drill keeps running while you decide."
         if self.session.journal_path is not None and not self.session.journal_error:
-            note += f"\nQuit keeps the journal so far in {self.session.journal_path}: spofdrill offers to take it up next time."
+            note += (f"\nQuit keeps the journal so far in\n{shown_path(self.session.journal_path)}\n"
+                     "spofdrill offers to take it up next time.")
         self.app.push_screen(QuitDialog(note), self._left)
 
     def _left(self, choice: str | None) -> None:

@@ -47,6 +47,7 @@ from engine.scenario.problems import Problem, ScenarioError
 from engine.scenario.schema import Scenario, Topology
 
 from ..messages import AnalysisRequested
+from ..wording import clip
 
 __all__ = ["PickerScreen", "ScenarioEntry", "describe_problem", "load_entries", "matches", "teaching_order",
            "topology_summary"]
@@ -265,8 +266,8 @@ def _minutes(seconds: float) -> str:
     return f"{max(1, round(seconds / 60))}"
 
 
-def _ellipsis(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+_ellipsis = clip
+"""A table cell that must stay one line: cut at a word, with an ellipsis (:func:`tui.wording.clip`)."""
 
 
 # --------------------------------------------------------------------------- widgets

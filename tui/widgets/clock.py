@@ -9,6 +9,8 @@ from textual.widgets import Static
 from engine.scoring.format import clock, count
 from engine.sim.snapshot import Snapshot
 
+from ..wording import clip
+
 
 mmss = clock
 """Simulated time as ``mm:ss``: the engine's one formatter (:func:`engine.scoring.format.clock`)."""
@@ -114,5 +116,6 @@ class ClockBar(QuietStatic):
         firing = len(snapshot.firing())
         if firing:
             text.append(f"🔔{firing} ", style="bold red")
-        text.append(title, style="dim")
+        room = self.content_size.width - cell_len(text.plain)
+        text.append(clip(title, room) if room > 0 else title, style="dim")  # one line: cut at a word, not mid-word
         self.show_text(text)
