@@ -329,3 +329,25 @@ async def test_the_clock_bar_cuts_the_title_at_a_word():
         assert bar.endswith("…"), bar
         shown = bar.rsplit(" hints 2 ", 1)[1][:-1]
         assert title.startswith(shown) and title[len(shown)] == " ", (shown, title)
+
+
+def test_spofdrill_help_never_breaks_a_word(monkeypatch):
+    """7: argparse's textwrap cut ``list|va`` / ``lidate`` and split words at hyphens."""
+    import argparse
+
+    from engine.cli.main import build_parser
+    from tui.main import console_parser
+    from tui.playback import replay_parser
+
+    parsers = [console_parser(), build_parser(), replay_parser()]
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    parsers += list(sub.choices.values())
+    for columns in (50, 80):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        for parser in parsers:
+            shown = parser.format_help()
+            words = set(shown.split())
+            texts = [parser.description or ""] + [action.help or "" for action in parser._actions]
+            for text in texts:
+                for word in (text % {"prog": parser.prog} if "%(" in text else text).split():
+                    assert word in words, (columns, parser.prog, word, shown)
