@@ -1,10 +1,12 @@
-"""How the console words what does not fit one line: a file's path, a cut title.
+"""How the console words what does not fit one line (a file's path, a cut title) and values from the journal.
 
 Rich wraps at spaces and folds a word longer than the line anywhere inside it,
 so a path in a dialog or a notice came out cut mid-name. :func:`shown_path`
 puts the folder and the file name on lines of their own (the home folder as
 ``~``), each whole where the line allows; :func:`clip` shortens a text that must
-stay on one line at a word, with an ellipsis.
+stay on one line at a word, with an ellipsis. :func:`value_words` writes a
+journal value (a list, a number, a mapping) with the engine's formatters, never
+as a Python repr.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.cells import cell_len
+
+from engine.scoring.format import count, names, number
 
 
 def shown_folder(folder: Path | str) -> str:
@@ -49,3 +53,19 @@ def clip(text: str, width: int) -> str:
     if not kept:
         kept = text[:room]
     return kept.rstrip(" ,;:-—") + "…"
+
+
+def value_words(value: object) -> str:
+    """A journal value as people write it: ``db-1 and db-3`` for a list, ``14,314`` and ``0.5`` for numbers
+    (never ``['db-1', 'db-3']``, ``14314`` or ``1.434e+04``), ``eu-west 0, us-east 2`` for a mapping."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return count(value)
+    if isinstance(value, float):
+        return number(value, 4)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {value_words(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return names(value_words(v) for v in (sorted(value) if isinstance(value, (set, frozenset)) else value))
+    return str(value)

@@ -351,3 +351,53 @@ def test_spofdrill_help_never_breaks_a_word(monkeypatch):
             for text in texts:
                 for word in (text % {"prog": parser.prog} if "%(" in text else text).split():
                     assert word in words, (columns, parser.prog, word, shown)
+
+
+PYTHONISH = re.compile(r"\[|\]|\d\.\d+e[+-]\d|\b\d{5,}\b|(?<![\w,.-])1 [a-z]+s\b|\(s\)")
+"""What a number or a list must never look like in the console: a repr, scientific notation, 14314, "1 alerts"."""
+
+
+def test_no_timeline_line_prints_a_python_repr_or_a_raw_number():
+    """7: entries without their own wording printed ``nodes=['db-1', 'db-3']``, ``count=14314``, ``1.434e+04``."""
+    from engine.sim.actions import ActionDriver
+    from engine.sim.journal import Entry
+    from engine.sim.simulation import Simulation
+    from tui.widgets.timeline import describe
+
+    made = [
+        Entry(0, 1.0, "SplitBrainStarted", True, {"cluster": "orders", "primaries": ["db-1", "db-3"]}),
+        Entry(1, 1.0, "WritesLost", False, {"node": "db-1", "count": 14314, "reason": "not replicated"}),
+        Entry(2, 1.0, "SomethingNew", True, {"lag": 14340.123, "nodes": ["a", "b"], "n": 1}),
+        Entry(3, 1.0, "CommandIssued", True, {"command": "shed", "target": "lb-1", "args": {"percent": 55.0}}),
+    ]
+    lines = [describe(entry) for entry in made]
+    assert lines[0] == "SPLIT BRAIN in orders: db-1 and db-3 both take writes"
+    assert "14,314 acknowledged writes" in lines[1]
+    assert lines[2] == "something new: lag 14,340, n 1, nodes a and b"
+    assert lines[3] == "> shed lb-1 percent=55"
+    for name in ("db-primary-async", "region-outage", "cache-stampede", "chaos-monkey", "compound-incident"):
+        scenario = load_scenario(name)
+        for reference in (False, True):
+            sim = Simulation(scenario, 3)
+            if reference:
+                ActionDriver(sim, scenario.reference_solution).install()
+            sim.run(scenario.duration)
+            for entry in sim.journal:
+                if entry.type != "HintRevealed":  # a hint is the author's own text
+                    assert not PYTHONISH.search(describe(entry)), describe(entry)
+
+
+async def test_the_analysis_words_its_lists_and_counts():
+    """7: SPOFs and cut sets printed as ``[lb-1] [app-1, app-2]``; counts as ``1 outages``."""
+    from tui.screens.analysis import AnalysisScreen
+
+    app = SpofdrillApp(autoplay=False, keep_journal=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.push_screen(AnalysisScreen(load_scenario("spof-baseline")))
+        await pilot.pause()
+        text = str(app.screen._summary())
+        assert "SPOFs: lb-1 and db-1" in text, text
+        assert "cut sets lb-1; app-1 and app-2" in text, text
+        assert not PYTHONISH.search(text), text
+        app.screen.workers.cancel_all()

@@ -335,11 +335,11 @@ def _compare(me: Outcome, ref: Outcome) -> str:
     """One sentence on where the score went compared to the reference."""
     parts = []
     if me.downtime > ref.downtime + 1:
-        parts.append(f"{me.downtime - ref.downtime:.0f} s more downtime")
+        parts.append(f"{count(me.downtime - ref.downtime)} s more downtime")
     if me.lost_writes > ref.lost_writes:
         parts.append(count(me.lost_writes - ref.lost_writes, "more lost write"))
     if me.split_brain_seconds > ref.split_brain_seconds:
-        parts.append(f"{me.split_brain_seconds:.0f} s of split brain")
+        parts.append(f"{count(me.split_brain_seconds)} s of split brain")
     if (me.time_to_recover is None) != (ref.time_to_recover is None) and me.time_to_recover is None:
         parts.append("redundancy never restored")
     if not parts:
