@@ -401,3 +401,26 @@ async def test_the_analysis_words_its_lists_and_counts():
         assert "cut sets lb-1; app-1 and app-2" in text, text
         assert not PYTHONISH.search(text), text
         app.screen.workers.cancel_all()
+
+
+# ---------------------------------------------------------------- defect 8
+
+
+async def test_the_nodes_marked_in_a_spof_hunt_carry_a_mark_on_the_diagram():
+    """8: a mark showed only in the detail panel; the diagram now flags the box (⚑) and drops it when unmarked."""
+    from tui.widgets.topology import HUNT_MARK
+
+    app = SpofdrillApp(scenario=load_scenario("spof-baseline"), seed=7, autoplay=False, keep_journal=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(pilot, app)
+        view = screen.query_one(TopologyView)
+        assert HUNT_MARK not in _diagram(view)
+        await select(pilot, screen, "lb-1")
+        await pilot.press("m")
+        await pilot.pause()
+        drawn = _diagram(view)
+        assert f"{HUNT_MARK}lb-1" in drawn, drawn
+        assert drawn.count(HUNT_MARK) == 1
+        await pilot.press("m")  # m again takes the mark back
+        await pilot.pause()
+        assert HUNT_MARK not in _diagram(view)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from rich.segment import Segment
 from rich.style import Style
@@ -140,7 +141,9 @@ class TopologyView(Widget, can_focus=True):
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
         """Show ``snapshot``: lays out again only when what the layout reads or the size changed, and
-        repaints (only the rows that changed) only when what it draws changed."""
+        repaints (only the rows that changed) only when what it draws changed. Nodes the trainee marked
+        as suspected SPOFs (a SPOF hunt) carry :data:`HUNT_MARK` in front of their label."""
+        snapshot = with_hunt_marks(snapshot)
         self._snapshot = snapshot
         self._node_views = {node.name: node for node in snapshot.nodes}
         self._edge_views = {(edge.source, edge.target, edge.kind): edge for edge in snapshot.edges}
@@ -346,6 +349,19 @@ class TopologyView(Widget, can_focus=True):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+HUNT_MARK = "⚑"
+"""In front of the label of a node the trainee marked as a suspected SPOF (``m`` in a SPOF hunt), as in the detail panel."""
+
+
+def with_hunt_marks(snapshot: Snapshot) -> Snapshot:
+    """``snapshot`` with :data:`HUNT_MARK` in front of the labels of the nodes the trainee marked (the same one if none)."""
+    if not any(node.marked for node in snapshot.nodes):
+        return snapshot
+    nodes = tuple(replace(node, label=f"{HUNT_MARK}{node.label}") if node.marked else node for node in snapshot.nodes)
+    return replace(snapshot, nodes=nodes)
+
 
 
 def _paint_key(snapshot: Snapshot) -> tuple[object, ...]:
