@@ -14,11 +14,10 @@ from rich.console import Console
 
 from engine.scenario.loader import load_scenario
 from tui.app import SpofdrillApp
-from tui.screens.briefing import BriefingScreen
 from tui.screens.dialogs import ConfirmDialog, NodeMenu
-from tui.screens.drill import DrillScreen
 from tui.widgets.clock import ClockBar
 from tui.widgets.topology import TopologyView
+from support import select_node as select, start_drill as start
 
 
 def screen_text(app) -> str:
@@ -36,22 +35,6 @@ def footer_keys(screen) -> dict[str, str]:
 
     return {key.key_display: key.description for key in screen.query(FooterKey)}
 
-
-async def start(pilot, app) -> DrillScreen:
-    await pilot.pause()
-    assert isinstance(app.screen, BriefingScreen)
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(app.screen, DrillScreen)
-    return app.screen
-
-
-async def select(pilot, screen: DrillScreen, name: str) -> None:
-    topology = screen.query_one(TopologyView)
-    box = topology.topology_layout.box_of(name)
-    await pilot.click(TopologyView, offset=(box.center, box.y + box.h // 2))
-    await pilot.pause()
-    assert screen.selected == name
 
 
 # ---------------------------------------------------------------- defect 6

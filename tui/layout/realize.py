@@ -212,6 +212,20 @@ def _rules(graph: _Graph, route: _Route, rows: _Rows, merged: bool, occupied: se
     return rules
 
 
+def _free_runs(x0: int, span: int, y: int, taken: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of free cells of row ``y`` within a column (``x0``, ``span``), as (start, length)."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for x in range(x0, x0 + span + 1):
+        free = x < x0 + span and (x, y) not in taken
+        if free and start is None:
+            start = x
+        elif not free and start is not None:
+            runs.append((start, x - start))
+            start = None
+    return runs
+
+
 def _titles(route: _Route, title_y: int | None, occupied: set[tuple[int, int]]) -> list[Title]:
     """Region titles, in the free stretch of the title row."""
     title_list: list[Title] = []
@@ -219,16 +233,7 @@ def _titles(route: _Route, title_y: int | None, occupied: set[tuple[int, int]]) 
         return title_list
     for column, (x0, span) in enumerate(route.spans):
         name = route.column_names[column]
-        free_runs: list[tuple[int, int]] = []
-        start = None
-        for x in range(x0, x0 + span + 1):
-            free = x < x0 + span and (x, title_y) not in occupied
-            if free and start is None:
-                start = x
-            elif not free and start is not None:
-                free_runs.append((start, x - start))
-                start = None
-        runs = [(s, n) for s, n in free_runs if n >= 3]
+        runs = [(s, n) for s, n in _free_runs(x0, span, title_y, occupied) if n >= 3]
         if not runs:
             continue
         fitting = [(s, n) for s, n in runs if n >= cell_len(name) + (1 if s > x0 else 0)]
@@ -258,25 +263,16 @@ def _tucked_titles(graph: _Graph, route: _Route, rows: _Rows, boxes: Sequence[Bo
         name = route.column_names[column]
         best: tuple[int, int, int] | None = None  # (y, start, length) of the widest stretch seen
         for y in range(rows.band_y[regional[0]] - 1, -1, -1):
-            placed = False
-            start = None
-            for x in range(x0, x0 + span + 1):
-                free = x < x0 + span and (x, y) not in taken
-                if free and start is None:
-                    start = x
-                elif not free and start is not None:
-                    # a blank between the title and whatever is beside it (a line, another column)
-                    first, last = start + (1 if start > x0 else 0), x - (1 if x < x0 + span else 0)
-                    length = last - first
-                    if best is None or length > best[2]:
-                        best = (y, first, length)
-                    if length >= cell_len(name):
-                        titles.append(Title(first, y, name, name))
-                        placed = True
-                        break
-                    start = None
-            if placed:
+            # a blank between the title and whatever is beside it (a line, another column)
+            stretches = [(start + (1 if start > x0 else 0), start + n - (1 if start + n < x0 + span else 0))
+                         for start, n in _free_runs(x0, span, y, taken)]
+            whole = next((first for first, last in stretches if last - first >= cell_len(name)), None)
+            if whole is not None:
+                titles.append(Title(whole, y, name, name))
                 break
+            for first, last in stretches:
+                if best is None or last - first > best[2]:
+                    best = (y, first, last - first)
         else:
             if best is not None and best[2] >= 3:
                 y, first, length = best

@@ -47,7 +47,8 @@ class DrillScreen(Screen):
         Binding("escape", "leave", "Leave", show=False),
         *command_bindings(),
         # an assessment hides pause, speed and hints from the footer (check_action); their keys then say why
-        Binding("space,1,2,3,4", "refused('Pause and speed-up are')", show=False),
+        Binding("space", "refused('Pause is')", show=False),
+        Binding("1,2,3,4", "refused('Speed-up is')", show=False),
         Binding("H", "refused('Hints are')", show=False),
     ]
 
@@ -142,14 +143,17 @@ class DrillScreen(Screen):
     # ------------------------------------------------------------------ actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """An assessment does not offer what it disables (pause, speed, hints unless the scenario allows them)."""
-        hints = self.session.hints_allowed()
+        """An assessment does not offer what it disables: pause (but space resumes a recovered one, paused),
+        speed-up, and hints unless the scenario allows them."""
+        session = self.session
+        offered = {"pause": not session.assess or session.paused, "speed": not session.assess,
+                   "hint": session.hints_allowed()}
         if action in ("pause", "speed"):
-            return not self.session.assess
+            return offered[action]
         if action == "command" and parameters == ("hint",):
-            return hints
+            return offered["hint"]
         if action == "refused":
-            return self.session.assess and (parameters != ("Hints are",) or not hints)
+            return not offered[{"Pause is": "pause", "Speed-up is": "speed", "Hints are": "hint"}[parameters[0]]]
         return True
 
     def action_refused(self, what: str) -> None:
@@ -158,6 +162,7 @@ class DrillScreen(Screen):
     def action_pause(self) -> None:
         if not self.session.toggle_pause():
             self.notify("Pause is disabled in assessment mode.", severity="warning")
+        self.refresh_bindings()  # a recovered assessment, resumed: no pause in its footer from now on
         self.refresh_view()
 
     def action_speed(self, index: int) -> None:
