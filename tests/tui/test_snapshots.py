@@ -77,8 +77,9 @@ def test_picker(snap_compare) -> None:
     "The unprotected system", whose Level reads its measured "medium"; then the
     easy ones "Load balancer crash with a standby" and "When a nice-to-have
     breaks", then the mediums by title), with the level
-    coloured by difficulty, concepts cut short ("chaos, re…") so titles keep
-    their room (whole up to 42 characters here: "Catalogue site behind a
+    coloured by difficulty, concepts cut short at a word ("spof…", "chaos…";
+    only a first word too long is cut inside it, "redundanc…"; issue 13, defect 7)
+    so titles keep their room (whole up to 42 characters here: "Catalogue site behind a
     read-through cache" is not cut), 10 min and a Best column of only "—"; the
     first row highlighted; the "Suggested next (g): The unprotected system"
     line; the preview of the first row below (title, id · level · minutes ·
@@ -153,7 +154,7 @@ def test_promote_confirmation(snap_compare) -> None:
 def test_help(snap_compare) -> None:
     """? during a drill (80×24): the drill's own help over the drill (issue 13, defect 6b).
 
-    A bordered panel "Keys on this screen: The main screen of a drill, …", then
+    A bordered panel "Keys on this screen", then
     the keys from the drill's bindings: "← h → l ↑ k ↓ j" (move the selection;
     in a group's box ← → step through its members), "a" (acknowledge), space
     Pause, "1 2 3 4" (1× / 2× / 5× / 10×), ":" Commands, enter Menu, tab Next

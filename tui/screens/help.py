@@ -144,9 +144,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         screen = self.for_screen
-        purpose = (type(screen).__doc__ or "").strip().splitlines()[0]
         with VerticalScroll():
-            yield Static(Text(f"Keys on this screen: {purpose}", style="bold"))
+            yield Static(Text("Keys on this screen", style="bold"))
             yield Static(_keys_table(self.rows), id="help-keys")
             for note in help_notes(screen):
                 yield Static(Text(f"\n{note}"), classes="help-note")
