@@ -76,3 +76,28 @@ def run_sliced(scenario: Scenario, seed: int, step: float | None):
         sim.run(k * step)  # k * step, not repeated +=, so float drift cannot add a slice
         k += 1
     return sim
+
+
+async def start_drill(pilot, app):
+    """From the briefing on screen, start the clock; the drill screen (console tests, Textual Pilot)."""
+    from tui.screens.briefing import BriefingScreen
+    from tui.screens.drill import DrillScreen
+
+    await pilot.pause()
+    assert isinstance(app.screen, BriefingScreen)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, DrillScreen)
+    return app.screen
+
+
+async def select_node(pilot, screen, name: str) -> None:
+    """Select a node of a drill by clicking its box on the topology."""
+    from tui.widgets.topology import TopologyView
+
+    topology = screen.query_one(TopologyView)
+    box = topology.topology_layout.box_of(name)
+    assert box is not None, name
+    await pilot.click(TopologyView, offset=(box.center, box.y + box.h // 2))
+    await pilot.pause()
+    assert screen.selected == name

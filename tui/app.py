@@ -228,7 +228,7 @@ class SpofdrillApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self._show(HelpScreen())
+            self._show(HelpScreen(self.screen))
 
     def _show(self, screen, callback=None, *, replace: bool = False) -> None:
         """Push (or switch to) a screen, keeping the "terminal too small" message on top."""

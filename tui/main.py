@@ -36,10 +36,14 @@ def replay_main(argv: Sequence[str]) -> int:
 
 
 def console_parser() -> argparse.ArgumentParser:
+    from engine.cli.main import WordWrapFormatter
+
     parser = argparse.ArgumentParser(
         prog="spofdrill",
         description=("Open the drill console (spofdrill drill SCENARIO opens one scenario; spofdrill replay "
-                     f"BUNDLE|JOURNAL plays a drill back; headless commands: spofdrill {'|'.join(headless_commands())})."),
+                     f"BUNDLE|JOURNAL plays a drill back; headless commands: spofdrill COMMAND, where COMMAND is "
+                     f"one of {', '.join(headless_commands())})."),
+        formatter_class=WordWrapFormatter,
     )
     parser.add_argument("scenario", nargs="?", help="with 'drill': a built-in scenario name or a YAML file")
     parser.add_argument("--scenarios", metavar="DIR", action="append", default=[], help="also offer the scenarios in DIR")

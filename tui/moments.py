@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from engine.scoring.format import clock
 
+from .wording import value_words
+
 if TYPE_CHECKING:
     from engine.records.replay import TimedCommand
 
@@ -49,5 +51,5 @@ def parse_moment(text: str, duration: float) -> float:
 
 def describe_command(command: TimedCommand) -> str:
     """A recorded command as the trainee would type it: ``command target key=value``."""
-    args = " ".join(f"{k}={v}" for k, v in command.args.items())
+    args = " ".join(f"{k}={value_words(v)}" for k, v in command.args.items())
     return " ".join(part for part in (command.command, command.target or "", args) if part)

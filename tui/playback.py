@@ -226,9 +226,12 @@ def _speed(text: str) -> float:
 
 
 def replay_parser() -> argparse.ArgumentParser:
+    from engine.cli.main import WordWrapFormatter
+
     parser = argparse.ArgumentParser(
         prog="spofdrill replay",
         description="Play a recorded drill back in the console, read-only; t takes it over from any moment.",
+        formatter_class=WordWrapFormatter,
     )
     parser.add_argument("file", metavar="BUNDLE|JOURNAL", help="a result bundle, or a console journal (X.jsonl beside its X.drill.json)")
     parser.add_argument("--speed", type=_speed, default=1.0, help="1, 2, 5, 10, 30 or 60 (default 1; keys 1-6 change it)")

@@ -19,6 +19,7 @@ from engine.sim.runner import Report, Run
 
 from .moments import describe_command, format_moment  # noqa: F401  (describe_command re-exported)
 from .session import BranchOrigin
+from .wording import value_words
 
 if TYPE_CHECKING:
     from .session import DrillSession, Ending
@@ -36,7 +37,7 @@ def commands_of(run: Run) -> list[tuple[float, str]]:
     """The commands a run issued, as (time, "command target args")."""
     out = []
     for entry in run.sim.journal.of_type("CommandIssued"):
-        args = " ".join(f"{k}={v}" for k, v in (entry.data.get("args") or {}).items())
+        args = " ".join(f"{k}={value_words(v)}" for k, v in (entry.data.get("args") or {}).items())
         out.append((entry.t, f"{entry.data['command']} {entry.data.get('target') or ''} {args}".strip()))
     return out
 

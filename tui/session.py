@@ -10,11 +10,12 @@ Textual: the screens drive it, and tests can drive it directly.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
 from engine.commands import Command
+from engine.scoring.format import count, number
 from engine.util.files import write_atomic
 from engine.records.recovery import ProgressMark, hold
 from engine.records.replay import LEFT_TYPE, DrillHeader, write_header
@@ -121,7 +122,19 @@ class DrillSession:
     # ------------------------------------------------------------------ commands and views
 
     def preview(self, command: Command) -> Preview:
-        return self.sim.preview(command)
+        """What ``command`` would do; a hint counts as destructive here (it spends points), so the console asks first."""
+        preview = self.sim.preview(command)
+        if command.spec.uses_hints and preview.allowed:
+            return replace(preview, destructive=True, text=self._hint_cost_text())
+        return preview
+
+    def _hint_cost_text(self) -> str:
+        """What the next hint costs, in the words of the confirmation dialog."""
+        hints = self.scenario.hints
+        left = [index for index in range(len(hints)) if index not in self.sim.hints_revealed]
+        cost = hints[left[0]].cost
+        return (f"Reveal the next hint now? It costs {number(cost)} {'point' if cost == 1 else 'points'} of your score; "
+                f"{count(len(left) - 1, 'hint')} left after it.")
 
     def apply(self, command: Command) -> Receipt:
         receipt = self.sim.apply(command)

@@ -10,7 +10,9 @@ one cannot be read. Bad input never produces a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
+import textwrap
 from typing import Sequence
 
 from engine.cli.analyze import cmd_analyze
@@ -21,12 +23,30 @@ from engine.cli.scenarios import cmd_check, cmd_commands, cmd_list, cmd_schema, 
 from engine.scenario.problems import ScenarioError
 
 
+class WordWrapFormatter(argparse.HelpFormatter):
+    """argparse's help, wrapped at spaces only: a word longer than the line runs past it instead of being cut.
+
+    argparse wraps with :func:`textwrap.wrap`, which breaks long words and at
+    hyphens (``list|va`` / ``lidate``, ``action-`` / ``script``).
+    """
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_long_words=False, break_on_hyphens=False) or [""]
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spofdrill",
         description="A terminal trainer for incidents and failover (headless commands).",
+        formatter_class=WordWrapFormatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                parser_class=functools.partial(argparse.ArgumentParser,
+                                                               formatter_class=WordWrapFormatter))
     p = sub.add_parser("list", help="list the built-in scenarios")
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("validate", help="check scenario or action-script files and report every problem")

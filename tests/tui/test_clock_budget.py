@@ -31,8 +31,9 @@ async def test_the_clock_remembers_an_outage_past_the_history_window() -> None:
     """lb-failover, seed 0, reference fix: lb-1 dies at 81.9 s, its next scrape (95 s) fails,
     InstanceDown (for: 10 s) fires at 105 s, the reference fails over 10 s later: ~18,469 requests
     fail (82-115 s) of ~227,000 by the last scrape before 07:03 (07:00). The SLO (99 %) allowed 1 %
-    of them, ~2,270: 18,469 / 2,270 = ~8.1, so the bar reads "budget spent ×8" (it read
-    "budget 100%": the last 300 s hold no failure)."""
+    of them, ~2,270: 18,469 / 2,270 = ~8.1, so the bar reads "error budget 815% spent"
+    (it read "budget 100%": the last 300 s hold no failure; then "budget spent ×8", which said neither
+    which budget nor what the figure was)."""
     scenario, snapshot = _snapshot_at(423)
     assert snapshot.as_of == 420.0
     assert sum(snapshot.series("failed")) == 0  # the window the bar used to sum
@@ -44,12 +45,12 @@ async def test_the_clock_remembers_an_outage_past_the_history_window() -> None:
         await pilot.pause()
         shown = str(bar.render())
         assert "07:03" in shown
-        assert "budget spent ×8 " in shown
+        assert "error budget 815% spent " in shown
         assert "budget 100%" not in shown
 
 
 async def test_the_clock_shows_what_is_left_before_the_budget_is_spent() -> None:
-    """At 00:30 nothing has failed: "budget 100%"."""
+    """At 00:30 nothing has failed: "error budget 100% left"."""
     scenario, snapshot = _snapshot_at(30)
     assert snapshot.budget_used == 0.0
     app = ClockApp()
@@ -57,4 +58,4 @@ async def test_the_clock_shows_what_is_left_before_the_budget_is_spent() -> None
         bar = app.query_one(ClockBar)
         bar.show(snapshot, speed=1.0, paused=False, assess=False, title=scenario.title)
         await pilot.pause()
-        assert "budget 100%" in str(bar.render())
+        assert "error budget 100% left" in str(bar.render())

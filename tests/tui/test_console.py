@@ -23,30 +23,12 @@ from tui.screens.help import HelpScreen
 from tui.screens.picker import PickerScreen
 from tui.widgets.clock import ClockBar
 from tui.widgets.topology import TopologyView
+from support import select_node as select, start_drill as start
 
 
 def journal_types(screen: DrillScreen) -> list[str]:
     return [e.type for e in screen.session.sim.journal]
 
-
-async def start(pilot, app) -> DrillScreen:
-    """From the briefing, start the clock."""
-    await pilot.pause()
-    assert isinstance(app.screen, BriefingScreen)
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(app.screen, DrillScreen)
-    return app.screen
-
-
-async def select(pilot, screen: DrillScreen, name: str) -> None:
-    """Select a node by clicking its box on the topology."""
-    topology = screen.query_one(TopologyView)
-    box = topology.topology_layout.box_of(name)
-    assert box is not None, name
-    await pilot.click(TopologyView, offset=(box.center, box.y + box.h // 2))
-    await pilot.pause()
-    assert screen.selected == name
 
 
 async def test_pick_start_ack_fail_over_and_reach_the_debrief():
@@ -226,7 +208,7 @@ async def test_an_assessment_offers_hints_when_the_scenario_says_so():
     app = SpofdrillApp(scenario=scenario, assess=True, autoplay=False, keep_journal=False)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start(pilot, app)
-        await pilot.press("H")
+        await pilot.press("H", "y")  # a hint costs points: it asks first
         await pilot.pause()
         assert screen.session.sim.journal.of_type("HintRevealed")
         assert "hints " in str(screen.query_one(ClockBar).render())
@@ -251,6 +233,9 @@ async def test_hint_on_request_costs_points():
         screen = await start(pilot, app)
         screen.advance_by(20)
         await pilot.press("H")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and "5 points" in app.screen.text
+        await pilot.press("y")
         await pilot.pause()
         hints = screen.session.sim.journal.of_type("HintRevealed")
         assert hints and hints[0].data["cost"] == 5
@@ -422,7 +407,7 @@ async def test_the_picker_opens_the_spof_analysis_of_a_scenario():
         await pilot.click(TopologyView, offset=(box.center, box.y + box.h // 2))
         await pilot.pause()
         detail = str(screen.query_one("#analysis-node").render())
-        assert "SPOF" in detail and "app-1, app-2, cache, db-1" in detail and "users lose 100%" in detail
+        assert "SPOF" in detail and "app-1, app-2, cache and db-1" in detail and "users lose 100%" in detail
         assert "Chaos run:" in detail and "as the diagram says" in detail
         drawn = {n.name: n.state for n in screen.query_one(TopologyView).snapshot.nodes}
         assert drawn["lb-1"] == "down" and drawn["app-1"] == drawn["db-1"] == "degraded" and drawn["users"] != "degraded"

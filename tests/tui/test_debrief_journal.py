@@ -44,7 +44,8 @@ async def test_a_journal_saved_in_the_debrief_has_its_header_and_postmortem_read
     assert saved.suffix == ".jsonl" and saved.exists()
     header = header_path(saved)
     assert header.exists() and header.name == saved.name.removesuffix(".jsonl") + ".drill.json"
-    assert any(str(saved) in n and header.name in n for n in notices), notices
+    # the folder and the file name each on a line of their own, so a notice never cuts a name (issue 13, defect 7)
+    assert any(f"{saved.parent}/\n{saved.name}" in n and header.name in n for n in notices), notices
     assert [p for p in header.parent.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"] == []
 
     written = read_header(saved)

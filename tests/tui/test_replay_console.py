@@ -142,6 +142,15 @@ async def test_a_bundle_replays_with_speeds_pause_and_step(tmp_path):
         await pilot.press("full_stop")
         await pilot.pause()
         assert screen.session.now == pytest.approx(7.0) and screen.session.paused
+        await pilot.press("question_mark")  # the replay's own keys, from its bindings (issue 13, defect 6b)
+        await pilot.pause()
+        from tui.screens.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        keys = {key for keys, _ in app.screen.rows for key in keys.split()}
+        assert {"space", "1", "6", ".", "n", "t", "e", "q", "←"} <= keys and "F" not in keys, keys
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("e")
         debrief = await finish(pilot)
         assert debrief.ending.run.score.score == run.score.score

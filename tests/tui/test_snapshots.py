@@ -77,8 +77,9 @@ def test_picker(snap_compare) -> None:
     "The unprotected system", whose Level reads its measured "medium"; then the
     easy ones "Load balancer crash with a standby" and "When a nice-to-have
     breaks", then the mediums by title), with the level
-    coloured by difficulty, concepts cut short ("chaos, re…") so titles keep
-    their room (whole up to 42 characters here: "Catalogue site behind a
+    coloured by difficulty, concepts cut short at a word ("spof…", "chaos…";
+    only a first word too long is cut inside it, "redundanc…"; issue 13, defect 7)
+    so titles keep their room (whole up to 42 characters here: "Catalogue site behind a
     read-through cache" is not cut), 10 min and a Best column of only "—"; the
     first row highlighted; the "Suggested next (g): The unprotected system"
     line; the preview of the first row below (title, id · level · minutes ·
@@ -102,7 +103,8 @@ def test_briefing(snap_compare) -> None:
 def test_drill_at_start(snap_compare) -> None:
     """The db-primary-async drill at 80×24, just started (00:00, engine paused).
 
-    Clock bar "⏱ 00:00/10:00 … score 100 budget 100% hints 2"; the topology in
+    Clock bar "⏱ 00:00/10:00 … score 100 error budget 100% left hints 2" and the
+    scenario's title cut at a word with "…" (issue 13, defect 6e, 7); the topology in
     its compact form: users → lb-1 VIP → app-1, app-2 → cache and db-1 P, db-2 R,
     db-3 R, every box ✓, the replication line dotted under the databases; the
     detail panel says "Select a node with the arrow keys or the mouse."; the
@@ -118,7 +120,8 @@ def test_drill_at_start(snap_compare) -> None:
 def test_drill_mid_incident(snap_compare) -> None:
     """The db-primary-async drill at 160×48, 100 simulated seconds in, db-2 selected.
 
-    Clock bar at 01:40 with 🔔3; the full-size topology with app-1, app-2 and the
+    Clock bar at 01:40 reading "error budget …% spent" (not "budget spent ×N") with
+    🔔3; the full-size topology with app-1, app-2 and the
     three databases marked "!" and both replication lines labelled "broken"; the
     detail panel on db-2 (degraded · replica, lag 0.3 s, its position) with the
     commands that apply to it ([P] Promote replica …, [X] Fence node …); the
@@ -135,7 +138,8 @@ def test_promote_confirmation(snap_compare) -> None:
     A red-bordered dialog "Promote replica?" saying what promoting db-2 costs
     (the write positions it has received and applied, and the writes it never received) and that db-1
     is not fenced (split brain); buttons "Cancel (n)" (focused) and
-    "Promote replica (y)"; the drill dimmed behind it.
+    "Promote replica (y)"; the drill dimmed behind it, its clock bar reading
+    "error budget …% spent".
     """
 
     async def run_before(pilot: Pilot) -> None:
@@ -148,12 +152,14 @@ def test_promote_confirmation(snap_compare) -> None:
 
 
 def test_help(snap_compare) -> None:
-    """? during a drill (80×24): the help over the drill.
+    """? during a drill (80×24): the drill's own help over the drill (issue 13, defect 6b).
 
-    A bordered panel "Keys" (space, 1 2 3 4, arrows and h j k l, enter, : or
-    ctrl+p, tab, q and escape, ?) then the start of "Commands on the selected
-    node" (key, command, applies to: a Acknowledge alert first); a scrollbar,
-    because the command list goes on below.
+    A bordered panel "Keys on this screen", then
+    the keys from the drill's bindings: "← h → l ↑ k ↓ j" (move the selection;
+    in a group's box ← → step through its members), "a" (acknowledge), space
+    Pause, "1 2 3 4" (1× / 2× / 5× / 10×), ":" Commands, enter Menu, tab Next
+    panel, "q esc" Leave, ctrl+p, "?"; then the note on the clock bar's error
+    budget below; a scrollbar, because the tabs' note and the commands follow.
     """
 
     async def run_before(pilot: Pilot) -> None:

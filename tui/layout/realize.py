@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .model import (
@@ -211,6 +212,20 @@ def _rules(graph: _Graph, route: _Route, rows: _Rows, merged: bool, occupied: se
     return rules
 
 
+def _free_runs(x0: int, span: int, y: int, taken: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of free cells of row ``y`` within a column (``x0``, ``span``), as (start, length)."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for x in range(x0, x0 + span + 1):
+        free = x < x0 + span and (x, y) not in taken
+        if free and start is None:
+            start = x
+        elif not free and start is not None:
+            runs.append((start, x - start))
+            start = None
+    return runs
+
+
 def _titles(route: _Route, title_y: int | None, occupied: set[tuple[int, int]]) -> list[Title]:
     """Region titles, in the free stretch of the title row."""
     title_list: list[Title] = []
@@ -218,16 +233,7 @@ def _titles(route: _Route, title_y: int | None, occupied: set[tuple[int, int]]) 
         return title_list
     for column, (x0, span) in enumerate(route.spans):
         name = route.column_names[column]
-        free_runs: list[tuple[int, int]] = []
-        start = None
-        for x in range(x0, x0 + span + 1):
-            free = x < x0 + span and (x, title_y) not in occupied
-            if free and start is None:
-                start = x
-            elif not free and start is not None:
-                free_runs.append((start, x - start))
-                start = None
-        runs = [(s, n) for s, n in free_runs if n >= 3]
+        runs = [(s, n) for s, n in _free_runs(x0, span, title_y, occupied) if n >= 3]
         if not runs:
             continue
         fitting = [(s, n) for s, n in runs if n >= cell_len(name) + (1 if s > x0 else 0)]
@@ -238,6 +244,42 @@ def _titles(route: _Route, title_y: int | None, occupied: set[tuple[int, int]]) 
     return title_list
 
 
+def _tucked_titles(graph: _Graph, route: _Route, rows: _Rows, boxes: Sequence[Box], merged: bool,
+                   occupied: set[tuple[int, int]]) -> list[Title]:
+    """Region titles when no row of their own fits: each in the lowest free stretch of its column above the regions.
+
+    The rows above the first regional tier hold the global tier and its lines, and
+    usually room beside them; a title goes where it fits whole (nearest its column),
+    else shortened into the widest stretch there is. No room at all: no title.
+    """
+    regional = [b for b, tier in enumerate(graph.bands) if tier not in _GLOBAL_TIERS]
+    if merged or not regional or not route.spans:
+        return []
+    taken = set(occupied)
+    for box in boxes:
+        taken.update((x, y) for x in range(box.x - 1, box.x + box.w + 1) for y in range(box.y, box.y + box.h))
+    titles: list[Title] = []
+    for column, (x0, span) in enumerate(route.spans):
+        name = route.column_names[column]
+        best: tuple[int, int, int] | None = None  # (y, start, length) of the widest stretch seen
+        for y in range(rows.band_y[regional[0]] - 1, -1, -1):
+            # a blank between the title and whatever is beside it (a line, another column)
+            stretches = [(start + (1 if start > x0 else 0), start + n - (1 if start + n < x0 + span else 0))
+                         for start, n in _free_runs(x0, span, y, taken)]
+            whole = next((first for first, last in stretches if last - first >= cell_len(name)), None)
+            if whole is not None:
+                titles.append(Title(whole, y, name, name))
+                break
+            for first, last in stretches:
+                if best is None or last - first > best[2]:
+                    best = (y, first, last - first)
+        else:
+            if best is not None and best[2] >= 3:
+                y, first, length = best
+                titles.append(Title(first, y, fit_text(name, length, middle=False), name))
+    return titles
+
+
 def _realize(graph: _Graph, route: _Route, width: int, height: int, full: bool, titles: bool,
              merged: bool) -> Layout | None:
     """Heights, rows and characters for one box style; ``None`` when it does not fit ``height``."""
@@ -246,9 +288,12 @@ def _realize(graph: _Graph, route: _Route, width: int, height: int, full: bool, 
         return None
     bits = _bits(route, rows)
     lines, occupied = _lines(bits)
+    boxes = _boxes(route, rows, full)
+    placed = (_titles(route, rows.title_y, occupied) if rows.title_y is not None
+              else _tucked_titles(graph, route, rows, boxes, merged, occupied))
     return Layout(
-        width=width, height=height, boxes=tuple(_boxes(route, rows, full)), lines=tuple(lines),
-        groups=tuple(route.groups), titles=tuple(_titles(route, rows.title_y, occupied)),
+        width=width, height=height, boxes=tuple(boxes), lines=tuple(lines),
+        groups=tuple(route.groups), titles=tuple(placed),
         lag_slots=tuple(_lag_slots(route, rows, bits)), rules=tuple(_rules(graph, route, rows, merged, occupied)),
         style="full" if full else "compact", merged=merged, fits=True, needed=(width, height),
         nodes={node.name: node for node in graph.nodes}, edges=dict(graph.edge_views),

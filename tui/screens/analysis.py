@@ -25,6 +25,7 @@ from engine.analysis.structure import Analysis, analyze
 from engine.analysis.blast import blast_radii
 from engine.analysis.chaosrun import ChaosAvailability, chaos_availability
 from engine.scenario.schema import Scenario
+from engine.scoring.format import count, names
 from engine.sim.simulation import Simulation
 from engine.sim.snapshot import Snapshot
 from engine.analysis.whatif import FAIL_AT, WhatIf, what_if
@@ -122,19 +123,20 @@ class AnalysisScreen(Screen[None]):
         text = Text()
         text.append(f"SPOF analysis — {self.scenario.title}\n", style="bold")
         text.append("SPOFs: ", style="bold")
-        text.append(", ".join(a.spofs) or "none", style="bold red" if a.spofs else "green")
+        text.append(names(a.spofs), style="bold red" if a.spofs else "green")
         text.append("   (‼ SPOF, ~ degrading on the diagram)\n", style="dim")
         for part in a.kinds:
             text.append(f"{part.kind:<7}", style="bold")
             text.append(part.availability.text())
-            cuts = " ".join("[" + ", ".join(c) + "]" for c in part.cut_sets[:6])
-            text.append(f"   cut sets {cuts}\n", style="dim")
+            cuts = "; ".join(names(c) for c in part.cut_sets[:6])  # each set: what fails together
+            more = len(part.cut_sets) - 6
+            text.append(f"   cut sets {cuts}{f'; and {count(more)} more' if more > 0 else ''}\n", style="dim")
         m = self.measured
         if m is None:
             text.append(f"measured  chaos run of {self.CHAOS_DAYS:,.0f} simulated days: running…\n", style="dim")
         else:
             text.append("measured ", style="bold")
-            text.append(f"{100 * m.availability:.4f} % over {m.days:,.0f} simulated days ({m.outages} outages) vs "
+            text.append(f"{100 * m.availability:.4f} % over {m.days:,.0f} simulated days ({count(m.outages, 'outage')}) vs "
                         f"{100 * m.diagram_availability:.4f} % by the diagram on the same outages (request-weighted)\n")
             worst = max(m.components, key=lambda c: c.downtime - c.diagram, default=None)
             if worst is not None and worst.downtime - worst.diagram > 0.5:
@@ -159,11 +161,11 @@ class AnalysisScreen(Screen[None]):
             text.append(f"{name}\n", style="bold")
             text.append(verdict.status.upper() if verdict.status == "spof" else verdict.status, style=style)
             if verdict.spof_for:
-                text.append(f" for {', '.join(verdict.spof_for)}")
+                text.append(f" for {names(verdict.spof_for)} requests")
             text.append(f"\n{verdict.reason}\n\n")
             cut = self.radii.get(name, ())
             text.append("Blast radius: ", style="bold")
-            text.append(", ".join(cut) if cut else "nothing else is cut off", style="red" if cut else "")
+            text.append(names(cut, empty="nothing else is cut off"), style="red" if cut else "")
             text.append("\n(the diagram shows it down ✗ and what it cuts off degraded !)" if cut else
                         "\n(the diagram shows it down ✗)", style="dim")
             text.append("\n\n")
@@ -180,7 +182,7 @@ class AnalysisScreen(Screen[None]):
             if gap is not None and gap.outages:
                 year = self.measured.per_year
                 text.append("\n\nChaos run: ", style="bold")
-                text.append(f"{gap.outages} outage(s) in {self.measured.days:,.0f} days cost {year(gap.downtime):,.0f} s "
+                text.append(f"{count(gap.outages, 'outage')} in {self.measured.days:,.0f} days cost {year(gap.downtime):,.0f} s "
                             f"a year (the diagram: {year(gap.diagram):,.0f} s); {gap.cause}")
         self.query_one("#analysis-node", Static).update(text)
 

@@ -31,6 +31,7 @@ from ..session import DrillSession, Ending
 from ..widgets.comparison import ChartBand, ChartMarks, ChartSeries, ComparisonChart
 from ..widgets.clock import mmss
 from ..widgets.timeline import describe
+from ..wording import shown_path
 from .dialogs import AskDialog, TakeOverDialog
 
 
@@ -40,14 +41,16 @@ class DebriefScreen(Screen):
     CSS_PATH = "debrief.tcss"
     BINDINGS = [
         # short labels: every key fits the footer at 80 columns
-        Binding("s", "save_result", "Save"),
-        Binding("p", "postmortem", "Postmortem"),
-        Binding("r", "rewind", "Rewind"),
-        Binding("v", "analysis", "SPOFs"),
-        Binding("j", "save_journal", "Journal"),
-        Binding("n", "new_drill", "New"),
+        Binding("s", "save_result", "Save", tooltip="save the result (JSON) and its bundle"),
+        Binding("p", "postmortem", "Postmortem", tooltip="write a blameless postmortem draft (Markdown)"),
+        Binding("r", "rewind", "Rewind", tooltip="take the drill over from a moment: a what-if branch"),
+        Binding("v", "analysis", "SPOFs", tooltip="the SPOF analysis of this architecture"),
+        Binding("j", "save_journal", "Journal", tooltip="save the drill's journal"),
+        Binding("n", "new_drill", "New", tooltip="a new drill (the picker)"),
         Binding("q", "app.quit", "Quit"),
     ]
+    HELP_NOTE = ("The debrief scrolls (↓, page down, the mouse wheel): its last section, \"What happened\", is the "
+                 "drill's timeline, with what was hidden during the drill.")
 
     def __init__(self, session: DrillSession, ending: Ending) -> None:
         super().__init__()
@@ -239,7 +242,7 @@ class DebriefScreen(Screen):
         try:
             if write is None:
                 write_atomic(path, text)
-                said = f"Saved {kind} to {path}"
+                said = f"Saved the {kind} in\n{shown_path(path)}"
             else:
                 said = write(path, text)
         except WriteError as exc:
@@ -306,7 +309,7 @@ class DebriefScreen(Screen):
             if not existed:
                 written.unlink(missing_ok=True)
             raise
-        return f"Saved journal to {path}, with its drill header {written.name} beside it"
+        return f"Saved the journal in\n{shown_path(path)}\nwith its drill header beside it:\n{written.name}"
 
     def action_postmortem(self) -> None:
         """Write a blameless postmortem draft to the data directory (postmortems/<scenario>-<seed>-<n>.md)."""
@@ -350,11 +353,11 @@ def _compare(me: Outcome, ref: Outcome) -> str:
     """One sentence on where the score went compared to the reference."""
     parts = []
     if me.downtime > ref.downtime + 1:
-        parts.append(f"{me.downtime - ref.downtime:.0f} s more downtime")
+        parts.append(f"{count(me.downtime - ref.downtime)} s more downtime")
     if me.lost_writes > ref.lost_writes:
         parts.append(count(me.lost_writes - ref.lost_writes, "more lost write"))
     if me.split_brain_seconds > ref.split_brain_seconds:
-        parts.append(f"{me.split_brain_seconds:.0f} s of split brain")
+        parts.append(f"{count(me.split_brain_seconds)} s of split brain")
     if (me.time_to_recover is None) != (ref.time_to_recover is None) and me.time_to_recover is None:
         parts.append("redundancy never restored")
     if not parts:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -105,6 +106,14 @@ class ArgsDialog(ModalScreen[dict[str, Any] | None]):
         self.dismiss(None)
 
 
+def menu_entry(spec: CommandSpec) -> Text:
+    """A node menu's line: the command's key (the drill's binding, from the same declaration), its title, ``…`` when it asks first.
+
+    A :class:`Text`, not a markup string: ``[F] Fail over`` as markup is a style named ``F`` and the key vanished.
+    """
+    return Text.assemble((spec.key, "bold cyan"), "  ", spec.title, " …" if spec.destructive else "")
+
+
 class NodeMenu(ModalScreen[str | None]):
     """The context menu of a node: every command that applies to it."""
 
@@ -119,10 +128,7 @@ class NodeMenu(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.node_name, classes="title")
-            yield OptionList(
-                *[Option(f"[{s.key}] {s.title}{' …' if s.destructive else ''}", id=s.name) for s in self.specs],
-                id="menu",
-            )
+            yield OptionList(*[Option(menu_entry(s), id=s.name) for s in self.specs], id="menu")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

@@ -23,6 +23,7 @@ from ..widgets.alerts import AlertsPanel
 from ..widgets.clock import ClockBar, mmss
 from ..widgets.panels import DrillPanels
 from ..widgets.topology import TopologyView
+from ..wording import shown_path
 from .dialogs import ArgsDialog, ConfirmDialog, NodeMenu, QuitDialog
 
 TICK = 0.1  # wall seconds between engine slices
@@ -45,6 +46,10 @@ class DrillScreen(Screen):
         Binding("q", "leave", "Leave"),
         Binding("escape", "leave", "Leave", show=False),
         *command_bindings(),
+        # an assessment hides pause, speed and hints from the footer (check_action); their keys then say why
+        Binding("space", "refused('Pause is')", show=False),
+        Binding("1,2,3,4", "refused('Speed-up is')", show=False),
+        Binding("H", "refused('Hints are')", show=False),
     ]
 
     class DrillEnded(Message):
@@ -138,9 +143,27 @@ class DrillScreen(Screen):
 
     # ------------------------------------------------------------------ actions
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An assessment does not offer what it disables: pause (but space resumes a recovered one, paused),
+        speed-up, and hints unless the scenario allows them."""
+        session = self.session
+        offered = {"pause": not session.assess or session.paused, "speed": not session.assess,
+                   "hint": session.hints_allowed()}
+        if action in ("pause", "speed"):
+            return offered[action]
+        if action == "command" and parameters == ("hint",):
+            return offered["hint"]
+        if action == "refused":
+            return not offered[{"Pause is": "pause", "Speed-up is": "speed", "Hints are": "hint"}[parameters[0]]]
+        return True
+
+    def action_refused(self, what: str) -> None:
+        self.notify(f"{what} disabled in assessment mode.", severity="warning")
+
     def action_pause(self) -> None:
         if not self.session.toggle_pause():
             self.notify("Pause is disabled in assessment mode.", severity="warning")
+        self.refresh_bindings()  # a recovered assessment, resumed: no pause in its footer from now on
         self.refresh_view()
 
     def action_speed(self, index: int) -> None:
@@ -153,7 +176,8 @@ class DrillScreen(Screen):
     def action_leave(self) -> None:
         note = "The drill keeps running while you decide."
         if self.session.journal_path is not None and not self.session.journal_error:
-            note += f"\nQuit keeps the journal so far in {self.session.journal_path}: spofdrill offers to take it up next time."
+            note += (f"\nQuit keeps the journal so far in\n{shown_path(self.session.journal_path)}\n"
+                     "spofdrill offers to take it up next time.")
         self.app.push_screen(QuitDialog(note), self._left)
 
     def _left(self, choice: str | None) -> None:
@@ -230,7 +254,7 @@ class DrillScreen(Screen):
             self.notify(str(exc), severity="error")
             return
         preview = self.session.preview(command)
-        if not preview.allowed or not command.spec.destructive:
+        if not preview.allowed or not preview.destructive:
             self._apply(command)
             return
         self.app.push_screen(

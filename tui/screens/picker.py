@@ -47,6 +47,7 @@ from engine.scenario.problems import Problem, ScenarioError
 from engine.scenario.schema import Scenario, Topology
 
 from ..messages import AnalysisRequested
+from ..wording import clip
 
 __all__ = ["PickerScreen", "ScenarioEntry", "describe_problem", "load_entries", "matches", "teaching_order",
            "topology_summary"]
@@ -265,8 +266,8 @@ def _minutes(seconds: float) -> str:
     return f"{max(1, round(seconds / 60))}"
 
 
-def _ellipsis(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+_ellipsis = clip
+"""A table cell that must stay one line: cut at a word, with an ellipsis (:func:`tui.wording.clip`)."""
 
 
 # --------------------------------------------------------------------------- widgets
@@ -276,9 +277,9 @@ class _ScenarioTable(DataTable):
     """The scenario list; ``enter`` chooses (shown in the footer); ``j``/``k`` move like the arrows."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Start", show=True),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("enter", "select_cursor", "Start", show=True, tooltip="the highlighted drill's briefing"),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="down the list (as ↓)"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="up the list (as ↑)"),
     ]
 
 
@@ -287,11 +288,13 @@ class PickerScreen(Screen[Scenario]):
 
     CSS_PATH = "picker.tcss"
     BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("slash", "filter", "Filter", key_display="/",
+                tooltip="filter the list by name, concept or tag (enter starts the first match)"),
         Binding("escape", "clear_filter", "Clear filter"),
-        Binding("r", "reload", "Reload"),
-        Binding("a", "analyze", "SPOF analysis"),
-        Binding("g", "go_suggested", "Suggested", show=False),  # the suggestion line names the key
+        Binding("r", "reload", "Reload", tooltip="read the scenario files again"),
+        Binding("a", "analyze", "SPOF analysis", tooltip="the SPOF analysis of the highlighted drill's architecture"),
+        Binding("g", "go_suggested", "Suggested", show=False,  # the suggestion line names the key
+                tooltip="the suggested next drill"),
         Binding("q", "quit", "Quit"),
     ]
 

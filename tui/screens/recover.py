@@ -20,6 +20,7 @@ from textual.widgets import Button, Label, Static
 from engine.records.recovery import DISCARDED, InterruptedDrill, RecoveryError, discard
 
 from ..recovery import describe, resume_session
+from ..wording import shown_folder
 from ..session import DrillSession
 from .dialogs import DIALOG_CSS_PATH
 
@@ -98,7 +99,7 @@ class RecoveryDialog(ModalScreen[DrillSession | None]):
         except OSError as exc:
             self.notify(f"could not move {drill.journal.name}: {exc.strerror or exc}", severity="error", timeout=8)
             return
-        self.notify(f"Moved {drill.journal.name} to {folder}", timeout=6)
+        self.notify(f"Moved {drill.journal.name} to\n{shown_folder(folder)}", timeout=6)
         self.drills.pop(0)
         if self.drills:
             self._show()

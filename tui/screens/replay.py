@@ -29,19 +29,18 @@ class ReplayScreen(Screen):
 
     CSS_PATH = ["panels.tcss", "replay.tcss"]
     BINDINGS = [
-        Binding("space", "pause", "Pause"),
+        Binding("space", "pause", "Pause", tooltip="pause / play"),
         *(Binding(str(i + 1), f"speed({i})", f"{s:g}×", show=False) for i, s in enumerate(REPLAY_SPEEDS)),
-        Binding("full_stop", "step", "Step"),
-        Binding("n", "next_command", "Next cmd"),
-        Binding("t", "take_over", "Take over"),
-        Binding("e", "to_end", "End"),
-        Binding("q", "quit_replay", "Quit"),
+        Binding("full_stop", "step", "Step", tooltip="one simulated second on"),
+        Binding("n", "next_command", "Next cmd", tooltip="play to just after the trainee's next command"),
+        Binding("t", "take_over", "Take over", tooltip="take the drill over from a moment (a what-if branch)"),
+        Binding("e", "to_end", "End", tooltip="play to the end, then the debrief"),
+        Binding("q", "quit_replay", "Quit", tooltip="quit the replay"),
         Binding("escape", "quit_replay", "Quit", show=False),
-        Binding("question_mark", "keys", "Keys", show=False),
         Binding("tab", "app.focus_next", "Next panel", show=False),
     ]
-    KEYS = ("space pause · 1-6 speed 1× 2× 5× 10× 30× 60× · . one second on · n to just after the next command · "
-            "t take over from a moment · e to the end (debrief) · q quit · arrows select a node (read-only)")
+    HELP_NOTE = ("A replay is read-only: arrows select a node to see it; the trainee's commands are marked ▲ "
+                 "on the timeline and on the strip. 1-6 set the speed.")
 
     class ReplayEnded(Message):
         """The replay reached its end: the app shows the debrief of the replayed run."""
@@ -174,9 +173,6 @@ class ReplayScreen(Screen):
 
     def action_quit_replay(self) -> None:
         self.app.exit()
-
-    def action_keys(self) -> None:
-        self.notify(self.KEYS, title="Replay keys", timeout=12)
 
     def action_take_over(self) -> None:
         """Ask for a moment (default: now) and take the drill over from there."""

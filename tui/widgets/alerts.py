@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -16,7 +17,7 @@ SEVERITY_STYLE = {"page": "bold red", "critical": "bold red", "warning": "yellow
 class AlertsPanel(DataTable):
     """Alerts, firing first; rows are updated by key, not rebuilt."""
 
-    BINDINGS = [("a", "acknowledge", "Ack")]
+    BINDINGS = [Binding("a", "acknowledge", "Ack", tooltip="acknowledge the selected node's alert (in the Alerts tab: the highlighted one)")]
 
     class AcknowledgeRequested(Message):
         """The trainee asked to acknowledge an alert."""

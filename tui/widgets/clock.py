@@ -6,8 +6,10 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
-from engine.scoring.format import clock
+from engine.scoring.format import clock, count
 from engine.sim.snapshot import Snapshot
+
+from ..wording import clip
 
 
 mmss = clock
@@ -24,6 +26,27 @@ def append_clock(text: Text, snapshot: Snapshot, *, speed: float, paused: bool) 
     else:
         text.append(f"▶ {speed:g}× ", style="bold green")
     text.append(f"score {snapshot.score:.0f} ", style="bold cyan")
+
+
+BUDGET_HELP = (
+    "The clock bar: time, play state, score so far, the error budget, hints left, firing alerts. "
+    "The error budget is the share of requests the SLO lets fail over the whole drill (an SLO of 99 % "
+    "lets 1 % of them fail): \"error budget 60% left\" while failures stay within it; past it, how much "
+    "has been spent: \"error budget 1,700% spent\" is seventeen times what the SLO allows."
+)
+"""What help says about the clock bar."""
+
+
+def budget_words(used: float) -> tuple[str, str]:
+    """The error budget in words, and its style: ``error budget 60% left``, past it ``error budget 1,700% spent``.
+
+    ``used`` is the share of the drill's error budget spent so far (the errors
+    the SLO allows over the whole drill; 1.0 is all of it).
+    """
+    if used <= 1.0:
+        left = 1.0 - used
+        return f"error budget {left * 100:.0f}% left ", "green" if left > 0.5 else "yellow"
+    return f"error budget {count(used * 100)}% spent ", "bold red"
 
 
 class QuietStatic(Static):
@@ -73,6 +96,9 @@ class QuietStatic(Static):
 class ClockBar(QuietStatic):
     """One line that says where the drill stands."""
 
+    HELP_NOTE = BUDGET_HELP
+    """What help says about the bar."""
+
     DEFAULT_CSS = """
     ClockBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
@@ -82,12 +108,7 @@ class ClockBar(QuietStatic):
         text = Text()
         append_clock(text, snapshot, speed=speed, paused=paused)
         # the engine's figure over the whole run so far (the postmortem's formula), not a sum of the bounded history
-        budget_left = 1.0 - snapshot.budget_used
-        if budget_left >= 0:
-            style = "green" if budget_left > 0.5 else "yellow"
-            text.append(f"budget {budget_left * 100:.0f}% ", style=style)
-        else:
-            text.append(f"budget spent ×{1 - budget_left:.0f} ", style="bold red")
+        text.append(*budget_words(snapshot.budget_used))
         if assess:
             text.append("ASSESSMENT ", style="bold magenta")
         if hints:
@@ -97,5 +118,6 @@ class ClockBar(QuietStatic):
         firing = len(snapshot.firing())
         if firing:
             text.append(f"🔔{firing} ", style="bold red")
-        text.append(title, style="dim")
+        room = self.content_size.width - cell_len(text.plain)
+        text.append(clip(title, room) if room > 0 else title, style="dim")  # one line: cut at a word, not mid-word
         self.show_text(text)

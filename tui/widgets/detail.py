@@ -10,16 +10,16 @@ from ..targets import commands_for
 from .clock import QuietStatic
 
 FORMATS = {
-    "requests": ("req/s", "{:.0f}"),
+    "requests": ("req/s", "{:,.0f}"),
     "error_ratio": ("errors", "{:.1%}"),
     "utilisation": ("load", "{:.0%}"),
     "latency": ("latency", "{:.3f} s"),
     "p99": ("p99", "{:.3f} s"),
-    "queue": ("queue", "{:.0f}"),
+    "queue": ("queue", "{:,.0f}"),
     "hit_ratio": ("hit ratio", "{:.0%}"),
     "lag": ("lag", "{:.1f} s"),
-    "position": ("position", "{:.0f}"),
-    "writes_acked": ("writes/s", "{:.0f}"),
+    "position": ("position", "{:,.0f}"),
+    "writes_acked": ("writes/s", "{:,.0f}"),
     "healthy_backends": ("backends", "{:.0f}"),
 }
 STATE_STYLE = {

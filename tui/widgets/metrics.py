@@ -11,7 +11,7 @@ from .clock import QuietStatic
 
 # (series, label, format, ceiling rule)
 ROWS = (
-    ("requests", "req/s", "{:>6.0f}"),
+    ("requests", "req/s", "{:>6,.0f}"),
     ("error_ratio", "errors", "{:>5.1%}"),
     ("p99", "p99", "{:>5.2f}s"),
     ("db_load", "db load", "{:>5.0%}"),

@@ -32,6 +32,10 @@ class DrillPanels(Widget):
     DEFAULT_CSS = """
     DrillPanels { layout: vertical; height: 1fr; }
     """
+    HELP_NOTE = ("The Alerts and Timeline tabs (bottom right): tab moves from the diagram to the tabs, "
+                 "← → switch between Alerts and Timeline, tab again enters the list (↑ ↓ scroll it), "
+                 "and tab once more goes back to the diagram; a click on a tab works too.")
+    """What help says about reaching the tabs."""
 
     def __init__(self, slo_target: float, slo_p99: float, *, replay: bool = False, hints: bool = True,
                  **kwargs) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.widgets import RichLog
 
+from engine.scoring.format import count
 from engine.sim.journal import Entry
 
+from ..wording import value_words
 from .clock import mmss
 
 STYLES = {
@@ -26,9 +30,15 @@ STYLES = {
 SKIP = {"DrillStarted"}
 
 
+def _words(kind: str) -> str:
+    """``ReplicaRejoined`` -> ``replica rejoined``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", kind).lower()
+
+
 def describe(entry: Entry) -> str:
     """A short line for an entry, without its type's noise."""
     d = entry.data
+    v = {key: value_words(value) for key, value in d.items()}
     kind = entry.type
     if kind == "AlertFired":
         return f"ALERT {d.get('alert')} ({d.get('severity')})"
@@ -37,7 +47,7 @@ def describe(entry: Entry) -> str:
     if kind == "AlertAcknowledged":
         return f"acknowledged {d.get('alert')}"
     if kind == "CommandIssued":
-        args = " ".join(f"{k}={v}" for k, v in (d.get("args") or {}).items())
+        args = " ".join(f"{k}={value_words(a)}" for k, a in (d.get("args") or {}).items())
         return f"> {d.get('command')} {d.get('target') or ''} {args}".rstrip()
     if kind == "CommandCompleted":
         return f"done {d.get('command')} {d.get('target') or ''}".rstrip()
@@ -57,7 +67,28 @@ def describe(entry: Entry) -> str:
         return f"monitoring: {d.get('node')} {d.get('state')}{reason}"
     if kind == "VipMoved":
         return f"VIP {d.get('vip')} moved to {d.get('new')} ({d.get('why')})"
-    return entry.describe()
+    if kind == "WritesLost":
+        return f"{count(d.get('count') or 0, 'acknowledged write')} lost on {d.get('node')} ({d.get('reason')})"
+    if kind == "SplitBrainStarted":
+        return f"SPLIT BRAIN in {d.get('cluster')}: {v.get('primaries')} both take writes"
+    if kind == "ReplicaPromoted":
+        return f"{d.get('node')} promoted to primary of {d.get('cluster')} (was {d.get('old_primary')})"
+    if kind == "ReplicaRejoined":
+        return f"{d.get('node')} rejoined as a replica of {d.get('upstream')} ({d.get('why')})"
+    if kind == "ReplicaDiverged":
+        return f"{d.get('node')} diverged: {count(d.get('ahead_by') or 0, 'write')} its primary lacks"
+    if kind == "DnsWeightsChanged":
+        return f"DNS {d.get('dns')} weights now {v.get('weights')} ({d.get('why')})"
+    if kind in ("NodeCrashed", "NodeRecovered"):
+        return f"{d.get('node')} {'crashed' if kind == 'NodeCrashed' else 'recovered'} ({d.get('cause')})"
+    if kind in ("FaultInjected", "FaultCleared"):
+        return f"fault {d.get('fault')} on {d.get('target')} {'injected' if kind == 'FaultInjected' else 'cleared'}"
+    if kind in ("NodeStarted", "NodeFenced", "AutoRestartStarted", "ChaosKillAnnounced", "PrimaryReturned", "NodeAdded"):
+        return f"{d.get('node')} {_words(kind).removeprefix('node ')}" + (f" ({d['group']})" if d.get("group") else "")
+    # any other entry: its type in words, then its fields, each value worded
+    fields = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in sorted(v.items())
+                       if d[key] not in (None, "", [], {}))
+    return f"{_words(kind)}{': ' + fields if fields else ''}"
 
 
 class Timeline(RichLog):
@@ -68,7 +99,11 @@ class Timeline(RichLog):
     """
 
     def __init__(self, *, reveal: bool = False, marks: bool = False, hints: bool = True, **kwargs) -> None:
-        super().__init__(wrap=True, markup=False, highlight=False, **kwargs)
+        # min_width=1: RichLog renders every line at least 78 cells wide by default, and the panel, a third of
+        # the screen, then cut each line mid-word; lines wrap at the panel's width instead
+        super().__init__(wrap=True, markup=False, highlight=False, min_width=1, **kwargs)
+        self._texts: list[Text] = []
+        self._wrapped_at = 0
         self.reveal = reveal
         self.hints = hints  # False in an assessment that offers no hints: timed hints stay out of sight
         self.marks = marks  # replays: the trainee's commands marked ▲, as on the replay's chart
@@ -87,7 +122,17 @@ class Timeline(RichLog):
             if self.marks and entry.type in ("CommandIssued", "CommandRefused"):
                 text = "▲ " + text.removeprefix("> ")
             line.append(text, style=style)
+            self._texts.append(line)
             self.write(line)
+
+    def on_resize(self, event) -> None:
+        """A new width: wrap every line again (RichLog keeps lines as first wrapped); the first size is RichLog's."""
+        width = event.size.width
+        if self._size_known and width and width != self._wrapped_at:
+            self.clear()
+            for line in self._texts:
+                self.write(line)
+        self._wrapped_at = width
 
     @property
     def seen(self) -> int:

@@ -5,7 +5,8 @@ again only when the node names, the edge structure or its own size change;
 every other snapshot only repaints states, roles, progress, traffic and lag.
 A state reads by colour and by symbol (``✓ ! ✗ ○ ↑ ⊘ … ↓ ☠``), so the picture
 works without colour too. Arrow keys (and ``h j k l``) move the selection
-spatially, a click selects a box; each change posts
+spatially, stepping through a group's members on the way (``lb ×2``), a click
+selects a box (again: its next member); each change posts
 :class:`TopologyView.NodeSelected`.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from rich.segment import Segment
 from rich.style import Style
@@ -32,6 +34,10 @@ __all__ = ["TopologyView"]
 
 _DEAD = frozenset({"down", "destroyed", "fenced"})
 """States in which a node takes no traffic: a line into it is drawn as failing."""
+
+MOVE_HELP = ("move the selection on the diagram; in a group's box (lb ×2) ← → step through its members "
+             "one by one before leaving it (a click on the selected group selects its next member)")
+"""What help says about the diagram's arrow keys (their bindings' tooltip)."""
 
 _BOX_ROLES = frozenset({"border", "symbol", "text", "marker", "progress"})
 
@@ -85,10 +91,10 @@ class TopologyView(Widget, can_focus=True):
     }
 
     BINDINGS: list[BindingType] = [
-        Binding("left,h", "move('left')", "Left", show=False),
-        Binding("right,l", "move('right')", "Right", show=False),
-        Binding("up,k", "move('up')", "Up", show=False),
-        Binding("down,j", "move('down')", "Down", show=False),
+        Binding("left,h", "move('left')", "Left", show=False, tooltip=MOVE_HELP),
+        Binding("right,l", "move('right')", "Right", show=False, tooltip=MOVE_HELP),
+        Binding("up,k", "move('up')", "Up", show=False, tooltip=MOVE_HELP),
+        Binding("down,j", "move('down')", "Down", show=False, tooltip=MOVE_HELP),
     ]
 
     selected: reactive[str | None] = reactive(None)
@@ -136,7 +142,9 @@ class TopologyView(Widget, can_focus=True):
 
     def update_snapshot(self, snapshot: Snapshot) -> None:
         """Show ``snapshot``: lays out again only when what the layout reads or the size changed, and
-        repaints (only the rows that changed) only when what it draws changed."""
+        repaints (only the rows that changed) only when what it draws changed. Nodes the trainee marked
+        as suspected SPOFs (a SPOF hunt) carry :data:`HUNT_MARK` in front of their label."""
+        snapshot = with_hunt_marks(snapshot)
         self._snapshot = snapshot
         self._node_views = {node.name: node for node in snapshot.nodes}
         self._edge_views = {(edge.source, edge.target, edge.kind): edge for edge in snapshot.edges}
@@ -210,8 +218,13 @@ class TopologyView(Widget, can_focus=True):
         if offset is None or self._layout is None:
             return
         box = self._layout.box_at(offset.x, offset.y)
-        if box is not None:
-            self.selected = box.members[0]
+        if box is None:
+            return
+        members = box.members
+        if self.selected not in members:
+            self.selected = members[0]
+        elif event.button == 1:  # a click on the selected group's box selects its next member
+            self.selected = members[(members.index(self.selected) + 1) % len(members)]
 
     def watch_selected(self, old: str | None, new: str | None) -> None:
         """Highlight the new selection and say so."""
@@ -223,11 +236,21 @@ class TopologyView(Widget, can_focus=True):
         self.post_message(self.NodeSelected(self, new, members))
 
     def action_move(self, direction: str) -> None:
-        """Move the selection to the nearest box ``left``, ``right``, ``up`` or ``down``."""
+        """Move the selection ``left``, ``right``, ``up`` or ``down``.
+
+        In a group's box (``lb ×2``) ``left`` and ``right`` first step through its
+        members one by one, then leave it; a box entered from the right starts at
+        its last member, so going back and forth visits every member.
+        """
         current = self._layout.box_of(self.selected) if self._layout is not None and self.selected else None
+        if current is not None and current.aggregate and direction in ("left", "right"):
+            index = current.members.index(self.selected) + (1 if direction == "right" else -1)
+            if 0 <= index < len(current.members):
+                self.selected = current.members[index]
+                return
         target = _neighbour(self._layout.boxes if self._layout else (), current, direction)
         if target is not None and (current is None or target is not current):
-            self.selected = target.members[0]
+            self.selected = target.members[-1 if direction == "left" else 0]
 
     # ------------------------------------------------------------------ drawing
 
@@ -327,6 +350,19 @@ class TopologyView(Widget, can_focus=True):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+HUNT_MARK = "⚑"
+"""In front of the label of a node the trainee marked as a suspected SPOF (``m`` in a SPOF hunt), as in the detail panel."""
+
+
+def with_hunt_marks(snapshot: Snapshot) -> Snapshot:
+    """``snapshot`` with :data:`HUNT_MARK` in front of the labels of the nodes the trainee marked (the same one if none)."""
+    if not any(node.marked for node in snapshot.nodes):
+        return snapshot
+    nodes = tuple(replace(node, label=f"{HUNT_MARK}{node.label}") if node.marked else node for node in snapshot.nodes)
+    return replace(snapshot, nodes=nodes)
+
 
 
 def _paint_key(snapshot: Snapshot) -> tuple[object, ...]:

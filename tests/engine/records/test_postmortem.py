@@ -210,7 +210,8 @@ async def test_debrief_p_writes_numbered_drafts(data_dir: Path) -> None:
         text = debrief.saved_paths[0].read_text(encoding="utf-8")
         assert text.startswith("# Postmortem: The unprotected system") and "- **Responder:** alice" in text
         assert section(text, "## Impact") == section(postmortem_markdown(debrief.report), "## Impact")
-        assert any(str(debrief.saved_paths[0]) in n.message for n in app._notifications)
+        saved = debrief.saved_paths[0]
+        assert any(f"{saved.parent}/\n{saved.name}" in n.message for n in app._notifications)
 
 
 async def test_debrief_p_reports_a_write_error_and_keeps_the_result(data_dir: Path) -> None:
