@@ -68,6 +68,9 @@ class CommandSpec:
     """Spends one of the drill's hints: off in an assessment unless the scenario offers hints there."""
     shows_as: str | None = None
     """The state word its target shows while the command runs (``promoting``), if any."""
+    observes: bool = False
+    """Changes nothing (an investigation): journaled without accounting traffic up to the instant, which would
+    split a traffic step and nudge the run (see :meth:`engine.sim.world.World.observe`)."""
 
 
 REGISTRY: dict[str, type["Command"]] = {}
@@ -152,6 +155,9 @@ class CommandContext(Protocol):
 
     def reveal_hint(self, index: int, cost: float) -> None:
         """Show a hint to the trainee at a cost."""
+
+    def investigate(self, tool: str, target: str, args: dict[str, Any]) -> tuple[str, ...]:
+        """The lines an investigation tool returns now (changing nothing): ``logs``, ``probe``, ``replication``..."""
 
 
 @dataclass(frozen=True)
@@ -275,6 +281,7 @@ def command(
     hunt_only: bool = False,
     uses_hints: bool = False,
     shows_as: str | None = None,
+    observes: bool = False,
 ):
     """Declare a command class: its spec is built from these words and its docstring."""
 
@@ -297,6 +304,7 @@ def command(
             hunt_only=hunt_only,
             uses_hints=uses_hints,
             shows_as=shows_as,
+            observes=observes,
         )
         REGISTRY[name] = cls
         return cls

@@ -327,7 +327,7 @@ class Simulation:
             hints_revealed=tuple(self.world.scenario.hints[i].text for i in self.world.hints_revealed),
             hints_left=len(self.world.scenario.hints) - len(self.world.hints_revealed), score=score,
             journal_length=len(self.world.journal), regions=tuple(self.world.scenario.topology.regions),
-            budget_used=self.monitoring.budget_used(),
+            budget_used=self.monitoring.budget_used(), evidence=self.commands.evidence(),
         )
 
     def _current_score(self) -> float:

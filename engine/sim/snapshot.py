@@ -74,6 +74,17 @@ class PendingView:
 
 
 @dataclass(frozen=True)
+class EvidenceView:
+    """The result of one investigation (logs, probe, replication, backends, dig), as it was when it completed."""
+
+    id: int  # the journal entry that holds it
+    command: str
+    target: str | None
+    t: float
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The whole visible state at one simulated instant."""
 
@@ -94,6 +105,8 @@ class Snapshot:
     budget_used: float = 0.0
     """The share of the error budget spent so far over the whole run (1.0 = all of it; above 1 overspent),
     by :func:`engine.sim.monitoring.error_budget`, the postmortem's formula."""
+    evidence: tuple[EvidenceView, ...] = ()
+    """The last investigations' results, oldest first."""
 
     def node(self, name: str) -> NodeView:
         for view in self.nodes:

@@ -11,6 +11,7 @@ commands) each receive the world; none reaches into another's private names.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -164,6 +165,19 @@ class World:
     def record(self, type: str, **data: Any) -> None:
         """Journal an event now, after accounting traffic up to now (keeps the journal in time order)."""
         self.integrate(self.env.now)
+        self.journal.record(self.env.now, type, **data)
+
+    def observe(self, type: str, **data: Any) -> None:
+        """Journal an observation now (an investigation) without accounting traffic up to this instant.
+
+        The fluid model is not invariant to where a traffic step is split, and what health checks read
+        depends on how far traffic was accounted: :meth:`record` would nudge the run. Only seconds that
+        closed strictly before now and were not accounted yet (a tick that does not land on whole
+        seconds) are accounted, exactly as the ticker would split them, so the journal stays in time order.
+        """
+        closed = math.ceil(self.env.now) - 1.0
+        if closed > self.flow_t:
+            self.integrate(closed)
         self.journal.record(self.env.now, type, **data)
 
     def changed(self) -> None:
