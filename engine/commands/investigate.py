@@ -42,8 +42,12 @@ class Investigation(Command):
         """The node the tool runs against, or :class:`Refused`."""
         return node_named(ctx, self.target, self.target_kinds)
 
+    def tool_args(self, ctx: CommandContext) -> dict[str, Any]:
+        """The arguments the tool runs with (defaults resolved against the simulation)."""
+        return self.arguments()
+
     def apply(self, ctx: CommandContext) -> None:
-        args = self.arguments()
+        args = self.tool_args(ctx)
         lines = ctx.investigate(self.name, self.target or "", args)
         ctx.record(EVIDENCE_EVENT, command=self.name, target=self.target, args=args, lines=list(lines))
 
@@ -73,7 +77,7 @@ def _probe_source(node: NodeView | None, snapshot: Snapshot, target: str | None)
     targets=("*",),
     duration=1.0,
     observes=True,
-    args=(ArgSpec("to", str, "node to probe from the target"),),
+    args=(ArgSpec("to", str, "node to probe from the target (empty: its first dependency)", ""),),
 )
 @dataclass(frozen=True)
 class ProbeNode(Investigation):
@@ -81,16 +85,24 @@ class ProbeNode(Investigation):
 
     to: str = ""
 
+    def tool_args(self, ctx: CommandContext) -> dict[str, Any]:
+        """``to`` given, else the target's first dependency (none: empty, and :meth:`check` refuses)."""
+        if self.to or self.target not in ctx.graph:
+            return {"to": self.to}
+        return {"to": next(iter(ctx.graph.successors(self.target)), "")}
+
     def check(self, ctx: CommandContext) -> float:
         node_named(ctx, self.target)
-        other = ctx.nodes.get(self.to)
-        if other is None:
-            raise Refused(f"there is no node '{self.to}' to probe")
-        if self.to == self.target:
+        to = self.tool_args(ctx)["to"]
+        if not to:
+            raise Refused(f"{self.target} has no dependency to probe: name one with to=")
+        if to not in ctx.nodes:
+            raise Refused(f"there is no node '{to}' to probe")
+        if to == self.target:
             raise Refused("a probe needs two different nodes")
         duration = super().check(ctx)
         # a probe nobody answers waits out its timeout; what it says is read when it completes
-        verdict = ctx.investigate(self.name, self.target or "", self.arguments())[-1]
+        verdict = ctx.investigate(self.name, self.target or "", {"to": to})[-1]
         return PROBE_TIMEOUT if verdict.endswith(TIMED_OUT) else duration
 
     @classmethod
