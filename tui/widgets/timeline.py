@@ -17,6 +17,7 @@ STYLES = {
     "CommandCompleted": "cyan",
     "CommandFailed": "bold red",
     "CommandRefused": "yellow",
+    "EvidenceGathered": "dim cyan",
     "HintRevealed": "magenta",
     "WritesLost": "bold red",
     "SplitBrainStarted": "bold red",
@@ -51,6 +52,9 @@ def describe(entry: Entry) -> str:
         return f"{d.get('lb')} marked {d.get('backend')} down"
     if kind == "BackendMarkedUp":
         return f"{d.get('lb')} marked {d.get('backend')} up"
+    if kind == "EvidenceGathered":
+        lines = d.get("lines") or []
+        return f"evidence: {d.get('command')} {d.get('target') or ''} ({len(lines)} line{'s' if len(lines) != 1 else ''})"
     if kind == "VipMoved":
         return f"VIP {d.get('vip')} moved to {d.get('new')} ({d.get('why')})"
     return entry.describe()
