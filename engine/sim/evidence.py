@@ -566,3 +566,44 @@ def _stats(node: Node, req: float, err: float, util: float, lat: float, lag: flo
     if node.kind == "load_balancer":
         return f"[INFO] frontend: {req:.0f} req/s, {err:.1%} 5xx"
     return f"INFO {req:.0f} req/s, {err:.1%} errors"
+
+
+def gist(command: str, lines: list[str] | tuple[str, ...]) -> str:
+    """One line saying what an investigation returned (for the postmortem): the verdict, the summary or the
+    worst line."""
+    lines = [str(line) for line in lines]
+    if not lines:
+        return "nothing"
+    body = lines[1:]
+    failed = next((line for line in body if "could not connect" in line or "no servers could be reached" in line
+                   or line.startswith("ssh: ") or line.startswith("socat: ")), None)
+    if failed is not None:
+        return failed
+    if command == "probe":
+        return lines[-1]
+    if command == "backends":
+        down = [cells[1].strip() + " " + cells[2].strip() + " " + cells[3].strip()
+                for cells in (line.split("|") for line in body) if len(cells) >= 4 and not cells[2].strip().startswith(("UP", "status"))]
+        summary = lines[-1].split(" (")[0]
+        return summary + (": " + ", ".join(down) if down else "")
+    if command == "replstatus":
+        rows, header = [], ""
+        for line in body:
+            cells = [c.strip() for c in line.split("|")]
+            if len(cells) < 5:
+                continue
+            if cells[0] in ("application_name", "status"):
+                header = cells[0]
+            elif header == "status":  # a replica's WAL receiver
+                rows.append(f"receiver {cells[0]} from {cells[1]}, replayed {cells[3]}, lag {cells[4]}")
+            else:
+                rows.append(f"{cells[0]} {cells[1]} lag {cells[-1]}")
+        return ", ".join(rows) or lines[0]
+    if command == "dig":
+        answers = [line.split(" ; ", 1)[-1] if " ; " in line else line.removeprefix(";; ") for line in body
+                   if not line.startswith(";; ANSWER") and not line.startswith(";; note")]
+        return "; ".join(answers)
+    worst = [line for line in body if any(word in line for word in ("ERROR", "FATAL", "ALERT", "DOWN"))]
+    if worst:
+        return f"{len(body)} lines, the newest error: {worst[-1]}"
+    return f"{len(body)} lines, the newest: {body[-1]}" if body and body != ["(no lines)"] else "no lines"

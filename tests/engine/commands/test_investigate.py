@@ -332,3 +332,25 @@ def test_unknown_targets_are_refused_with_words():
     assert "not a load balancer" in sim.apply({"command": "backends", "target": "app-1"}).reason
     assert "no node 'mars'" in sim.apply({"command": "probe", "target": "app-1", "args": {"to": "mars"}}).reason
     assert "no node 'nope'" in sim.apply({"command": "replstatus", "target": "nope"}).reason
+
+
+def test_the_postmortem_lists_each_investigation_with_its_gist():
+    """db-primary-async, seed 4: the script's eight investigations appear in the Investigation section, in order,
+    each with its completion time and a line of what it showed (the probe across the partition: timed out)."""
+    from engine.records.postmortem import postmortem_markdown
+    from engine.sim.runner import run_with_par
+
+    scenario = load_builtin("db-primary-async")
+    report = run_with_par(scenario, 4, _script())
+    text = postmortem_markdown(report)
+    section = text[text.index("## Investigation"):text.index("## Contributing factors")]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "`" in line]
+    assert [row.split("`")[1].split()[0] for row in rows] == [s.command for s in _script().steps]
+    evidence = report.run.sim.journal.of_type(EVIDENCE_EVENT)
+    for row, entry in zip(rows, evidence):
+        assert row.startswith(f"| {int(entry.t) // 60:02d}:{int(entry.t) % 60:02d} |")
+    probe = next(row for row in rows if "`probe app-1 to=db-1`" in row)
+    partition = _first(report.run.sim, "FaultInjected", fault="partition")
+    assert probe.rstrip(" |").endswith(": timed out" if partition < 20 + 23.7 * 2 else ": open")
+    idle = postmortem_markdown(run_with_par(scenario, 4))
+    assert "ran no investigation" in idle[idle.index("## Investigation"):]
