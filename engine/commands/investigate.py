@@ -81,7 +81,7 @@ def _probe_source(node: NodeView | None, snapshot: Snapshot, target: str | None)
 )
 @dataclass(frozen=True)
 class ProbeNode(Investigation):
-    """Probe from one node to another (ping and ``nc -zv``): open, connection refused or timed out."""
+    """Probe from one node to another (ping and nc -zv): open, connection refused or timed out."""
 
     to: str = ""
 
@@ -128,7 +128,7 @@ class ProbeNode(Investigation):
 @command(name="replstatus", title="Show replication status", key="r", targets=("database",), duration=2.0, observes=True)
 @dataclass(frozen=True)
 class ShowReplication(Investigation):
-    """Replication status as the database reports it (``pg_stat_replication``; a replica's receiver)."""
+    """Replication status as the database reports it (pg_stat_replication; on a replica, its WAL receiver)."""
 
     def target_node(self, ctx: CommandContext):
         """A database node, or a cluster by name (its writer)."""
@@ -142,7 +142,7 @@ class ShowReplication(Investigation):
 @command(name="backends", title="Show load-balancer backends", key="b", targets=("load_balancer",), duration=2.0, observes=True)
 @dataclass(frozen=True)
 class ShowBackends(Investigation):
-    """The load balancer's view of its backends (HAProxy ``show stat``): status, last check, last change."""
+    """The load balancer's view of its backends (HAProxy show stat): status, last check, last change."""
 
     target_kinds = ("load_balancer",)
 
