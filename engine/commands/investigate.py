@@ -61,8 +61,8 @@ class ReadLogs(Investigation):
     """Read a node's recent log lines from the log aggregator (a crashed node's logs stop at the crash)."""
 
 
-def _probe_source(node: NodeView | None, snapshot: Snapshot, target: str | None) -> str | None:
-    """The node a probe sent from ``target`` tries first: its first dependency in the snapshot's edges."""
+def _first_dependency(node: NodeView | None, snapshot: Snapshot, target: str | None) -> str | None:
+    """The first dependency of ``target`` (else the selected node) in the snapshot's edges: where a probe goes by default."""
     source = target or (node.name if node is not None else None)
     for edge in snapshot.edges:
         if edge.source == source and edge.kind == "traffic":
@@ -109,7 +109,7 @@ class ProbeNode(Investigation):
     def default_args(cls, node: NodeView | None, snapshot: Snapshot, target: str | None = None) -> dict[str, Any]:
         """To the target's first dependency (else the first other node)."""
         args = super().default_args(node, snapshot, target)
-        first = _probe_source(node, snapshot, target)
+        first = _first_dependency(node, snapshot, target)
         choices = cls.choices_for("to", node, snapshot, target)
         args["to"] = first if first in choices else (choices[0] if choices else "")
         return args
