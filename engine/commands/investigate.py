@@ -60,6 +60,12 @@ class Investigation(Command):
 class ReadLogs(Investigation):
     """Read a node's recent log lines from the log aggregator (a crashed node's logs stop at the crash)."""
 
+    def target_node(self, ctx: CommandContext):
+        node = super().target_node(ctx)
+        if node.kind == "client":
+            raise Refused(f"{node.name} are users, not a host that logs")
+        return node
+
 
 def _first_dependency(node: NodeView | None, snapshot: Snapshot, target: str | None) -> str | None:
     """The first dependency of ``target`` (else the selected node) in the snapshot's edges: where a probe goes by default."""

@@ -270,7 +270,7 @@ class Evidence:
             pops = world.dns_populations(dns.name)
             age = now - state["since"]
             # each population's share of answers per region now (the world's own blend: TTL and sticky holds)
-            blends = world._dns_blends(dns.name, now)
+            blends = world.dns_blends(dns.name, now)
             for index, ((share, hold), blend) in enumerate(zip(pops, blends)):
                 kind = "resolvers" if len(pops) == 1 else ("resolvers honouring the TTL", "sticky resolvers")[index]
                 answers = ", ".join(f"{r} {w:.0%}" for r, w in blend.items())

@@ -332,6 +332,7 @@ def test_unknown_targets_are_refused_with_words():
     assert "not a load balancer" in sim.apply({"command": "backends", "target": "app-1"}).reason
     assert "no node 'mars'" in sim.apply({"command": "probe", "target": "app-1", "args": {"to": "mars"}}).reason
     assert "no node 'nope'" in sim.apply({"command": "replstatus", "target": "nope"}).reason
+    assert "not a host that logs" in sim.apply({"command": "logs", "target": "users"}).reason
 
 
 def test_the_postmortem_lists_each_investigation_with_its_gist():
