@@ -40,6 +40,7 @@ from engine.commands.readonly import ReadOnlyMode
 from engine.commands.shed import ShedLoad
 from engine.commands.hints import RevealHint
 from engine.commands.mark import MarkSpof
+from engine.commands.investigate import LookUpDns, ProbeNode, ReadLogs, ShowBackends, ShowReplication
 
 __all__ = [
     "AcknowledgeAlert",
@@ -53,10 +54,13 @@ __all__ = [
     "EnableFeature",
     "FailOver",
     "FenceNode",
+    "LookUpDns",
     "MarkSpof",
     "NoTarget",
+    "ProbeNode",
     "PromoteReplica",
     "REGISTRY",
+    "ReadLogs",
     "ReadOnlyMode",
     "Refused",
     "RestartNode",
@@ -64,6 +68,8 @@ __all__ = [
     "ScaleOut",
     "SetReplicationMode",
     "ShedLoad",
+    "ShowBackends",
+    "ShowReplication",
     "ShiftTraffic",
     "UndrainNode",
     "VIM_MOTION_KEYS",

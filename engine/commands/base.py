@@ -73,6 +73,12 @@ class CommandSpec:
     changes nothing), or ``respond`` (acknowledging an alert, a hint, a SPOF mark). Time to detect
     counts from these (docs/scoring.md)."""
 
+    @property
+    def observes(self) -> bool:
+        """Changes nothing (an investigation): journaled without accounting traffic up to the instant, which would
+        split a traffic step and nudge the run (see :meth:`engine.sim.world.World.observe`)."""
+        return self.purpose == "investigate"
+
 
 REGISTRY: dict[str, type["Command"]] = {}
 
@@ -158,6 +164,9 @@ class CommandContext(Protocol):
 
     def reveal_hint(self, index: int, cost: float) -> None:
         """Show a hint to the trainee at a cost."""
+
+    def investigate(self, tool: str, target: str, args: dict[str, Any]) -> tuple[str, ...]:
+        """The lines an investigation tool returns now (changing nothing): ``logs``, ``probe``, ``replication``..."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from engine.analysis.structure import Analysis, analyze
+from engine.commands.investigate import EVIDENCE_EVENT
+from engine.sim.evidence import gist
 from engine.sim.journal import Entry
 from engine.sim.monitoring import error_budget
 from engine.scoring.format import clock, count, duration, names, number
@@ -112,6 +114,7 @@ class _Facts:
         self.promotions = [e for e in journal if e.type == "ReplicaPromoted"]
         self.split = [e for e in journal if e.type == "SplitBrainStarted"]
         self.dns = [e for e in journal if e.type == "DnsWeightsChanged"]
+        self.evidence = [e for e in journal if e.type == EVIDENCE_EVENT]
         left = [e for e in journal if e.type == "TraineeLeft"]
         self.left = left[0].t if left else None
 
@@ -282,6 +285,18 @@ def _detection(report: Report) -> list[str]:
         lines.append(f"- {_cell(first)}")
         lines += [f"  - {_cell(line)}" for line in rest]
     return lines if paths else lines + ["No fault was injected."]
+def _investigation(facts: _Facts) -> list[str]:
+    """Each investigation the responder ran, when it completed, and what it showed in one line."""
+    lines = ["## Investigation", ""]
+    if not facts.evidence:
+        return lines + ["The responder ran no investigation (logs, probe, replstatus, backends, dig)."]
+    lines += ["| time | investigation | what it showed |", "| --- | --- | --- |"]
+    for entry in facts.evidence:
+        d = entry.data
+        args = " ".join(f"{k}={v}" for k, v in (d.get("args") or {}).items())
+        typed = " ".join(part for part in (str(d.get("command")), str(d.get("target") or ""), args) if part)
+        lines.append(f"| {clock(entry.t)} | `{_cell(typed)}` | {_cell(gist(str(d.get('command')), d.get('lines') or []))} |")
+    return lines
 
 
 def _node_spec(report: Report, name: str):
@@ -436,6 +451,7 @@ def postmortem_markdown(report: Report, analysis: Analysis | None = None, *, whe
         _impact(report),
         _timing(report, facts),
         _detection(report),
+        _investigation(facts),
         _factors(report, facts, analysis),
         _went_well(report, facts),
         _actions(report, facts, analysis),

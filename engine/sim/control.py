@@ -10,18 +10,25 @@ sequences them, and hands each one a :class:`SimulationContext`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.commands import Command, CommandError, Refused, build_command
+from engine.commands.investigate import EVIDENCE_EVENT
+from engine.sim.evidence import Evidence
 from engine.sim.journal import plain
+from engine.sim.snapshot import EvidenceView
 from engine.util.limits import MAX_COMMANDS
 
 if TYPE_CHECKING:
     from engine.sim.automation import Automation
     from engine.sim.monitoring import Monitoring
     from engine.sim.world import World
+
+EVIDENCE_KEPT = 20
+"""Investigation results the snapshot carries (the newest)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,9 @@ class SimulationContext:
         self._world = world
         self._automation = automation
         self._monitoring = monitoring
+        self._evidence = Evidence(world, monitoring)
+        self.observing = False
+        """Set while an observing command (an investigation) runs: its rows are journaled as observations."""
 
     # ------------------------------------------------------------------ state a command reads
 
@@ -117,7 +127,7 @@ class SimulationContext:
         self._world.changed()
 
     def record(self, type: str, **data: Any) -> None:
-        self._world.record(type, **data)
+        (self._world.observe if self.observing else self._world.record)(type, **data)
 
     def reachable(self, src, dst) -> bool:
         return self._world.reachable(src, dst)
@@ -158,6 +168,9 @@ class SimulationContext:
     def reveal_hint(self, index: int, cost: float) -> None:
         self._world.reveal_hint(index, cost)
 
+    def investigate(self, tool: str, target: str, args: dict[str, Any]) -> tuple[str, ...]:
+        return self._evidence.gather(tool, target, args)
+
 
 class CommandDesk:
     """Refusals with reasons, timing, journaling and completion of every command."""
@@ -171,6 +184,19 @@ class CommandDesk:
         self._seq = 0
         self.journaled = 0
         """Command rows journaled so far (issued or refused): at most :data:`MAX_COMMANDS`."""
+        self._evidence: deque[EvidenceView] = deque(maxlen=EVIDENCE_KEPT)
+        self._evidence_seen = 0
+
+    def evidence(self) -> tuple[EvidenceView, ...]:
+        """The last :data:`EVIDENCE_KEPT` investigation results, oldest first (read from the journal as it grows)."""
+        journal = self._world.journal
+        for entry in journal.since(self._evidence_seen):
+            if entry.type == EVIDENCE_EVENT:
+                d = entry.data
+                self._evidence.append(EvidenceView(entry.seq, str(d.get("command")), d.get("target"), entry.t,
+                                                   tuple(str(line) for line in d.get("lines") or ())))
+        self._evidence_seen = len(journal)
+        return tuple(self._evidence)
 
     def apply(self, command: Command | Mapping) -> Receipt:
         """Apply a trainee command now. Refusals come back with the reason and are journaled.
@@ -188,7 +214,9 @@ class CommandDesk:
         if closed is not None:
             return Receipt(0, command.name, command.target, False, closed)
         world, env = self._world, self._env
-        world.integrate(env.now)
+        record = self._recorder(command)
+        if not command.spec.observes:
+            world.integrate(env.now)
         self._seq += 1
         self.journaled += 1
         cid = self._seq
@@ -196,9 +224,9 @@ class CommandDesk:
         try:
             duration = self.check(command)
         except Refused as refusal:
-            world.record("CommandRefused", reason=str(refusal), **base)
+            record("CommandRefused", reason=str(refusal), **base)
             return Receipt(cid, command.name, command.target, False, str(refusal))
-        world.record("CommandIssued", **base)
+        record("CommandIssued", **base)
         if duration <= 0:
             # restarts and scale-outs start now and finish when their instances have booted
             ends = env.now + command.process_time(self.context)
@@ -234,6 +262,10 @@ class CommandDesk:
             return Receipt(0, name, target, False, str(exc))
         receipt = self.apply(command)
         return receipt if receipt.id else None
+
+    def _recorder(self, command: Command):
+        """How the desk journals ``command``'s rows: as observations when it changes nothing (investigations)."""
+        return self._world.observe if command.spec.observes else self._world.record
 
     def _built(self, command: Command | Mapping) -> Command:
         """The command checked and normalised by :func:`build_command` (a mapping, or an object built by hand)."""
@@ -281,16 +313,21 @@ class CommandDesk:
         try:
             self.check(command)
         except Refused as refusal:
-            self._world.record("CommandFailed", id=cid, command=command.name, target=command.target, reason=str(refusal))
+            self._recorder(command)("CommandFailed", id=cid, command=command.name, target=command.target,
+                                    reason=str(refusal))
             return
         self._complete(cid, command)
 
     def _complete(self, cid: int, command: Command) -> None:
-        result = command.apply(self.context)
+        self.context.observing = command.spec.observes
+        try:
+            result = command.apply(self.context)
+        finally:
+            self.context.observing = False
         if result is not None and hasattr(result, "__next__"):
             self._env.process(self._finish_process(cid, command, result))
             return
-        self._world.record("CommandCompleted", id=cid, command=command.name, target=command.target)
+        self._recorder(command)("CommandCompleted", id=cid, command=command.name, target=command.target)
 
     def _finish_process(self, cid: int, command: Command, process):
         now = self._env.now

@@ -370,6 +370,7 @@ class Simulation:
             hints_left=len(world.scenario.hints) - len(world.hints_revealed), score=score,
             journal_length=len(world.journal), regions=tuple(world.scenario.topology.regions),
             budget_used=budget, visibility="observed" if observed else "truth", as_of=as_of,
+            evidence=self.commands.evidence(),
         )
 
     def _current_score(self) -> float:

@@ -79,6 +79,17 @@ class PendingView:
 
 
 @dataclass(frozen=True)
+class EvidenceView:
+    """The result of one investigation (logs, probe, replication, backends, dig), as it was when it completed."""
+
+    id: int  # the journal entry that holds it
+    command: str
+    target: str | None
+    t: float
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """The whole visible state at one simulated instant."""
 
@@ -104,6 +115,8 @@ class Snapshot:
     (up to ``as_of``); ``truth``: the simulation's state now."""
     as_of: float = 0.0
     """The time of the last scrape the global metrics and charts come from (``t`` with truth)."""
+    evidence: tuple[EvidenceView, ...] = ()
+    """The last investigations' results, oldest first."""
 
     def node(self, name: str) -> NodeView:
         for view in self.nodes:

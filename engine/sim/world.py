@@ -11,6 +11,7 @@ commands) each receive the world; none reaches into another's private names.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -166,6 +167,19 @@ class World:
         self.integrate(self.env.now)
         self.journal.record(self.env.now, type, **data)
 
+    def observe(self, type: str, **data: Any) -> None:
+        """Journal an observation now (an investigation) without accounting traffic up to this instant.
+
+        The fluid model is not invariant to where a traffic step is split, and what health checks read
+        depends on how far traffic was accounted: :meth:`record` would nudge the run. Only seconds that
+        closed strictly before now and were not accounted yet (a tick that does not land on whole
+        seconds) are accounted, exactly as the ticker would split them, so the journal stays in time order.
+        """
+        closed = math.ceil(self.env.now) - 1.0
+        if closed > self.flow_t:
+            self.integrate(closed)
+        self.journal.record(self.env.now, type, **data)
+
     def changed(self) -> None:
         """Call before any state change: account traffic up to now under the old state."""
         self.integrate(self.env.now)
@@ -228,7 +242,7 @@ class World:
             return [(1.0, sticky.hold)]
         return [(1.0 - sticky.share, spec.ttl), (sticky.share, sticky.hold)]
 
-    def _dns_blends(self, dns: str, t: float) -> list[dict[str, float]]:
+    def dns_blends(self, dns: str, t: float) -> list[dict[str, float]]:
         """The normalised weights each population of clients follows at ``t``: a client keeps its cached
         answer until it expires, expiries are uniform over the hold, so each population moves linearly,
         ``(1 - f) * old + f * new`` with ``f = (t - since) / hold`` clipped to [0, 1]."""
@@ -244,7 +258,7 @@ class World:
         """The share of answers each region gets from ``dns`` at ``t`` (summing to 1): each population of
         clients follows a change linearly over the TTL (sticky ones over their hold)."""
         out: dict[str, float] = {}
-        for (share, _), blend in zip(self.dns_populations(dns), self._dns_blends(dns, t)):
+        for (share, _), blend in zip(self.dns_populations(dns), self.dns_blends(dns, t)):
             for r, w in blend.items():
                 out[r] = out.get(r, 0.0) + share * w
         return out
@@ -254,7 +268,7 @@ class World:
         follows now (a change in the middle of a transition starts where the clients are: no jump)."""
         state = self.dns_state[dns]
         now = self.env.now
-        state["from"] = self._dns_blends(dns, now)
+        state["from"] = self.dns_blends(dns, now)
         state["to"] = dict(weights)
         state["since"] = now
 

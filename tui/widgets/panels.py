@@ -16,6 +16,7 @@ from engine.sim.snapshot import NodeView, Snapshot
 
 from .alerts import AlertsPanel
 from .detail import NodeDetail
+from .evidence import EvidencePanel
 from .metrics import MetricsPanel
 from .playback import ReplayStrip
 from .timeline import Timeline
@@ -23,7 +24,7 @@ from .topology import TopologyView
 
 
 class DrillPanels(Widget):
-    """Topology and node detail above; metrics and the alerts/timeline tabs below.
+    """Topology and node detail above; metrics and the alerts/timeline/evidence tabs below.
 
     ``replay`` gives the read-only variant: no command keys in the detail, the replay strip under the
     metrics, the trainee's commands marked on the timeline, which is the tab shown first.
@@ -64,6 +65,8 @@ class DrillPanels(Widget):
                 with TabPane("Timeline", id="timeline-tab"):
                     yield (Timeline(id="timeline", marks=True) if self.replay
                            else Timeline(id="timeline", hints=self.hints))
+                with TabPane("Evidence", id="evidence-tab"):
+                    yield EvidencePanel(id="evidence")
 
     def show(self, snapshot: Snapshot, journal: Journal, node: NodeView | None, *, hunt: bool) -> None:
         """Render a snapshot into every panel: the selected ``node`` in the detail, new journal entries on the timeline."""
@@ -73,6 +76,8 @@ class DrillPanels(Widget):
         self.query_one(AlertsPanel).show(snapshot)
         timeline = self.query_one(Timeline)
         timeline.add_entries(journal.since(timeline.seen))
+        if self.query_one(EvidencePanel).show(snapshot):
+            self.query_one(TabbedContent).active = "evidence-tab"  # a result came in: show it
         firing = len(snapshot.firing())
         label = f"Alerts {firing}" if firing else "Alerts"
         tab = self.query_one(TabbedContent).get_tab("alerts-tab")
@@ -82,3 +87,7 @@ class DrillPanels(Widget):
     def show_node(self, node: NodeView | None, *, hunt: bool, now: float | None = None) -> None:
         """Show another node (or none) in the detail panel (``now``: the snapshot's time, for the scrape's age)."""
         self.query_one(NodeDetail).show(node, hunt=hunt, now=now)
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """The evidence tab takes more of the width (log lines are long); the others keep theirs."""
+        self.query_one("#side").set_class(event.pane.id == "evidence-tab", "-wide")
+

@@ -21,6 +21,7 @@ STYLES = {
     "CommandCompleted": "cyan",
     "CommandFailed": "bold red",
     "CommandRefused": "yellow",
+    "EvidenceGathered": "dim cyan",
     "HintRevealed": "magenta",
     "WritesLost": "bold red",
     "SplitBrainStarted": "bold red",
@@ -65,6 +66,9 @@ def describe(entry: Entry) -> str:
     if kind == "Observed":
         reason = f": {d.get('reason')}" if d.get("reason") else ""
         return f"monitoring: {d.get('node')} {d.get('state')}{reason}"
+    if kind == "EvidenceGathered":
+        lines = d.get("lines") or []
+        return f"evidence: {d.get('command')} {d.get('target') or ''} ({len(lines)} line{'s' if len(lines) != 1 else ''})"
     if kind == "VipMoved":
         return f"VIP {d.get('vip')} moved to {d.get('new')} ({d.get('why')})"
     if kind == "WritesLost":

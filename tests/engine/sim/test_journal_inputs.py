@@ -32,11 +32,12 @@ from test_properties import SETTINGS, DrillMachine
 
 
 def _strict(text: str) -> list:
-    """Parse JSON Lines refusing NaN and Infinity (which are not JSON)."""
+    """Parse JSON Lines refusing NaN and Infinity (which are not JSON); lines end at newlines only
+    (``str.splitlines`` would cut a line at a U+2028 or U+0085 a hostile name holds)."""
     def refuse(word):
         raise ValueError(f"not JSON: {word}")
 
-    return [json.loads(line, parse_constant=refuse) for line in text.splitlines()]
+    return [json.loads(line, parse_constant=refuse) for line in text.split("\n") if line]
 
 
 def _sim(at: float = 30.0) -> Simulation:
