@@ -25,7 +25,8 @@ from engine.sim.evidence import gist
 from engine.sim.journal import Entry
 from engine.sim.monitoring import error_budget
 from engine.scoring.format import clock, count, duration, names, number
-from engine.scoring.detect import detection_path, detection_steps
+from engine.scoring.detect import detection_path
+from engine.scoring.format import detection_steps
 from engine.sim.runner import Report, Run
 
 DETECTION_TARGET = 30.0

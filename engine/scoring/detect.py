@@ -26,7 +26,6 @@ from typing import Any
 from engine.commands import REGISTRY
 from engine.scenario.schema import Scenario
 from engine.scenario.topology import clusters, vip_groups
-from engine.scoring.format import clock
 
 
 def related_components(scenario: Scenario, hit: Iterable[str]) -> set[str]:
@@ -130,25 +129,6 @@ def detection_path(scenario: Scenario, journal: Sequence[Any], limit: int = 20) 
         what = " ".join(str(p) for p in (fault.data.get("fault"), fault.data.get("target")) if p).replace("_", " ")
         out.append(Detection(what, fault.t, seen, alert, acted))
     return out
-
-
-def detection_steps(path: Detection, visibility: str = "observed", who: str = "you") -> list[str]:
-    """The path in words, on the drill's clock: the truth, what monitoring showed, the alert, the action.
-
-    ``who`` acted: "you" in the debrief, "the responder" in the (blameless) postmortem.
-    """
-    def step(label: str, at: tuple[float, str] | None, none: str) -> str:
-        if at is None:
-            return f"{label}: {none}"
-        return f"{label} {clock(at[0])} (+{at[0] - path.t:.0f} s): {at[1]}"
-    shown = ("shown at once (a truth drill shows every component as it is)" if visibility == "truth"
-             else "nothing in what monitoring showed")
-    return [
-        f"{clock(path.t)} {path.fault} (hidden during the drill)",
-        step("monitoring showed it", path.seen, shown),
-        step("first alert", path.alert, "none fired"),
-        step(f"{who} acted", path.acted, "no relevant action"),
-    ]
 
 
 def time_to_detect(scenario: Scenario, journal: Sequence[Any]) -> float | None:

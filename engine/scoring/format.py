@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # annotations only: outcome.py reads its clock from here
-    from engine.scoring.outcome import Outcome
-    from engine.scoring.score import Score
+from engine.scoring.detect import Detection
+from engine.scoring.outcome import Outcome
+from engine.scoring.score import Score
 
 
 def clock(seconds: float, *, millis: bool = False, pad: bool = True) -> str:
@@ -94,7 +93,7 @@ def probe_value(value: float | None) -> str:
     return "never" if value is None else number(value, 4)
 
 
-Cell = Callable[["Outcome", "Score"], str]
+Cell = Callable[[Outcome, Score], str]
 """One row's cell for one run: from the run's outcome and score."""
 
 OUTCOME_ROWS: tuple[tuple[str, Cell], ...] = (
@@ -132,5 +131,24 @@ def outcome_table(columns: Sequence[tuple[str, Outcome, Score]]) -> list[str]:
     return lines
 
 
-__all__ = ["CELL_WIDTH", "LABEL_WIDTH", "OUTCOME_ROWS", "clock", "count", "duration", "names", "number", "outcome_rows",
+__all__ = ["CELL_WIDTH", "LABEL_WIDTH", "OUTCOME_ROWS", "clock", "count", "detection_steps", "duration", "names", "number", "outcome_rows",
            "outcome_table", "plural", "probe_value"]
+
+
+def detection_steps(path: Detection, visibility: str = "observed", who: str = "you") -> list[str]:
+    """The path in words, on the drill's clock: the truth, what monitoring showed, the alert, the action.
+
+    ``who`` acted: "you" in the debrief, "the responder" in the (blameless) postmortem.
+    """
+    def step(label: str, at: tuple[float, str] | None, none: str) -> str:
+        if at is None:
+            return f"{label}: {none}"
+        return f"{label} {clock(at[0])} (+{at[0] - path.t:.0f} s): {at[1]}"
+    shown = ("shown at once (a truth drill shows every component as it is)" if visibility == "truth"
+             else "nothing in what monitoring showed")
+    return [
+        f"{clock(path.t)} {path.fault} (hidden during the drill)",
+        step("monitoring showed it", path.seen, shown),
+        step("first alert", path.alert, "none fired"),
+        step(f"{who} acted", path.acted, "no relevant action"),
+    ]

@@ -488,7 +488,8 @@ class Evidence:
                 rows += self._repeat(since, start, now, _failure(dep, verdict))
         if node.kind == "load_balancer" and world.vip_of[node.name].holder == node.name:
             view = world.health.get(node.name, {})
-            for backend, (marked_up, _) in view.items():
+            for backend, state in view.items():
+                marked_up = state[0]
                 app = world.nodes[backend]
                 verdict = self.connect(node, app)
                 if marked_up and verdict != OPEN:

@@ -20,7 +20,8 @@ from engine.util.files import WriteError, data_dir, write_atomic
 from engine.analysis.hunt import score_hunt
 from engine.commands import command_specs
 from engine.sim.runner import Report, Run
-from engine.scoring.detect import detection_path, detection_steps
+from engine.scoring.detect import detection_path
+from engine.scoring.format import detection_steps
 from engine.scoring.format import count, names, number, probe_value
 from engine.scoring.outcome import Outcome
 

@@ -189,9 +189,15 @@ def test_time_to_detect_counts_relevant_actions_only():
         _entry(4, 75, "CommandIssued", command="hint", target=None, args={}),
     ]
     assert time_to_detect(scenario, base) is None
-    probe = [_entry(5, 80, "CommandIssued", command="_investigate_", target="lb-2", args={})]
-    # an unknown command name counts as no detection; a mitigating one counts whatever its target
-    assert time_to_detect(scenario, base + probe) is None
+    unknown = [_entry(5, 80, "CommandIssued", command="_no_such_", target="lb-2", args={})]
+    assert time_to_detect(scenario, base + unknown) is None
+    healthy = [_entry(5, 78, "CommandIssued", command="logs", target="db-1", args={})]
+    assert time_to_detect(scenario, base + healthy) is None  # investigating a healthy component
+    probe = [_entry(5, 80, "CommandIssued", command="logs", target="lb-2", args={})]
+    assert time_to_detect(scenario, base + probe) == 20.0
+    named = [_entry(5, 81, "CommandIssued", command="probe", target="app-1", args={"to": "lb-1"})]
+    assert time_to_detect(scenario, base + named) == 21.0  # the component a probe names counts too
+    # a mitigating command counts whatever its target
     act = [_entry(5, 90, "CommandIssued", command="restart", target="app-2", args={})]
     assert time_to_detect(scenario, base + act) == 30.0
     ack = [_entry(5, 66, "AlertAcknowledged", alert="InstanceDown:lb-1")]
