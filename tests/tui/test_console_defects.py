@@ -310,7 +310,7 @@ async def test_the_clock_bar_cuts_the_title_at_a_word():
         bar = str(screen.query_one(ClockBar).render()).rstrip()
         title = screen.session.scenario.title
         assert bar.endswith("…"), bar
-        shown = bar.rsplit(" hints 2 ", 1)[1][:-1]
+        shown = bar.rsplit(" hints 2 observed ", 1)[1][:-1]
         assert title.startswith(shown) and title[len(shown)] == " ", (shown, title)
 
 

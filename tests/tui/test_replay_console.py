@@ -377,7 +377,8 @@ def test_ghost_chart_snapshot(snap_compare):
     100% row a short cyan ━ stretch (you, down from 01:47 until the failover)
     continued to the right edge by red ░ (no action never recovers); the 0%
     row cyan ━ elsewhere (the reference, green ─, lies under it); the lag band;
-    "you" ▲ marks and "reference" △ marks near 02:00; the time axis 00:00 …
+    "you" ▲ marks at 02:00 and "reference" △ marks from 01:32 to 01:57 (it acts 5 s after
+    InstanceDown fires, 10 s after lb-1's first failed scrape); the time axis 00:00 …
     10:00 and the legend "━━ you  ── reference  ░░ no action".
     """
 

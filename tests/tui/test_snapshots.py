@@ -59,12 +59,13 @@ async def start_drill(pilot: Pilot) -> DrillScreen:
 
 
 async def mid_incident(pilot: Pilot) -> DrillScreen:
-    """db-primary-async 100 simulated seconds in (its alerts firing), with db-2 selected."""
+    """db-primary-async 110 simulated seconds in (its alerts firing: monitoring saw the partition
+    at the scrapes from 86 s on and the global rules fired at the 105 s scrape), with db-2 selected."""
     screen = await start_drill(pilot)
-    screen.advance_by(100)
+    screen.advance_by(110)
     screen.query_one(TopologyView).selected = "db-2"
     await pilot.pause()
-    assert screen.session.now == pytest.approx(100)
+    assert screen.session.now == pytest.approx(110)
     assert screen.last_snapshot is not None and screen.last_snapshot.firing()
     return screen
 
@@ -75,8 +76,9 @@ def test_picker(snap_compare) -> None:
     Header "spofdrill  Choose a drill" and "16 scenarios"; the table of the
     built-in scenarios in the declared teaching order (the intro drill first:
     "The unprotected system", whose Level reads its measured "medium"; then the
-    easy ones "Load balancer crash with a standby" and "When a nice-to-have
-    breaks", then the mediums by title), with the level
+    declared-easy ones "Load balancer crash with a standby" and "When a nice-to-have
+    breaks", both measured "medium" since monitoring shows a crash only at the next
+    scrape; then the declared mediums by title), with the level
     coloured by difficulty, concepts cut short at a word ("spof…", "chaos…";
     only a first word too long is cut inside it, "redundanc…"; issue 13, defect 7)
     so titles keep their room (whole up to 42 characters here: "Catalogue site behind a
@@ -92,9 +94,10 @@ def test_picker(snap_compare) -> None:
 def test_briefing(snap_compare) -> None:
     """The lb-failover briefing at 80×24, before the clock starts.
 
-    Header "Briefing  Load balancer crash with a standby" and "easy · 10 min ·
-    seed 7"; the SITUATION paragraph, the three OBJECTIVES, the SLO line
-    (99 %, p99 under 1 s) and the start of WHAT RUNS BY ITSELF; the "Start the
+    Header "Briefing  Load balancer crash with a standby" and "medium · 10 min ·
+    seed 7" (its measured level); the SITUATION paragraph, the three OBJECTIVES, the SLO line
+    (99 %, p99 under 1 s) and the start of WHAT YOU SEE (monitoring's view: scrapes
+    every 15 s, 'no data' (?) on a failed scrape); the "Start the
     clock ⏎" and "Back esc" buttons; nothing about which component will fail.
     """
     assert snap_compare(console("lb-failover"), terminal_size=SIZE)
@@ -103,12 +106,13 @@ def test_briefing(snap_compare) -> None:
 def test_drill_at_start(snap_compare) -> None:
     """The db-primary-async drill at 80×24, just started (00:00, engine paused).
 
-    Clock bar "⏱ 00:00/10:00 … score 100 error budget 100% left hints 2" and the
+    Clock bar "⏱ 00:00/10:00 … score 100 error budget 100% left hints 2 observed" and the
     scenario's title cut at a word with "…" (issue 13, defect 6e, 7); the topology in
     its compact form: users → lb-1 VIP → app-1, app-2 → cache and db-1 P, db-2 R,
     db-3 R, every box ✓, the replication line dotted under the databases; the
     detail panel says "Select a node with the arrow keys or the mouse."; the
-    metrics at zero; an empty Alerts tab; no 🔔 in the clock bar.
+    metrics at zero (nothing scraped yet); an empty Alerts tab beside Timeline and
+    Evidence; no 🔔 in the clock bar.
     """
 
     async def run_before(pilot: Pilot) -> None:
@@ -118,28 +122,30 @@ def test_drill_at_start(snap_compare) -> None:
 
 
 def test_drill_mid_incident(snap_compare) -> None:
-    """The db-primary-async drill at 160×48, 100 simulated seconds in, db-2 selected.
+    """The db-primary-async drill at 160×48, 110 simulated seconds in, db-2 selected.
 
-    Clock bar at 01:40 reading "error budget …% spent" (not "budget spent ×N") with
-    🔔3; the full-size topology with app-1, app-2 and the
-    three databases marked "!" and both replication lines labelled "broken"; the
-    detail panel on db-2 (degraded · replica, lag 0.3 s, its position) with the
-    commands that apply to it ([P] Promote replica …, [X] Fence node …); the
-    error-rate and p99 sparklines climbing at the right; the "Alerts 3" tab with
-    HighErrorRate, WriteErrors and the SLOBurnRate page firing, and a resolved
-    NoHealthyBackends.
+    Clock bar at 01:50 reading "error budget 1,610% spent", "observed" and 🔔3; the
+    full-size topology as monitoring sees it: db-1 "✓ P" (the partition cuts it off
+    from everyone but monitoring, which still scrapes it fine), app-2, db-2 and db-3
+    marked "!" and both replication lines labelled "broken"; the detail panel on db-2
+    (degraded · replica, "replication stopped at position 8,349", lag 0.3 s) with the
+    commands that apply to it ([P] Promote replica …, [X] Fence node …) and the
+    investigations ([i] Read logs, [p] Probe reachability, [r] Show replication
+    status); the error-rate sparkline climbing at the right, the charts ending at the
+    105 s scrape; the "Alerts 3" tab beside Timeline and Evidence with HighErrorRate,
+    WriteErrors and the SLOBurnRate page firing.
     """
     assert snap_compare(console("db-primary-async"), terminal_size=LARGE, run_before=mid_incident)
 
 
 def test_promote_confirmation(snap_compare) -> None:
-    """P on db-2 mid-incident (80×24): the confirmation dialog over the drill.
+    """P on db-2 mid-incident (80×24, 01:50): the confirmation dialog over the drill.
 
     A red-bordered dialog "Promote replica?" saying what promoting db-2 costs
-    (the write positions it has received and applied, and the writes it never received) and that db-1
+    (received and applied up to write 8,349, the 30 writes it never received) and that db-1
     is not fenced (split brain); buttons "Cancel (n)" (focused) and
     "Promote replica (y)"; the drill dimmed behind it, its clock bar reading
-    "error budget …% spent".
+    "error budget 1,610% spent … observed", the node panel saying "replication stopped at position 8,349".
     """
 
     async def run_before(pilot: Pilot) -> None:
@@ -177,7 +183,7 @@ def test_debrief(snap_compare) -> None:
     "Debrief — Database primary lost, two async replicas", the score 46.3 / 100,
     grade F, FAILED (needs 60 and every probe), the points lost and both probes;
     then the table "Your run beside the par runs" with figures in all three
-    columns (you equal to no action, the reference passing with 83.0), never "…".
+    columns (you equal to no action, the reference passing with 82.5), never "…".
     """
 
     async def run_before(pilot: Pilot) -> None:
