@@ -1,4 +1,4 @@
-"""Regenerate docs/images/drill.svg: the lb-failover drill (seed 3) paused at 01:21, lb-1 down.
+"""Regenerate docs/images/drill.svg: the lb-failover drill (seed 3) paused at 01:32, lb-1 "no data", alerts firing.
 
 The same moment as the text capture in docs/first-drill.md, taken with Textual's
 headless harness at the tmux size (100×30)::
@@ -23,7 +23,7 @@ from tui.app import SpofdrillApp  # noqa: E402
 from tui.screens.drill import DrillScreen  # noqa: E402
 
 SEED = 3
-AT = 81.5  # simulated seconds: 01:21, a few seconds after InstanceDown:lb-1 fires
+AT = 92.5  # simulated seconds: 01:32, just after InstanceDown:lb-1 fires (lb-1 read "no data" from 01:22)
 SIZE = (100, 30)
 OUT = ROOT / "docs" / "images" / "drill.svg"
 
