@@ -83,7 +83,7 @@ def _first_dependency(node: NodeView | None, snapshot: Snapshot, target: str | N
     targets=("*",),
     duration=1.0,
     purpose="investigate",
-    args=(ArgSpec("to", str, "node to probe from the target (empty: its first dependency)", ""),),
+    args=(ArgSpec("to", str, "the node to reach from the target (empty: the target's first dependency)", ""),),
 )
 @dataclass(frozen=True)
 class ProbeNode(Investigation):
