@@ -63,6 +63,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("replica promotion", frozenset({"promotion", "replication"})),
     Concept("graceful degradation", frozenset({"graceful-degradation", "load-shedding", "feature-flags"})),
     Concept("region evacuation", frozenset({"multi-region", "traffic-shift"})),
+    Concept("diagnosis", frozenset({"diagnosis", "red-herring"})),
 )
 """Every concept, in teaching order (the order of the progress table), with the tags that teach it."""
 

@@ -280,3 +280,12 @@ async def test_the_picker_suggests_the_next_drill_from_the_history() -> None:
         await pilot.press("g")  # the cursor goes to the suggested drill
         await pilot.pause()
         assert screen.highlighted is not None and screen.highlighted.scenario.id == expected.scenario
+
+
+def test_the_diagnosis_drills_count_towards_a_diagnosis_concept() -> None:
+    """Issue 13: the drills whose difficulty is diagnosis (tagged `diagnosis`) are their own concept."""
+    from engine.scenario.loader import load_scenario
+    from engine.records.progress import concepts_of
+    for name in ("noisy-neighbour", "stale-replica", "half-partition"):
+        assert "diagnosis" in concepts_of(load_scenario(name).tags), name
+    assert "diagnosis" not in concepts_of(load_scenario("lb-failover").tags)
