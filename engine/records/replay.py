@@ -52,9 +52,14 @@ class TimedCommand:
     command: str
     target: str | None = None
     args: Mapping[str, Any] = field(default_factory=dict)
+    by: str | None = None
+    """In a team drill, the participant who issued it (None: the one trainee)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"t": self.t, "command": self.command, "target": self.target, "args": dict(self.args)}
+        out = {"t": self.t, "command": self.command, "target": self.target, "args": dict(self.args)}
+        if self.by is not None:  # absent for one trainee: single-player transcripts are as they always were
+            out["by"] = self.by
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "command") -> TimedCommand:
@@ -81,7 +86,10 @@ class TimedCommand:
             args = {}
         if not isinstance(args, Mapping):
             raise TranscriptError(f"{where}: 'args' must be an object, not {_shown(args)}")
-        return cls(float(t), name, target, dict(args))
+        by = data.get("by")
+        if by is not None and (not isinstance(by, str) or not by):
+            raise TranscriptError(f"{where}: 'by' must be a participant's name or absent, not {_shown(by)}")
+        return cls(float(t), name, target, dict(args), by)
 
 
 def _is_time(t: Any) -> bool:
@@ -158,7 +166,8 @@ def _command_of(entry: Entry | Mapping[str, Any], t: float, where: str = "journa
     """The command of a journal row, checked by :meth:`TimedCommand.from_dict` (the one set of rules)."""
     data = entry.data if isinstance(entry, Entry) else entry
     return TimedCommand.from_dict(
-        {"t": t, "command": data.get("command"), "target": data.get("target"), "args": data.get("args")}, where
+        {"t": t, "command": data.get("command"), "target": data.get("target"), "args": data.get("args"),
+         "by": data.get("by")}, where
     )
 
 
@@ -274,7 +283,7 @@ class Replayer:
             self._left = True
 
     def _apply(self, command: TimedCommand) -> None:
-        apply_named(self.sim, command.command, command.target, command.args)
+        apply_named(self.sim, command.command, command.target, command.args, command.by)
 
 
 def replay(scenario: Scenario, seed: int, transcript: Transcript) -> Simulation:
