@@ -175,6 +175,16 @@ class TeamHost:
         await asyncio.sleep(0.5)  # the senders deliver the last state
         self.done.set()
 
+    async def close_all(self, reason: str) -> None:
+        """Close every participant's connection, saying why (the drill ended, the host stops)."""
+        for p in self.participants.values():
+            ws = p.ws
+            if ws is not None and not ws.closed:
+                try:
+                    await ws.close(code=1001, message=reason.encode()[:120])
+                except (ConnectionError, RuntimeError):
+                    pass
+
     # ------------------------------------------------------------------ connections
 
     def app(self) -> web.Application:

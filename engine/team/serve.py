@@ -92,6 +92,7 @@ async def serve(scenario: Scenario, seed: int, bind: str, *, facilitator: str = 
         if host.journal is not None:
             host.journal.flush()
             host.journal.close()
+    await host.close_all("the drill ended" if code == 0 else "the host was stopped")
     for task in (clock, done, stopped):
         task.cancel()
     await runner.cleanup()

@@ -17,7 +17,7 @@ from engine.sim.snapshot import NodeView, Snapshot
 
 from ..keys import command_bindings
 from ..palette import DrillCommands
-from ..session import SPEEDS, DrillSession
+from ..session import SPEEDS, DrillDriver
 from ..targets import NoTarget, choices_for, commands_for, default_args, target_for
 from ..widgets.alerts import AlertsPanel
 from ..widgets.clock import ClockBar, mmss
@@ -55,7 +55,7 @@ class DrillScreen(Screen):
     class DrillEnded(Message):
         """The drill's time is up or the trainee ended it."""
 
-    def __init__(self, session: DrillSession, *, autoplay: bool = True) -> None:
+    def __init__(self, session: DrillDriver, *, autoplay: bool = True) -> None:
         super().__init__()
         self.session = session
         self.autoplay = autoplay
@@ -80,6 +80,12 @@ class DrillScreen(Screen):
         self._timer = self.set_interval(TICK, self._on_timer, pause=not self.autoplay)
         if self.session.journal_error:
             self.notify(self.session.journal_error, severity="warning", timeout=8)
+        self.session.listen(self._answered)
+
+    def _answered(self, text: str, severity: str) -> None:
+        """An answer that came later (a team drill's host): said, and the view refreshed."""
+        self.notify(text, severity=severity, timeout=6 if severity == "error" else 3)  # type: ignore[arg-type]
+        self.refresh_view()
 
     # ------------------------------------------------------------------ time
 
@@ -112,7 +118,7 @@ class DrillScreen(Screen):
         session = self.session
         snapshot = session.snapshot()
         self.last_snapshot = snapshot
-        self.query_one(DrillPanels).show(snapshot, session.sim.journal, self.selected_node(),
+        self.query_one(DrillPanels).show(snapshot, session.journal, self.selected_node(),
                                          hunt=session.scenario.spof_hunt)
         self.query_one(ClockBar).show(
             snapshot, speed=session.speed, paused=session.paused, assess=session.assess, hints=session.hints_allowed(),
@@ -264,6 +270,8 @@ class DrillScreen(Screen):
 
     def _apply(self, command) -> None:
         receipt = self.session.apply(command)
+        if receipt is None:  # a team drill: the host's answer comes through listen
+            return
         if not receipt.accepted:
             self.notify(f"{command.describe()} refused: {receipt.reason}", severity="error", timeout=6)
         elif receipt.completes_at is not None and receipt.completes_at > self.session.now:
