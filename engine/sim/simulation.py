@@ -251,6 +251,15 @@ class Simulation:
         """
         return self.commands.apply(command, by)
 
+    def facilitate(self, op: str, target: str | None, args: dict, by: str | None = None) -> None:
+        """A team drill's facilitator acts now: ``inject`` a fault from the palette on ``target``
+        (``args``: its type and fields), or ``note`` ``args["text"]`` on the timeline; journaled as
+        ``FacilitatorActed`` so replays do it again. :class:`engine.sim.facilitation.FacilitatorRefused`
+        with the reason (nothing journaled) when it cannot be done."""
+        from engine.sim.facilitation import act
+
+        act(self, op, target, args, by)
+
     def preview(self, command: Command | dict) -> Preview:
         """What ``command`` would do now, in words, without doing it."""
         return self.commands.preview(command)

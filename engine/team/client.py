@@ -165,6 +165,10 @@ class TeamClient:
     async def control(self, op: str, **fields: Any) -> dict[str, Any]:
         return await self.request("control", op=op, **fields)
 
+    async def act(self, op: str, target: str | None = None, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The facilitator's ``inject`` (a fault on ``target``, ``args`` its type and fields) or ``note``."""
+        return await self.request("act", op=op, target=target, args=args or {})
+
     async def send_raw(self, data: str | bytes) -> None:
         """Send anything (tests of the host's refusals)."""
         assert self._ws is not None

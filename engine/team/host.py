@@ -26,6 +26,7 @@ from engine.commands import CommandError, build_command
 from engine.records.replay import LEFT_TYPE
 from engine.records.replay import scenario_document
 from engine.scenario.schema import Scenario
+from engine.sim.facilitation import FacilitatorRefused
 from engine.sim.simulation import Simulation
 from engine.team.codec import dumps, encode_snapshot
 from engine.team.journal import LiveJournal
@@ -359,9 +360,11 @@ class TeamHost:
                            accepted=receipt.accepted, reason=receipt.reason, completes_at=receipt.completes_at)
         if kind == "control":
             return self._control(p, data, ref)
+        if kind == "act":
+            return self._act(p, data, ref)
         if kind == "hello":
             raise ProtocolError("already joined")
-        raise ProtocolError(f"unknown message type {kind[:40]!r} (command, preview, control)")
+        raise ProtocolError(f"unknown message type {kind[:40]!r} (command, preview, control, act)")
 
     def _command(self, p: Participant, data: dict[str, Any]):
         if self.sim.finished:
@@ -380,6 +383,20 @@ class TeamHost:
         if spec.destructive and self.destructive_by == "commander" and p.role != "commander":
             raise ProtocolError(f"{command.name} is destructive: in this drill only the incident commander issues it")
         return command
+
+    def _act(self, p: Participant, data: dict[str, Any], ref: Any) -> str:
+        """The facilitator injects a fault now or writes a note on the timeline (journaled, replayed)."""
+        if p.role != "facilitator":
+            raise ProtocolError("only the facilitator injects faults and writes notes")
+        op, target, args = data.get("op"), data.get("target"), data.get("args") or {}
+        try:
+            self.sim.facilitate(op if isinstance(op, str) else "", target, args, by=p.name)
+        except FacilitatorRefused as exc:
+            raise ProtocolError(str(exc)) from None
+        log.info("%s: %s %s %s", p.name, op, target or "", args)
+        self._flush()
+        self.publish()
+        return message("done", ref=ref, op=op, paused=self.paused, speed=self.speed)
 
     def _control(self, p: Participant, data: dict[str, Any], ref: Any) -> str:
         if p.role != "facilitator":

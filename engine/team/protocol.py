@@ -1,7 +1,7 @@
 """The team-drill protocol: JSON text messages over a websocket, each with the protocol version ``v``.
 
 A participant sends ``hello`` first (name, role, secret), then ``command``, ``preview`` and (the facilitator)
-``control`` messages, each with an optional ``ref`` the answer repeats. The host answers ``welcome`` (the
+``control`` (pause, resume, speed, end) and ``act`` (inject a fault, write a note) messages, each with an optional ``ref`` the answer repeats. The host answers ``welcome`` (the
 scenario, seed and role), ``state`` (the snapshot the role may see, the journal entries since the last
 state, paused and speed), ``receipt``, ``preview``, ``refused`` (with the reason), ``ended`` and ``bye``.
 """

@@ -198,3 +198,26 @@ async def test_a_killed_host_is_noticed_and_its_drill_recovered(host, data_dir) 
     assert any(e.type == "CommandIssued" and e.data.get("by") == "ana" for e in sim.journal)
     for client in (facilitator, ana):
         await client.close()
+
+
+async def test_the_facilitator_injects_a_fault_and_writes_a_note_and_the_journal_verifies(host) -> None:
+    facilitator = await start(host, speed=10)
+    ana = await joined(host.join, "ana", "commander")
+    await facilitator.wait_for(lambda c: c.snapshot is not None and c.snapshot.t > 10)
+    assert (await ana.act("inject", "app-1", {"type": "crash"}))["type"] == "refused"  # not a responder's
+    refused = await facilitator.act("inject", "app-1", {"type": "meteor"})
+    assert refused["type"] == "refused" and "palette" in refused["reason"]
+    assert (await facilitator.act("inject", "app-1", {"type": "crash"}))["type"] == "done"
+    assert (await facilitator.act("note", None, {"text": "pause here: what changed?"}))["type"] == "done"
+    # the responders see the note, not the injection; monitoring shows them app-1 going down
+    await ana.wait_for(lambda c: any(e["type"] == "FacilitatorActed" and e["op"] == "note" for e in c.entries))
+    assert not any(e["type"] == "FacilitatorActed" and e["op"] == "inject" for e in ana.entries)
+    await ana.wait_for(lambda c: c.snapshot.node("app-1").state in ("down", "no data"))
+    assert any(e["type"] == "FacilitatorActed" and e["op"] == "inject" and e["by"] == "gm" for e in facilitator.entries)
+    await facilitator.control("end")
+    assert host.process.wait(20) == 0
+    verify = subprocess.run([sys.executable, "-m", "engine.cli.main", "verify", str(host.journal)],
+                            capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    for client in (facilitator, ana):
+        await client.close()
