@@ -221,3 +221,22 @@ async def test_the_facilitator_injects_a_fault_and_writes_a_note_and_the_journal
     assert verify.returncode == 0, verify.stdout + verify.stderr
     for client in (facilitator, ana):
         await client.close()
+
+
+async def test_destructive_commands_can_be_kept_for_the_commander(data_dir) -> None:
+    from team_support import start_host
+
+    started = start_host(data_dir, "--destructive-by", "commander")
+    try:
+        ops = await joined(started.join, "ops", "operator")
+        ic = await joined(started.join, "ic", "commander")
+        refused = await ops.command("restart", "lb-2")
+        assert refused["type"] == "refused" and "only the incident commander" in refused["reason"]
+        assert (await ops.command("logs", "lb-2"))["type"] == "receipt"  # investigating is everyone's
+        receipt = await ic.command("restart", "lb-2")
+        assert receipt["type"] == "receipt", receipt  # the engine's own check decides from here
+        for client in (ops, ic):
+            await client.close()
+    finally:
+        started.process.kill()
+        started.process.wait(10)
