@@ -201,6 +201,11 @@ class SpofdrillApp(App[None]):
         said = f", score {score:.0f}" if isinstance(score, (int, float)) else ""
         self.exit(message=f"The team drill ended at {mmss(remote.now)}{said}.")
 
+    async def on_unmount(self) -> None:
+        """Leaving the console leaves the team drill (the host keeps the name and role for a rejoin)."""
+        if self.remote is not None:
+            await self.remote.client.close()
+
     def on_drill_screen_drill_ended(self, event: DrillScreen.DrillEnded) -> None:
         if self.remote is not None:
             self.run_worker(self._team_drill_over(self.remote))

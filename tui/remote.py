@@ -136,6 +136,11 @@ class RemoteSession:
                 self.journal.add(entry)
         return bool(new)
 
+    @property
+    def reveals(self) -> bool:
+        """The facilitator's timeline shows the hidden events as they happen."""
+        return self.role == "facilitator"
+
     def hints_allowed(self) -> bool:
         """Hints are the facilitator's to reveal."""
         return self.role == "facilitator"

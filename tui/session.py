@@ -54,6 +54,8 @@ class DrillDriver(Protocol):
     assess: bool
     journal_path: Path | None
     journal_error: str | None
+    reveals: bool
+    """Whether the timeline shows hidden events as they happen (a team drill's facilitator)."""
 
     @property
     def speed(self) -> float: ...
@@ -80,6 +82,8 @@ class DrillDriver(Protocol):
 
 class DrillSession:
     """One trainee's drill over one scenario and seed."""
+
+    reveals = False
 
     def __init__(
         self,

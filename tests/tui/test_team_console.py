@@ -72,3 +72,17 @@ async def test_a_console_with_the_wrong_secret_is_refused_and_says_why(host) -> 
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.return_code is not None)
     assert app.return_code == 2
+
+
+async def test_the_facilitators_console_shows_the_truth_and_the_hidden_events(host) -> None:
+    app = SpofdrillApp(remote=RemoteSession(host.facilitator, "gm", "facilitator"), keep_journal=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await joined_console(pilot, app)
+        assert screen.last_snapshot.visibility == "truth"
+        assert screen.query_one("#timeline").reveal
+        await pilot.press("4")  # 10×, then space starts the drill: the clock is the facilitator's
+        await until(pilot, lambda: screen.session.speed == 10)
+        await pilot.press("space")
+        await until(pilot, lambda: any(e.type == "FaultInjected" for e in screen.session.journal), timeout=30)
+        await pilot.press("space")
+        await until(pilot, lambda: screen.session.paused)

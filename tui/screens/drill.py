@@ -81,6 +81,7 @@ class DrillScreen(Screen):
         if self.session.journal_error:
             self.notify(self.session.journal_error, severity="warning", timeout=8)
         self.session.listen(self._answered)
+        self.query_one("#timeline").reveal = self.session.reveals  # a team drill's facilitator sees the hidden events
 
     def _answered(self, text: str, severity: str) -> None:
         """An answer that came later (a team drill's host): said, and the view refreshed."""
