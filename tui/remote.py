@@ -141,6 +141,16 @@ class RemoteSession:
         """The facilitator's timeline shows the hidden events as they happen."""
         return self.role == "facilitator"
 
+    @property
+    def facilitates(self) -> bool:
+        """The facilitator injects faults and writes notes (:meth:`act`)."""
+        return self.role == "facilitator"
+
+    def act(self, op: str, target: str | None, args: dict[str, Any]) -> None:
+        """Inject a fault on ``target`` or write a note; the host's answer comes through :meth:`listen`."""
+        said = f"{args.get('type')} injected on {target}" if op == "inject" else "note written"
+        self._send(self.client.act(op, target, args), lambda answer: (said, "information"))
+
     def hints_allowed(self) -> bool:
         """Hints are the facilitator's to reveal."""
         return self.role == "facilitator"

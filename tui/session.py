@@ -56,6 +56,9 @@ class DrillDriver(Protocol):
     journal_error: str | None
     reveals: bool
     """Whether the timeline shows hidden events as they happen (a team drill's facilitator)."""
+    facilitates: bool
+    """Whether this console may inject faults and write notes (a team drill's facilitator): then it has
+    ``act(op, target, args)``, whose answer comes through :meth:`listen`."""
 
     @property
     def speed(self) -> float: ...
@@ -84,6 +87,7 @@ class DrillSession:
     """One trainee's drill over one scenario and seed."""
 
     reveals = False
+    facilitates = False
 
     def __init__(
         self,

@@ -41,6 +41,7 @@ from engine.team.protocol import (
     parse,
 )
 from engine.util.limits import (
+    MAX_JOINING,
     MAX_PARTICIPANTS,
     MAX_TEAM_ENTRIES,
     MAX_TEAM_MESSAGE_BYTES,
@@ -127,6 +128,7 @@ class TeamHost:
         self.done = asyncio.Event()
         """Set when the drill has ended and everyone has been told."""
         self._welcome_scenario = scenario_document(scenario)
+        self._joining = 0
 
     # ------------------------------------------------------------------ the clock
 
@@ -195,12 +197,19 @@ class TeamHost:
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """One connection: hello with the secret, then messages until it closes. Never raises."""
+        peer = request.remote or "?"
+        if self._joining >= MAX_JOINING:
+            log.warning("refused a connection from %s: %d connections are still saying hello", peer, MAX_JOINING)
+            raise web.HTTPServiceUnavailable(text="too many connections joining at once; try again")
         ws = web.WebSocketResponse(max_msg_size=4 * MAX_TEAM_MESSAGE_BYTES, heartbeat=10.0)
         await ws.prepare(request)
-        peer = request.remote or "?"
         participant = None
         try:
-            participant = await self._hello(ws, peer)
+            self._joining += 1
+            try:
+                participant = await self._hello(ws, peer)
+            finally:
+                self._joining -= 1
             if participant is None:
                 return ws
             sender = asyncio.create_task(self._sender(participant, ws))
@@ -232,7 +241,10 @@ class TeamHost:
             await self._refuse(ws, peer, f"no hello within {TEAM_HELLO_SECONDS:g} s", close=True)
             return None
         if msg.type != WSMsgType.TEXT:
-            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+            if msg.type == WSMsgType.ERROR:  # aiohttp closed it: a frame over 4 × the message limit, or broken
+                log.warning("refused a connection from %s: %s", peer, ws.exception())
+                return None
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
                 return None
             await self._refuse(ws, peer, "the first message must be a hello (JSON text)", close=True)
             return None

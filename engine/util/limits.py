@@ -102,6 +102,9 @@ TEAM_BURST = 40
 """Messages a participant may send at once before :data:`TEAM_RATE` applies (token bucket)."""
 MAX_PARTICIPANTS = 50
 """Participants of one team drill (names kept for rejoining), so a flood of names cannot grow the host."""
+MAX_JOINING = 100
+"""Connections that have not said hello yet, at once (each waits :data:`TEAM_HELLO_SECONDS` at most); more are
+answered 503 before the websocket opens, so idle connections cannot pile up."""
 TEAM_HELLO_SECONDS = 5.0
 """Wall seconds a new connection has to say who it is (with the secret) before the host closes it."""
 MAX_TEAM_ENTRIES = 500

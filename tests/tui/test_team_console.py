@@ -86,3 +86,38 @@ async def test_the_facilitators_console_shows_the_truth_and_the_hidden_events(ho
         await until(pilot, lambda: any(e.type == "FaultInjected" for e in screen.session.journal), timeout=30)
         await pilot.press("space")
         await until(pilot, lambda: screen.session.paused)
+
+
+async def test_the_facilitator_injects_a_fault_and_writes_a_note_from_the_console(host) -> None:
+    from textual.widgets import Input, OptionList
+
+    from tui.screens.dialogs import AskDialog, ChoiceMenu
+
+    ana = TeamClient(host.join, "ana", "operator")
+    await ana.connect()
+    app = SpofdrillApp(remote=RemoteSession(host.facilitator, "gm", "facilitator"), keep_journal=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await joined_console(pilot, app)
+        await select_node(pilot, screen, "app-1")
+        await pilot.press("I")
+        await until(pilot, lambda: isinstance(app.screen, ChoiceMenu))
+        menu = app.screen.query_one(OptionList)
+        menu.highlighted = 0  # crash
+        await pilot.press("enter")
+        await until(pilot, lambda: any(e.type == "FacilitatorActed" and e.data.get("op") == "inject"
+                                       for e in screen.session.journal))
+        await pilot.press("W")
+        await until(pilot, lambda: isinstance(app.screen, AskDialog))
+        app.screen.query_one(Input).value = "what do the backends say?"
+        await pilot.press("enter")
+        await ana.wait_for(lambda c: any(e["type"] == "FacilitatorActed" and e["op"] == "note"
+                                         and e["args"]["text"] == "what do the backends say?" for e in c.entries))
+        assert not any(e["type"] == "FacilitatorActed" and e["op"] == "inject" for e in ana.entries)
+    await ana.close()
+
+
+async def test_a_responders_console_offers_no_facilitator_keys(host) -> None:
+    app = SpofdrillApp(remote=RemoteSession(host.join, "ana", "operator"), keep_journal=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await joined_console(pilot, app)
+        assert screen.check_action("inject", ()) is False and screen.check_action("note", ()) is False

@@ -24,7 +24,7 @@ from ..widgets.clock import ClockBar, mmss
 from ..widgets.panels import DrillPanels
 from ..widgets.topology import TopologyView
 from ..wording import shown_path
-from .dialogs import ArgsDialog, ConfirmDialog, NodeMenu, QuitDialog
+from .dialogs import ArgsDialog, AskDialog, ChoiceMenu, ConfirmDialog, NodeMenu, QuitDialog
 
 TICK = 0.1  # wall seconds between engine slices
 
@@ -44,6 +44,8 @@ class DrillScreen(Screen):
         Binding("enter", "menu", "Menu", show=False),
         Binding("tab", "app.focus_next", "Next panel", show=False),
         Binding("q", "leave", "Leave"),
+        Binding("I", "inject", "Inject fault"),  # a team drill's facilitator only (check_action)
+        Binding("W", "note", "Note"),
         Binding("escape", "leave", "Leave", show=False),
         *command_bindings(),
         # an assessment hides pause, speed and hints from the footer (check_action); their keys then say why
@@ -156,6 +158,8 @@ class DrillScreen(Screen):
         session = self.session
         offered = {"pause": not session.assess or session.paused, "speed": not session.assess,
                    "hint": session.hints_allowed()}
+        if action in ("inject", "note"):
+            return self.session.facilitates
         if action in ("pause", "speed"):
             return offered[action]
         if action == "command" and parameters == ("hint",):
@@ -202,6 +206,32 @@ class DrillScreen(Screen):
                 " (the next start offers to take it up again)"
             )
         return f"Drill left at {mmss(self.session.now)}."
+
+    def action_inject(self) -> None:
+        """A team drill's facilitator injects a fault from the palette on the selected node, now."""
+        from engine.sim.facilitation import PALETTE
+
+        node = self.selected_node()
+        if node is None:
+            self.notify("Select the node to break first (arrow keys or mouse).", severity="warning")
+            return
+        choices = [(kind, kind.replace("_", " ")) for kind in PALETTE]
+        self.app.push_screen(ChoiceMenu(f"Inject a fault on {node.name} now", choices),
+                             lambda kind: kind and self.session.act("inject", node.name, {"type": kind}))
+
+    def action_note(self) -> None:
+        """A team drill's facilitator writes a note on everyone's timeline."""
+        from engine.sim.facilitation import MAX_NOTE
+
+        def text(value: str) -> str:
+            value = value.strip()
+            if not value or len(value) > MAX_NOTE:
+                raise ValueError(f"a note is 1 to {MAX_NOTE} characters")
+            return value
+
+        self.app.push_screen(AskDialog("Note on the timeline", "Everyone in the drill sees it on their timeline.", "",
+                                       text, ok="Write"),
+                             lambda value: value and self.session.act("note", None, {"text": value}))
 
     def action_menu(self) -> None:
         node = self.selected_node()
