@@ -144,8 +144,8 @@ class TeamHost:
             if not self.paused:
                 step = min(MAX_SLICE, wall * self.speed)
                 self.sim.run(round(self.sim.now + step, 3))  # whole milliseconds: the journal replays exactly
-                self._flush()
                 self.publish()
+            self._flush()  # paused too: a command given during a pause reaches the disk within a second
         await self.finish()
 
     def _flush(self, force: bool = False) -> None:
@@ -303,9 +303,10 @@ class TeamHost:
                 if frame is None or (frame.number == p.sent_frame and p.sent_seq >= len(self.sim.journal)):
                     continue
                 entries = self._entries_for(p)
-                text = message("state", paused=frame.paused, speed=frame.speed, entries=entries, snapshot=None)
+                text = message("state", paused=frame.paused, speed=frame.speed, entries=entries)
                 snapshot = frame.truth if p.role == "facilitator" else frame.observed
-                await ws.send_str(text.replace('"snapshot":null', '"snapshot":' + snapshot, 1))
+                # the snapshot was encoded once for everyone: added as the object's last member
+                await ws.send_str(text[:-1] + ',"snapshot":' + snapshot + "}")
                 p.sent_frame = frame.number
                 if p.sent_seq < len(self.sim.journal):
                     p.wake.set()  # more entries than one message carries

@@ -1,12 +1,13 @@
 """The host's journal on disk, written like a single-player drill's so the existing recovery path reads it.
 
 The header (``….drill.json``), then the journal so far atomically, then appended to and fsynced at most a
-second of simulated time apart, with the progress mark beside it (:mod:`engine.records.recovery`).
+second of simulated (or wall) time apart, with the progress mark beside it (:mod:`engine.records.recovery`).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import IO
 
@@ -33,10 +34,12 @@ class LiveJournal:
         hold(self._file)
         self._progress: ProgressMark | None = ProgressMark(path, sim.now)
         self._flushed_at = sim.now
+        self._wall = time.monotonic()
 
     def due(self) -> bool:
-        """Whether a flush is due (a simulated second since the last one, or the drill has finished)."""
-        return self.sim.now - self._flushed_at >= FLUSH_EVERY or self.sim.finished
+        """Whether a flush is due: a simulated or a wall second since the last one, or the drill has finished."""
+        return (self.sim.now - self._flushed_at >= FLUSH_EVERY or time.monotonic() - self._wall >= FLUSH_EVERY
+                or self.sim.finished)
 
     def flush(self) -> None:
         """Append and fsync the entries recorded since the last flush; OSError propagates."""
@@ -49,6 +52,7 @@ class LiveJournal:
             os.fsync(self._file.fileno())
             self._seq += len(entries)
         self._flushed_at = self.sim.now
+        self._wall = time.monotonic()
         if self._progress is not None:
             self._progress.mark(self.sim.now)
 

@@ -240,3 +240,25 @@ async def test_destructive_commands_can_be_kept_for_the_commander(data_dir) -> N
     finally:
         started.process.kill()
         started.process.wait(10)
+
+
+async def test_a_note_that_looks_like_protocol_stays_text(host) -> None:
+    facilitator = await joined(host.facilitator, "gm", "facilitator")
+    text = 'x","snapshot":null,"y":"'
+    assert (await facilitator.act("note", None, {"text": text}))["type"] == "done"
+    await facilitator.wait_for(lambda c: any(e["type"] == "FacilitatorActed" for e in c.entries))
+    assert [e["args"]["text"] for e in facilitator.entries if e["type"] == "FacilitatorActed"] == [text]
+    assert facilitator.snapshot is not None
+    await facilitator.close()
+
+
+async def test_a_command_given_during_a_pause_survives_a_killed_host(host, data_dir) -> None:
+    ana = await joined(host.join, "ana", "commander")  # nobody has started the clock: the drill is paused at 0
+    assert (await ana.command("logs", "lb-1"))["accepted"]
+    await asyncio.sleep(1.5)  # the host flushes at least every wall second
+    host.process.send_signal(signal.SIGKILL)
+    host.process.wait(10)
+    [drill] = find_interrupted(data_dir / "journals")
+    assert drill.recoverable, drill.problem
+    assert [c.by for c in drill.transcript.commands] == ["ana"]
+    await ana.close()
