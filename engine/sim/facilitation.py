@@ -10,12 +10,12 @@ kind the fault applies to) and then runs as one of the scenario's faults from no
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.scenario.problems import ScenarioError
 
-if TYPE_CHECKING:
-    from engine.sim.simulation import Simulation
+Simulation = Any
+"""The :class:`engine.sim.simulation.Simulation` acted on (not imported: it calls this module, no cycle)."""
 
 ACTED_TYPE = "FacilitatorActed"
 """The journal row of a facilitator's act."""
