@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from engine.scenario.schema import Scenario
 
     from .playback import Recording
+    from .remote import RemoteSession
     from .screens.drill import DrillScreen
     from .screens.replay import ReplayScreen
     from .session import DrillSession
@@ -56,8 +57,10 @@ class SpofdrillApp(App[None]):
         keep_journal: bool = True,
         replay: Recording | None = None,
         replay_speed: float = 1.0,
+        remote: RemoteSession | None = None,
     ) -> None:
         super().__init__()
+        self.remote = remote  # spofdrill join: a team drill's console, fed by its host
         self.replay = replay  # spofdrill replay: play this recording instead of the picker
         self.replay_speed = replay_speed
         self.start_scenario = scenario
@@ -76,6 +79,9 @@ class SpofdrillApp(App[None]):
     def on_mount(self) -> None:
         if self.history_problem:
             self.notify(f"{self.history_problem}; results will not be recorded.", severity="warning", timeout=10)
+        if self.remote is not None:
+            self.run_worker(self._join(self.remote), exclusive=True)
+            return
         if self.replay is not None:
             from .screens.replay import ReplayScreen
 
@@ -168,7 +174,42 @@ class SpofdrillApp(App[None]):
         self._show(screen, replace=True)
         return screen
 
+    async def _join(self, remote: RemoteSession) -> None:
+        """Join the team drill, then its drill screen; a refusal or an unreachable host ends the console, saying why."""
+        from engine.records.replay import TranscriptError
+        from engine.team.client import HostGone
+
+        from .screens.drill import DrillScreen
+
+        try:
+            await remote.connect()
+        except (HostGone, TranscriptError, TimeoutError) as exc:
+            self.exit(return_code=2, message=f"spofdrill join: {exc}")
+            return
+        self.notify(f"Joined {remote.scenario.title} as {remote.role}", timeout=4)
+        self._show(DrillScreen(remote))
+
+    async def _team_drill_over(self, remote: RemoteSession) -> None:
+        """The team drill ended (or its host went away): say so and close the console (the shared debrief is to come)."""
+        from .widgets.clock import mmss
+
+        await remote.client.close()
+        if remote.gone:
+            self.exit(return_code=3, message=f"spofdrill join: {remote.gone}; the drill stopped at {mmss(remote.now)}")
+            return
+        score = (remote.client.ended or {}).get("score")
+        said = f", score {score:.0f}" if isinstance(score, (int, float)) else ""
+        self.exit(message=f"The team drill ended at {mmss(remote.now)}{said}.")
+
+    async def on_unmount(self) -> None:
+        """Leaving the console leaves the team drill (the host keeps the name and role for a rejoin)."""
+        if self.remote is not None:
+            await self.remote.client.close()
+
     def on_drill_screen_drill_ended(self, event: DrillScreen.DrillEnded) -> None:
+        if self.remote is not None:
+            self.run_worker(self._team_drill_over(self.remote))
+            return
         session = self.session
         if session is None:
             return

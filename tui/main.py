@@ -35,6 +35,35 @@ def replay_main(argv: Sequence[str]) -> int:
     return app.return_code or 0
 
 
+def join_main(argv: Sequence[str]) -> int:
+    """``spofdrill join URL --name NAME``: the console of a team drill hosted with ``spofdrill host``."""
+    from engine.cli.main import WordWrapFormatter
+    from engine.team.protocol import ROLES, ProtocolError, check_name
+
+    parser = argparse.ArgumentParser(prog="spofdrill join", formatter_class=WordWrapFormatter,
+                                     description="Join a team drill: the link the host printed, and your name.")
+    parser.add_argument("url", help="the join link (ws://HOST:PORT/drill?secret=…)")
+    parser.add_argument("--name", required=True, help="your name in the drill (rejoin with the same name)")
+    parser.add_argument("--role", choices=ROLES, default="operator", help="your role (default operator)")
+    parser.add_argument("--secret", help="the join secret, when the link has none")
+    try:
+        options = parser.parse_args(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    from .remote import RemoteSession
+
+    try:
+        remote = RemoteSession(options.url, check_name(options.name), options.role, options.secret)
+    except (ValueError, ProtocolError) as exc:
+        print(f"spofdrill join: {exc}", file=sys.stderr)
+        return 2
+    from .app import SpofdrillApp
+
+    app = SpofdrillApp(remote=remote, trainee=remote.name, keep_journal=False)
+    app.run()
+    return app.return_code or 0
+
+
 def console_parser() -> argparse.ArgumentParser:
     from engine.cli.main import WordWrapFormatter
 
@@ -60,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "replay":
         return replay_main(args[1:])
+    if args and args[0] == "join":
+        return join_main(args[1:])
     drill = bool(args) and args[0] == "drill"
     if drill:
         args = args[1:]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable, Protocol
 
 from engine.commands import Command
 from engine.scoring.format import count, number
@@ -22,6 +22,7 @@ from engine.records.replay import LEFT_TYPE, DrillHeader, write_header
 from engine.sim.runner import Report, Run, measure, par_runs
 from engine.scenario.schema import Scenario
 from engine.sim.simulation import Preview, Receipt, Simulation
+from engine.sim.journal import Journal
 from engine.sim.snapshot import Snapshot
 
 SPEEDS = (1.0, 2.0, 5.0, 10.0)
@@ -45,8 +46,48 @@ class Ending:
     ended_early: bool
 
 
+class DrillDriver(Protocol):
+    """What the drill screen needs of a drill: :class:`DrillSession` (a local simulation) and
+    :class:`tui.remote.RemoteSession` (a team drill's host) both give it."""
+
+    scenario: Scenario
+    assess: bool
+    journal_path: Path | None
+    journal_error: str | None
+    reveals: bool
+    """Whether the timeline shows hidden events as they happen (a team drill's facilitator)."""
+    facilitates: bool
+    """Whether this console may inject faults and write notes (a team drill's facilitator): then it has
+    ``act(op, target, args)``, whose answer comes through :meth:`listen`."""
+
+    @property
+    def speed(self) -> float: ...
+    @property
+    def paused(self) -> bool: ...
+    @property
+    def now(self) -> float: ...
+    @property
+    def finished(self) -> bool: ...
+    @property
+    def journal(self) -> Journal: ...
+    def tick(self, wall_seconds: float) -> bool: ...
+    def snapshot(self) -> Snapshot: ...
+    def hints_allowed(self) -> bool: ...
+    def preview(self, command: Command) -> Preview: ...
+    def apply(self, command: Command) -> Receipt | None:
+        """The receipt now, or None when it comes later through :meth:`listen` (a remote host)."""
+    def listen(self, listener: Callable[[str, str], None]) -> None: ...
+    def toggle_pause(self) -> bool: ...
+    def set_speed(self, index: int) -> bool: ...
+    def flush_journal(self) -> None: ...
+    def close(self) -> None: ...
+
+
 class DrillSession:
     """One trainee's drill over one scenario and seed."""
+
+    reveals = False
+    facilitates = False
 
     def __init__(
         self,
@@ -140,6 +181,13 @@ class DrillSession:
         receipt = self.sim.apply(command)
         self.flush_journal()
         return receipt
+
+    def listen(self, listener: Callable[[str, str], None]) -> None:
+        """Answers come back from :meth:`apply` at once: nothing arrives later."""
+
+    @property
+    def journal(self) -> Journal:
+        return self.sim.journal
 
     def hints_allowed(self) -> bool:
         """Hints are offered in practice, and in assessment only when the scenario allows them."""

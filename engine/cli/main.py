@@ -1,4 +1,4 @@
-"""The headless command line: ``spofdrill list|validate|run|schema|check|analyze|verify|assess|history|postmortem|commands``.
+"""The headless command line: ``spofdrill list|validate|run|schema|check|analyze|verify|assess|history|postmortem|commands|host``.
 
 Exit codes follow Chaos Toolkit and Maelstrom: ``run`` (and ``assess``) exits
 0 when the run meets the scenario's bar, 1 when it does not, 2 on bad input;
@@ -20,6 +20,7 @@ from engine.cli.common import EXIT_FAIL, EXIT_INPUT, EXIT_PASS, InputError
 from engine.cli.records import cmd_assess, cmd_history, cmd_postmortem, cmd_verify
 from engine.cli.run import cmd_run, format_report
 from engine.cli.scenarios import cmd_check, cmd_commands, cmd_list, cmd_schema, cmd_validate
+from engine.cli.team import add_host_parser
 from engine.scenario.problems import ScenarioError
 
 
@@ -113,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_postmortem)
     p = sub.add_parser("commands", help="list the trainee commands")
     p.set_defaults(func=cmd_commands)
+    add_host_parser(sub)
     return parser
 
 

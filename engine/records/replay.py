@@ -26,6 +26,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from engine.util.jsontext import parse_json
 from engine.sim.actions import apply_named
+from engine.sim.facilitation import ACTED_TYPE, OPS, FacilitatorRefused
 from engine.sim.journal import Entry
 from engine.util.files import TooLarge, read_limited, write_atomic
 from engine.util.limits import MAX_COMMANDS, MAX_HEADER_BYTES, over
@@ -38,6 +39,9 @@ COMMAND_TYPES = ("CommandIssued", "CommandRefused")
 """Journal entries that record a trainee command."""
 LEFT_TYPE = "TraineeLeft"
 """The journal entry recorded when the trainee ends a drill early."""
+FACILITATOR = "facilitator:"
+"""A transcript's command named ``facilitator:inject`` or ``facilitator:note`` is a team drill facilitator's act
+(a ``FacilitatorActed`` row, :mod:`engine.sim.facilitation`), replayed as such."""
 
 
 class TranscriptError(ValueError):
@@ -52,9 +56,14 @@ class TimedCommand:
     command: str
     target: str | None = None
     args: Mapping[str, Any] = field(default_factory=dict)
+    by: str | None = None
+    """In a team drill, the participant who issued it (None: the one trainee)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"t": self.t, "command": self.command, "target": self.target, "args": dict(self.args)}
+        out = {"t": self.t, "command": self.command, "target": self.target, "args": dict(self.args)}
+        if self.by is not None:  # absent for one trainee: single-player transcripts are as they always were
+            out["by"] = self.by
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "command") -> TimedCommand:
@@ -81,7 +90,10 @@ class TimedCommand:
             args = {}
         if not isinstance(args, Mapping):
             raise TranscriptError(f"{where}: 'args' must be an object, not {_shown(args)}")
-        return cls(float(t), name, target, dict(args))
+        by = data.get("by")
+        if by is not None and (not isinstance(by, str) or not by):
+            raise TranscriptError(f"{where}: 'by' must be a participant's name or absent, not {_shown(by)}")
+        return cls(float(t), name, target, dict(args), by)
 
 
 def _is_time(t: Any) -> bool:
@@ -157,8 +169,14 @@ class Transcript:
 def _command_of(entry: Entry | Mapping[str, Any], t: float, where: str = "journal entry") -> TimedCommand:
     """The command of a journal row, checked by :meth:`TimedCommand.from_dict` (the one set of rules)."""
     data = entry.data if isinstance(entry, Entry) else entry
+    if (entry.type if isinstance(entry, Entry) else entry.get("type")) == ACTED_TYPE:
+        op = data.get("op")
+        if op not in OPS:
+            raise TranscriptError(f"{where}: a facilitator's act is one of {', '.join(OPS)}, not {_shown(op)}")
+        data = {**data, "command": FACILITATOR + op}
     return TimedCommand.from_dict(
-        {"t": t, "command": data.get("command"), "target": data.get("target"), "args": data.get("args")}, where
+        {"t": t, "command": data.get("command"), "target": data.get("target"), "args": data.get("args"),
+         "by": data.get("by")}, where
     )
 
 
@@ -167,7 +185,7 @@ def transcript_of(sim: Simulation) -> Transcript:
     commands = []
     left = None
     for entry in sim.journal:
-        if entry.type in COMMAND_TYPES:
+        if entry.type in COMMAND_TYPES or entry.type == ACTED_TYPE:
             commands.append(_command_of(entry, entry.t, f"journal entry {entry.seq + 1} ({entry.type})"))
         elif entry.type == LEFT_TYPE:
             left = entry.t
@@ -195,7 +213,7 @@ def transcript_from_journal(rows: Iterable[Mapping[str, Any]], lines: Sequence[i
         kind = row.get("type")
         if kind == ENDED_TYPE:
             ended = number
-        if kind in COMMAND_TYPES or kind == LEFT_TYPE:
+        if kind in COMMAND_TYPES or kind == LEFT_TYPE or kind == ACTED_TYPE:
             t = row.get("t")
             if not _is_time(t):
                 raise TranscriptError(f"line {number}: {kind} has no simulated time (a number ≥ 0), but {_shown(t)}")
@@ -274,7 +292,14 @@ class Replayer:
             self._left = True
 
     def _apply(self, command: TimedCommand) -> None:
-        apply_named(self.sim, command.command, command.target, command.args)
+        if command.command.startswith(FACILITATOR):
+            try:
+                self.sim.facilitate(command.command.removeprefix(FACILITATOR), command.target, dict(command.args),
+                                    command.by)
+            except FacilitatorRefused:
+                pass  # an act the original run did not refuse: the replayed journal differs, and verify says so
+            return
+        apply_named(self.sim, command.command, command.target, command.args, command.by)
 
 
 def replay(scenario: Scenario, seed: int, transcript: Transcript) -> Simulation:

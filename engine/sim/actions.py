@@ -45,12 +45,12 @@ class ActionDriver:
         apply_named(self.sim, step.command, step.target, step.args)
 
 
-def apply_named(sim: Simulation, name: str, target: str | None, args) -> None:
+def apply_named(sim: Simulation, name: str, target: str | None, args, by: str | None = None) -> None:
     """Apply a command given by name; one that cannot even be built is journaled as refused, with its arguments.
 
     See :meth:`engine.sim.control.CommandDesk.apply_named`.
     """
-    sim.commands.apply_named(name, target, args)
+    sim.commands.apply_named(name, target, args, by)
 
 
 def _matches(step: Step, entry: Entry, sim: Simulation) -> bool:

@@ -198,8 +198,11 @@ class CommandDesk:
         self._evidence_seen = len(journal)
         return tuple(self._evidence)
 
-    def apply(self, command: Command | Mapping) -> Receipt:
+    def apply(self, command: Command | Mapping, by: str | None = None) -> Receipt:
         """Apply a trainee command now. Refusals come back with the reason and are journaled.
+
+        ``by`` names the participant who issued it in a team drill; its command rows then carry a
+        ``by`` field (absent when None, so a single-player journal is as it always was).
 
         A command that cannot be built (a mapping with an unknown name, a target
         that is not a name, a bad argument; or a command object holding such
@@ -221,6 +224,8 @@ class CommandDesk:
         self.journaled += 1
         cid = self._seq
         base = {"id": cid, "command": command.name, "target": command.target, "args": command.arguments()}
+        if by is not None:
+            base["by"] = by
         try:
             duration = self.check(command)
         except Refused as refusal:
@@ -237,7 +242,7 @@ class CommandDesk:
         env.process(self._later(cid, command, duration))
         return Receipt(cid, command.name, command.target, True, completes_at=ends)
 
-    def apply_named(self, name: Any, target: Any, args: Any) -> Receipt | None:
+    def apply_named(self, name: Any, target: Any, args: Any, by: str | None = None) -> Receipt | None:
         """Apply a command as a script or a transcript names it; one that cannot be built is journaled as refused.
 
         The refusal row keeps the name, target and arguments as given (in the
@@ -258,9 +263,10 @@ class CommandDesk:
             if self._closed() is not None:
                 return None
             self.journaled += 1
-            self._world.record("CommandRefused", command=name, target=target, args=given, reason=str(exc))
+            who = {} if by is None else {"by": by}
+            self._world.record("CommandRefused", command=name, target=target, args=given, reason=str(exc), **who)
             return Receipt(0, name, target, False, str(exc))
-        receipt = self.apply(command)
+        receipt = self.apply(command, by)
         return receipt if receipt.id else None
 
     def _recorder(self, command: Command):

@@ -19,6 +19,8 @@ class Faults:
     def __init__(self, world: World, automation: Automation) -> None:
         self.world = world
         self.automation = automation
+        self.extra = 0
+        """Faults started besides the scenario's (:meth:`start`)."""
 
     def _fault_time(self, when) -> float:
         if isinstance(when, (int, float)):
@@ -29,7 +31,8 @@ class Faults:
     def fault_process(self, index: int, fault: Fault):
         """The process of one of the scenario's faults: inject at its time, clear after its duration (flaps cycle)."""
         start = self._fault_time(fault.at)
-        yield self.world.env.timeout(start)
+        # from now: the scenario's faults start at 0 (so exactly ``start``), a facilitator's at its own instant
+        yield self.world.env.timeout(max(0.0, start - self.world.env.now))
         self._inject(index, fault)
         if fault.type == "flap":
             end = start + fault.duration if fault.duration else self.world.duration
@@ -47,6 +50,11 @@ class Faults:
         if fault.duration is not None:
             yield self.world.env.timeout(fault.duration)
             self._clear(index, fault)
+
+    def start(self, fault: Fault) -> None:
+        """Run a fault not in the scenario's method (a team drill's facilitator injects it, ``at`` now)."""
+        self.extra += 1
+        self.world.env.process(self.fault_process(len(self.world.scenario.method) + self.extra - 1, fault))
 
     def _sides(self, side: str) -> frozenset[str]:
         return frozenset(s.strip() for s in side.split(",") if s.strip())

@@ -239,7 +239,7 @@ class Simulation:
                 if observer.observed and observer.global_at == boundary:
                     self._seen_score = self._current_score()
 
-    def apply(self, command: Command | dict) -> Receipt:
+    def apply(self, command: Command | dict, by: str | None = None) -> Receipt:
         """Apply a trainee command now. Refusals come back with the reason and are journaled.
 
         A command that cannot be built (wrong-typed target or arguments, unknown
@@ -247,8 +247,18 @@ class Simulation:
         :class:`engine.commands.CommandError` and journals nothing. After the
         drill has ended, or past :data:`engine.util.limits.MAX_COMMANDS`
         commands, the receipt is a refusal with the reason and nothing is journaled.
+        ``by`` names who issued it in a team drill (journaled on its rows; absent for one trainee).
         """
-        return self.commands.apply(command)
+        return self.commands.apply(command, by)
+
+    def facilitate(self, op: str, target: str | None, args: dict, by: str | None = None) -> None:
+        """A team drill's facilitator acts now: ``inject`` a fault from the palette on ``target``
+        (``args``: its type and fields), or ``note`` ``args["text"]`` on the timeline; journaled as
+        ``FacilitatorActed`` so replays do it again. :class:`engine.sim.facilitation.FacilitatorRefused`
+        with the reason (nothing journaled) when it cannot be done."""
+        from engine.sim.facilitation import act
+
+        act(self, op, target, args, by)
 
     def preview(self, command: Command | dict) -> Preview:
         """What ``command`` would do now, in words, without doing it."""

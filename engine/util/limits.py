@@ -91,3 +91,21 @@ def _bytes(n: int | float) -> str:
     if n >= 1024:
         return f"{n / 1024:.1f} KiB"
     return f"{int(n)} bytes"
+
+# --------------------------------------------------------------------------- team drills (engine/team)
+MAX_TEAM_MESSAGE_BYTES = 16 * 1024
+"""One message a participant sends the host (a command with its arguments is under 300 bytes). A larger one
+is refused with this limit named; one past four times it closes the connection (aiohttp's frame limit)."""
+TEAM_RATE = 20.0
+"""Messages per second a participant may send on average (a person presses keys a few times a second)."""
+TEAM_BURST = 40
+"""Messages a participant may send at once before :data:`TEAM_RATE` applies (token bucket)."""
+MAX_PARTICIPANTS = 50
+"""Participants of one team drill (names kept for rejoining), so a flood of names cannot grow the host."""
+MAX_JOINING = 100
+"""Connections that have not said hello yet, at once (each waits :data:`TEAM_HELLO_SECONDS` at most); more are
+answered 503 before the websocket opens, so idle connections cannot pile up."""
+TEAM_HELLO_SECONDS = 5.0
+"""Wall seconds a new connection has to say who it is (with the secret) before the host closes it."""
+MAX_TEAM_ENTRIES = 500
+"""Journal entries one state message carries at most (a rejoining participant gets the rest in the next ones)."""

@@ -137,6 +137,29 @@ class NodeMenu(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class ChoiceMenu(ModalScreen[str | None]):
+    """Pick one of a few named choices (a team drill facilitator's fault palette)."""
+
+    CSS_PATH = DIALOG_CSS_PATH
+    BINDINGS = [("escape", "cancel", "Close")]
+
+    def __init__(self, title: str, choices: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = list(choices)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="title")
+            yield OptionList(*[Option(label, id=key) for key, label in self.choices], id="menu")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class QuitDialog(ModalScreen[str | None]):
     """Leaving mid-drill: end it and see the debrief, quit (the journal so far is kept), or go on."""
 

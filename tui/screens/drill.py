@@ -17,14 +17,14 @@ from engine.sim.snapshot import NodeView, Snapshot
 
 from ..keys import command_bindings
 from ..palette import DrillCommands
-from ..session import SPEEDS, DrillSession
+from ..session import SPEEDS, DrillDriver
 from ..targets import NoTarget, choices_for, commands_for, default_args, target_for
 from ..widgets.alerts import AlertsPanel
 from ..widgets.clock import ClockBar, mmss
 from ..widgets.panels import DrillPanels
 from ..widgets.topology import TopologyView
 from ..wording import shown_path
-from .dialogs import ArgsDialog, ConfirmDialog, NodeMenu, QuitDialog
+from .dialogs import ArgsDialog, AskDialog, ChoiceMenu, ConfirmDialog, NodeMenu, QuitDialog
 
 TICK = 0.1  # wall seconds between engine slices
 
@@ -44,6 +44,8 @@ class DrillScreen(Screen):
         Binding("enter", "menu", "Menu", show=False),
         Binding("tab", "app.focus_next", "Next panel", show=False),
         Binding("q", "leave", "Leave"),
+        Binding("I", "inject", "Inject fault"),  # a team drill's facilitator only (check_action)
+        Binding("W", "note", "Note"),
         Binding("escape", "leave", "Leave", show=False),
         *command_bindings(),
         # an assessment hides pause, speed and hints from the footer (check_action); their keys then say why
@@ -55,7 +57,7 @@ class DrillScreen(Screen):
     class DrillEnded(Message):
         """The drill's time is up or the trainee ended it."""
 
-    def __init__(self, session: DrillSession, *, autoplay: bool = True) -> None:
+    def __init__(self, session: DrillDriver, *, autoplay: bool = True) -> None:
         super().__init__()
         self.session = session
         self.autoplay = autoplay
@@ -80,6 +82,13 @@ class DrillScreen(Screen):
         self._timer = self.set_interval(TICK, self._on_timer, pause=not self.autoplay)
         if self.session.journal_error:
             self.notify(self.session.journal_error, severity="warning", timeout=8)
+        self.session.listen(self._answered)
+        self.query_one("#timeline").reveal = self.session.reveals  # a team drill's facilitator sees the hidden events
+
+    def _answered(self, text: str, severity: str) -> None:
+        """An answer that came later (a team drill's host): said, and the view refreshed."""
+        self.notify(text, severity=severity, timeout=6 if severity == "error" else 3)  # type: ignore[arg-type]
+        self.refresh_view()
 
     # ------------------------------------------------------------------ time
 
@@ -112,7 +121,7 @@ class DrillScreen(Screen):
         session = self.session
         snapshot = session.snapshot()
         self.last_snapshot = snapshot
-        self.query_one(DrillPanels).show(snapshot, session.sim.journal, self.selected_node(),
+        self.query_one(DrillPanels).show(snapshot, session.journal, self.selected_node(),
                                          hunt=session.scenario.spof_hunt)
         self.query_one(ClockBar).show(
             snapshot, speed=session.speed, paused=session.paused, assess=session.assess, hints=session.hints_allowed(),
@@ -149,6 +158,8 @@ class DrillScreen(Screen):
         session = self.session
         offered = {"pause": not session.assess or session.paused, "speed": not session.assess,
                    "hint": session.hints_allowed()}
+        if action in ("inject", "note"):
+            return self.session.facilitates
         if action in ("pause", "speed"):
             return offered[action]
         if action == "command" and parameters == ("hint",):
@@ -195,6 +206,32 @@ class DrillScreen(Screen):
                 " (the next start offers to take it up again)"
             )
         return f"Drill left at {mmss(self.session.now)}."
+
+    def action_inject(self) -> None:
+        """A team drill's facilitator injects a fault from the palette on the selected node, now."""
+        from engine.sim.facilitation import PALETTE
+
+        node = self.selected_node()
+        if node is None:
+            self.notify("Select the node to break first (arrow keys or mouse).", severity="warning")
+            return
+        choices = [(kind, kind.replace("_", " ")) for kind in PALETTE]
+        self.app.push_screen(ChoiceMenu(f"Inject a fault on {node.name} now", choices),
+                             lambda kind: kind and self.session.act("inject", node.name, {"type": kind}))
+
+    def action_note(self) -> None:
+        """A team drill's facilitator writes a note on everyone's timeline."""
+        from engine.sim.facilitation import MAX_NOTE
+
+        def text(value: str) -> str:
+            value = value.strip()
+            if not value or len(value) > MAX_NOTE:
+                raise ValueError(f"a note is 1 to {MAX_NOTE} characters")
+            return value
+
+        self.app.push_screen(AskDialog("Note on the timeline", "Everyone in the drill sees it on their timeline.", "",
+                                       text, ok="Write"),
+                             lambda value: value and self.session.act("note", None, {"text": value}))
 
     def action_menu(self) -> None:
         node = self.selected_node()
@@ -264,6 +301,8 @@ class DrillScreen(Screen):
 
     def _apply(self, command) -> None:
         receipt = self.session.apply(command)
+        if receipt is None:  # a team drill: the host's answer comes through listen
+            return
         if not receipt.accepted:
             self.notify(f"{command.describe()} refused: {receipt.reason}", severity="error", timeout=6)
         elif receipt.completes_at is not None and receipt.completes_at > self.session.now:

@@ -47,14 +47,20 @@ def describe(entry: Entry) -> str:
         return f"resolved {d.get('alert')}"
     if kind == "AlertAcknowledged":
         return f"acknowledged {d.get('alert')}"
+    who = f"{d.get('by')}: " if d.get("by") else ""  # a team drill names who did it
     if kind == "CommandIssued":
         args = " ".join(f"{k}={value_words(a)}" for k, a in (d.get("args") or {}).items())
-        return f"> {d.get('command')} {d.get('target') or ''} {args}".rstrip()
+        return f"> {who}{d.get('command')} {d.get('target') or ''} {args}".rstrip()
+    if kind == "FacilitatorActed":
+        args = d.get("args") or {}
+        if d.get("op") == "note":
+            return f"note from {d.get('by') or 'the facilitator'}: {args.get('text')}"
+        return f"{who}injected {args.get('type')} on {d.get('target')}"
     if kind == "CommandCompleted":
         return f"done {d.get('command')} {d.get('target') or ''}".rstrip()
     if kind in ("CommandFailed", "CommandRefused"):
         word = "failed" if kind == "CommandFailed" else "refused"
-        return f"{word} {d.get('command')} {d.get('target') or ''}: {d.get('reason')}"
+        return f"{word} {who}{d.get('command')} {d.get('target') or ''}: {d.get('reason')}"
     if kind in ("NodeMarked", "NodeUnmarked"):
         return f"{'marked' if kind == 'NodeMarked' else 'unmarked'} {d.get('node')} as a SPOF"
     if kind == "HintRevealed":
