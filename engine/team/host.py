@@ -255,8 +255,8 @@ class TeamHost:
             secret = data.get("secret")
             if not isinstance(secret, str) or not secret:
                 raise ProtocolError("a join secret is needed (ask the facilitator for the join link)")
-            facilitator = hmac.compare_digest(secret.encode(), self.facilitator_secret.encode())
-            if not facilitator and not hmac.compare_digest(secret.encode(), self.join_secret.encode()):
+            facilitator = hmac.compare_digest(secret.encode("utf-8", "surrogatepass"), self.facilitator_secret.encode())
+            if not facilitator and not hmac.compare_digest(secret.encode("utf-8", "surrogatepass"), self.join_secret.encode()):
                 raise ProtocolError("wrong join secret")
             name = check_name(data.get("name"))
             role = data.get("role", "operator")

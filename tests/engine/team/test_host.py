@@ -99,6 +99,10 @@ async def test_wrong_or_missing_secret_is_refused(host) -> None:
             await ws.send_str(json.dumps({"v": 1, "type": "hello", "name": "x", "role": "operator"}))
             reply = json.loads((await ws.receive()).data)
             assert reply["type"] == "refused" and "secret is needed" in reply["reason"]
+        async with session.ws_connect(base) as ws:  # a lone surrogate: not UTF-8, still just a wrong secret
+            await ws.send_str('{"v": 1, "type": "hello", "name": "x", "role": "operator", "secret": "\\ud800"}')
+            reply = json.loads((await ws.receive()).data)
+            assert reply["type"] == "refused" and "wrong join secret" in reply["reason"]
     assert "wrong join secret" in host.log_text()
 
 
