@@ -64,13 +64,64 @@ def join_main(argv: Sequence[str]) -> int:
     return app.return_code or 0
 
 
+def serve_main(argv: Sequence[str]) -> int:
+    """``spofdrill serve``: the console (or a team drill's, with ``--join``) in a browser, behind a secret link."""
+    from engine.cli.main import WordWrapFormatter
+    from engine.team.protocol import ROLES, ProtocolError, check_name
+    from engine.team.serve import parse_bind
+
+    from .web import DEFAULT_BIND
+
+    parser = argparse.ArgumentParser(
+        prog="spofdrill serve", formatter_class=WordWrapFormatter,
+        description=("Serve the console to web browsers (textual-serve): each browser that opens the printed link "
+                     "gets its own console. The link carries a random secret; without it the server admits nobody "
+                     "(403). It listens on loopback unless --bind says otherwise, over plain HTTP: on another "
+                     "address, anyone who can read the traffic can read the link."),
+    )
+    parser.add_argument("--bind", default=DEFAULT_BIND, metavar="HOST:PORT",
+                        help=f"where to listen (default {DEFAULT_BIND}, loopback; port 0 picks a free one)")
+    parser.add_argument("--join", metavar="URL", help="serve a team drill's console: the join link 'spofdrill host' printed")
+    parser.add_argument("--name", help="with --join: the participant's name in the drill")
+    parser.add_argument("--role", choices=ROLES, default="operator", help="with --join: the role (default operator)")
+    try:
+        options = parser.parse_args(list(argv))
+        parse_bind(options.bind)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except ValueError as exc:
+        print(f"spofdrill serve: {exc}", file=sys.stderr)
+        return 2
+    join: list[str] = []
+    if options.join:
+        from engine.team.client import split_link
+
+        try:
+            split_link(options.join)
+            name = check_name(options.name or "")
+        except (ValueError, ProtocolError) as exc:
+            print(f"spofdrill serve: --join: {exc}", file=sys.stderr)
+            return 2
+        join = ["join", options.join, "--name", name, "--role", options.role]
+    elif options.name:
+        print("spofdrill serve: --name goes with --join", file=sys.stderr)
+        return 2
+    from .web import console_command, run
+
+    try:
+        return run(console_command(join), options.bind)
+    except OSError as exc:  # the address is taken, or not ours to bind
+        print(f"spofdrill serve: cannot listen on {options.bind}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
 def console_parser() -> argparse.ArgumentParser:
     from engine.cli.main import WordWrapFormatter
 
     parser = argparse.ArgumentParser(
         prog="spofdrill",
         description=("Open the drill console (spofdrill drill SCENARIO opens one scenario; spofdrill replay "
-                     f"BUNDLE|JOURNAL plays a drill back; headless commands: spofdrill COMMAND, where COMMAND is "
+                     f"BUNDLE|JOURNAL plays a drill back; spofdrill join URL joins a team drill; spofdrill serve serves the console to browsers; headless commands: spofdrill COMMAND, where COMMAND is "
                      f"one of {', '.join(headless_commands())})."),
         formatter_class=WordWrapFormatter,
     )
@@ -91,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return replay_main(args[1:])
     if args and args[0] == "join":
         return join_main(args[1:])
+    if args and args[0] == "serve":
+        return serve_main(args[1:])
     drill = bool(args) and args[0] == "drill"
     if drill:
         args = args[1:]
