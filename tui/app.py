@@ -195,10 +195,22 @@ class SpofdrillApp(App[None]):
         import asyncio
 
         from engine.records.replay import TranscriptError
+        from engine.team.client import HostGone
 
         from .widgets.clock import mmss
 
-        if remote.gone:
+        if remote.client.ended is None and not remote.gone:  # this console chose "End & debrief"
+            if remote.role != "facilitator":  # a responder or observer leaves; the drill goes on without them
+                await remote.client.close()
+                self.exit(message=f"You left the team drill at {mmss(remote.now)}; it goes on without you "
+                                  "(join again with the same name to rejoin).")
+                return
+            try:  # the facilitator ends it for everyone: the host answers with the shared debrief
+                await remote.client.control("end")
+                await remote.client.wait_for(lambda c: c.ended is not None, timeout=60)
+            except (HostGone, asyncio.TimeoutError):
+                pass
+        if remote.gone and remote.client.ended is None:
             await remote.client.close()
             self.exit(return_code=3, message=f"spofdrill join: {remote.gone}; the drill stopped at {mmss(remote.now)}")
             return

@@ -105,6 +105,9 @@ class Frame:
     truth: str
     paused: bool
     speed: float
+    stepped: float = 0.0
+    """The host's wall clock (``time.time()``) when the step was published: on one machine a participant compares
+    it with its own clock for the fan-out latency (``bench/team.py``)."""
 
 
 class TeamHost:
@@ -163,7 +166,8 @@ class TeamHost:
         """Encode the state once and wake every connected participant's sender."""
         self._frames += 1
         self.frame = Frame(self._frames, dumps(encode_snapshot(self.sim.snapshot())),
-                           dumps(encode_snapshot(self.sim.snapshot(view="truth"))), self.paused, self.speed)
+                           dumps(encode_snapshot(self.sim.snapshot(view="truth"))), self.paused, self.speed,
+                           time.time())
         for p in self.participants.values():
             if p.ws is not None:
                 p.wake.set()
@@ -340,7 +344,7 @@ class TeamHost:
                 if frame is None or (frame.number == p.sent_frame and p.sent_seq >= len(self.sim.journal)):
                     continue
                 entries = self._entries_for(p)
-                text = message("state", paused=frame.paused, speed=frame.speed, entries=entries)
+                text = message("state", paused=frame.paused, speed=frame.speed, entries=entries, stepped=frame.stepped)
                 snapshot = frame.truth if p.role == "facilitator" else frame.observed
                 # the snapshot was encoded once for everyone: added as the object's last member
                 await ws.send_str(text[:-1] + ',"snapshot":' + snapshot + "}")

@@ -86,3 +86,21 @@ async def test_the_facilitator_ends_and_everyone_gets_the_same_debrief(host, dat
     verify = subprocess.run([sys.executable, "-m", "engine.cli.main", "verify", str(path)], capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "ana (commander)" in verify.stdout
+
+
+async def test_the_facilitators_end_and_debrief_ends_the_drill_for_everyone(host) -> None:
+    ana = TeamClient(host.join, "ana", "commander")
+    await ana.connect()
+    app = SpofdrillApp(remote=RemoteSession(host.facilitator, "gm", "facilitator"), keep_journal=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DrillScreen) and app.screen.last_snapshot is not None)
+        await pilot.press("q")
+        await pilot.press("e")  # End & debrief: the host ends the drill for everyone
+        await until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+        await until(pilot, lambda: app.screen.report is not None)  # mounted, rendered, the par runs beside it
+        assert app.screen.ending.ended_early
+        assert "The facilitator ended the drill" in str(app.screen.query_one("#headline").content)
+        await ana.wait_for(lambda c: c.ended is not None)
+        assert ana.ended["result"]["score"] == pytest.approx(app.screen.ending.run.score.score)
+    await ana.close()
+    assert host.process.wait(20) == 0
