@@ -190,16 +190,40 @@ class SpofdrillApp(App[None]):
         self._show(DrillScreen(remote))
 
     async def _team_drill_over(self, remote: RemoteSession) -> None:
-        """The team drill ended (or its host went away): say so and close the console (the shared debrief is to come)."""
+        """The team drill ended: everyone's console opens the same debrief (the host's result and transcript).
+        When the host went away instead, say so and close the console."""
+        import asyncio
+
+        from engine.records.replay import TranscriptError
+        from engine.team.client import HostGone
+
         from .widgets.clock import mmss
 
-        await remote.client.close()
-        if remote.gone:
+        if remote.client.ended is None and not remote.gone:  # this console chose "End & debrief"
+            if remote.role != "facilitator":  # a responder or observer leaves; the drill goes on without them
+                await remote.client.close()
+                self.exit(message=f"You left the team drill at {mmss(remote.now)}; it goes on without you "
+                                  "(join again with the same name to rejoin).")
+                return
+            try:  # the facilitator ends it for everyone: the host answers with the shared debrief
+                await remote.client.control("end")
+                await remote.client.wait_for(lambda c: c.ended is not None, timeout=60)
+            except (HostGone, asyncio.TimeoutError):
+                pass
+        if remote.gone and remote.client.ended is None:
+            await remote.client.close()
             self.exit(return_code=3, message=f"spofdrill join: {remote.gone}; the drill stopped at {mmss(remote.now)}")
             return
-        score = (remote.client.ended or {}).get("score")
-        said = f", score {score:.0f}" if isinstance(score, (int, float)) else ""
-        self.exit(message=f"The team drill ended at {mmss(remote.now)}{said}.")
+        try:
+            ending = await asyncio.to_thread(remote.ending)
+        except (ValueError, TranscriptError) as exc:
+            await remote.client.close()
+            score = (remote.client.ended or {}).get("score")
+            said = f", score {score:.0f}" if isinstance(score, (int, float)) else ""
+            self.exit(message=f"The team drill ended at {mmss(remote.now)}{said} (no shared debrief: {exc}).")
+            return
+        await remote.client.close()
+        self._debrief(remote, ending)
 
     async def on_unmount(self) -> None:
         """Leaving the console leaves the team drill (the host keeps the name and role for a rejoin)."""

@@ -14,16 +14,24 @@ import bisect
 from typing import Any, Callable, Iterator
 
 from engine.commands import Command
-from engine.records.replay import scenario_from_document
+from engine.records.replay import LEFT_TYPE, Transcript, replay, scenario_from_document
 from engine.sim.control import Preview, Receipt
 from engine.sim.journal import Entry
+from engine.sim.runner import Report, measure, par_runs
 from engine.sim.snapshot import Snapshot
 from engine.team.client import HostGone, TeamClient
 from engine.team.protocol import SPEEDS as HOST_SPEEDS
 
-from .session import SPEEDS
+from .session import SPEEDS, Ending
 
 _ENTRY_FIELDS = ("seq", "t", "type", "visible")
+
+
+def json_plain(value: Any) -> Any:
+    """``value`` as it reads back from JSON (as the host's message carried it)."""
+    import json
+
+    return json.loads(json.dumps(value))
 
 
 def entry_from(data: dict[str, Any]) -> Entry | None:
@@ -76,6 +84,12 @@ class RemoteSession:
         self._read = 0
         self._listener: Callable[[str, str], None] = lambda text, severity: None
         self._tasks: set[asyncio.Task] = set()
+        self.participants: tuple[dict[str, str], ...] = ()
+        """Everyone in the drill with their role (from the host's debrief; the result bundle records them)."""
+        self.postmortem: str | None = None
+        """The postmortem draft the host wrote, naming who issued each command and their role."""
+        self.host_result: dict[str, Any] | None = None
+        """The result the host computed (the debrief's replay of the host's transcript must give the same)."""
 
     async def connect(self) -> None:
         """Join the host (HostGone with the reason when refused or unreachable)."""
@@ -210,6 +224,39 @@ class RemoteSession:
 
     def flush_journal(self) -> None:
         """The host keeps the journal."""
+
+    # ------------------------------------------------------------------ the shared debrief
+
+    def ending(self) -> Ending:
+        """The drill's run for the debrief, from the host's ``ended`` message (a few tenths of a second: a thread).
+
+        The host sends the whole transcript (every participant's command, the facilitator's faults and notes);
+        replaying it gives the host's simulation, truth and hidden events included, so the debrief screen reads
+        what it reads for one trainee. ValueError when the host sent no debrief or the replay disagrees with it.
+        """
+        from engine.records.bundle import compare_results
+        from engine.records.results import run_summary
+
+        data = self.client.ended or {}
+        if not isinstance(data.get("transcript"), dict) or not isinstance(data.get("result"), dict):
+            raise ValueError("the host sent no debrief")
+        assert self.scenario is not None
+        sim = replay(self.scenario, self.seed, Transcript.from_dict(data["transcript"]))
+        run = measure(sim, str(data["result"].get("name") or "team"))
+        differences = compare_results(data["result"], json_plain(run_summary(run)))
+        if differences:
+            raise ValueError(f"the debrief's replay differs from the host's result ({differences[0]})")
+        self.host_result = data["result"]
+        self.participants = tuple({"name": str(p.get("name")), "role": str(p.get("role"))}
+                                  for p in data.get("participants") or () if isinstance(p, dict))
+        postmortem = data.get("postmortem")
+        self.postmortem = postmortem if isinstance(postmortem, str) else None
+        return Ending(run, bool(sim.journal.of_type(LEFT_TYPE)))
+
+    def report(self, ending: Ending) -> Report:
+        """The team's run beside the par runs (the same no-action and reference runs the host measured)."""
+        assert self.scenario is not None
+        return Report(self.scenario, ending.run, *par_runs(self.scenario, self.seed))
 
     def close(self) -> None:
         task = asyncio.get_running_loop().create_task(self.client.close())

@@ -100,6 +100,9 @@ class Bundle:
     """What the maker noticed (e.g. the run and its replay disagreed and the replay was recorded)."""
     journal: tuple[dict[str, Any], ...] = field(default=(), compare=False)
     """The replay's journal, entry by entry (verification names the first entry that differs)."""
+    participants: tuple[dict[str, str], ...] = ()
+    """A team drill's participants, each ``{"name", "role"}`` (none for one trainee: the key is then left out,
+    so a single-player bundle is what it always was); the digest covers them."""
 
     @property
     def scenario_id(self) -> str:
@@ -125,6 +128,8 @@ class Bundle:
             "notes": list(self.notes),
             "journal": list(self.journal),
         })
+        if self.participants:
+            doc["participants"] = _plain(list(self.participants))
         doc["digest"] = digest_of(doc)
         return doc
 
@@ -134,7 +139,7 @@ class Bundle:
         return json.dumps(self.document(), indent=1, ensure_ascii=False) + "\n"
 
 
-def bundle_of(run: Run, trainee: str, mode: str) -> Bundle:
+def bundle_of(run: Run, trainee: str, mode: str, participants: tuple[dict[str, str], ...] = ()) -> Bundle:
     """The bundle of a finished run; its result is that of replaying the run's transcript.
 
     The two agree for scripted runs and console drills; if they ever did not,
@@ -152,7 +157,8 @@ def bundle_of(run: Run, trainee: str, mode: str) -> Bundle:
     if differences:
         notes.append("the replay of the transcript differs from the run ("
                      + _listed(differences) + "); the bundle records the replay")
-    return Bundle(sim.scenario, sim.seed, trainee, mode, transcript, result, notes=tuple(notes), journal=journal)
+    return Bundle(sim.scenario, sim.seed, trainee, mode, transcript, result, notes=tuple(notes), journal=journal,
+                  participants=tuple({"name": str(p["name"]), "role": str(p["role"])} for p in participants))
 
 
 def write_bundle(bundle: Bundle, path: Path | str) -> Path:
@@ -272,9 +278,14 @@ def read_bundle(path: Path | str) -> Bundle:
     journal = data.get("journal") or []
     if not isinstance(journal, list) or not all(isinstance(row, dict) for row in journal):
         raise BundleError(path, "'journal' must be a list of journal entries (objects)")
+    participants = data.get("participants") or []
+    if not isinstance(participants, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("role"), str) for p in participants):
+        raise BundleError(path, "'participants' must be a list of objects with a 'name' and a 'role'")
     return Bundle(scenario, seed, data["trainee"], mode, transcript, _check_result(path, data["result"]),
                   version=version, notes=tuple(str(note) for note in notes) if isinstance(notes, list) else (),
-                  journal=tuple(journal))
+                  journal=tuple(journal),
+                  participants=tuple({"name": p["name"], "role": p["role"]} for p in participants))
 
 
 # --------------------------------------------------------------------------- verifying
@@ -352,7 +363,8 @@ class Verification:
         b = self.bundle
         if self.ok:
             score = self.run.score
-            text = (f"OK — {b.scenario_id} seed {b.seed}, {b.trainee} ({b.mode}): score {score.score:.1f} "
+            who = ("team " + ", ".join(f"{p['name']} ({p['role']})" for p in b.participants)) if b.participants else b.trainee
+            text = (f"OK — {b.scenario_id} seed {b.seed}, {who} ({b.mode}): score {score.score:.1f} "
                     f"({score.grade}) {'PASSED' if score.passed else 'FAILED'}")
             if self.version_note:
                 text += f" ({self.version_note}; the re-simulation matches)"

@@ -17,7 +17,7 @@ on its input (no wall clock: the date appears only when ``when`` is given).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from engine.analysis.structure import Analysis, analyze
 from engine.commands.investigate import EVIDENCE_EVENT
@@ -159,7 +159,16 @@ _TIMELINE_WORDS = {
 """Journal entries the timeline shows, in words (the rest are noise in a postmortem)."""
 
 
-def _timeline(report: Report, facts: _Facts) -> list[tuple[float, str]]:
+def _who(entry: Entry, roles: Mapping[str, str] | None) -> str:
+    """Who issued a command: its ``by`` with their role (a team drill), else "the responder"."""
+    by = entry.data.get("by")
+    if not by:
+        return "the responder"
+    role = (roles or {}).get(str(by))
+    return f"{by} ({role})" if role else str(by)
+
+
+def _timeline(report: Report, facts: _Facts, roles: Mapping[str, str] | None = None) -> list[tuple[float, str]]:
     rows: list[tuple[float, str]] = []
     for entry in facts.entries:
         hidden = "" if entry.visible else " *(hidden during the drill)*"
@@ -170,7 +179,7 @@ def _timeline(report: Report, facts: _Facts) -> list[tuple[float, str]]:
         elif entry is facts.first_alert:
             rows.append((entry.t, f"**Detection:** alert `{entry.data.get('alert')}` fired ({entry.data.get('severity')})"))
         elif entry.type == "CommandIssued":
-            rows.append((entry.t, f"the responder issued `{command_text(entry)}`"))
+            rows.append((entry.t, f"{_who(entry, roles)} issued `{command_text(entry)}`"))
         elif entry.type in _TIMELINE_WORDS:
             rows.append((entry.t, _TIMELINE_WORDS[entry.type](entry.data) + hidden))
     outcome = report.run.outcome
@@ -187,14 +196,17 @@ def _timeline(report: Report, facts: _Facts) -> list[tuple[float, str]]:
 # --------------------------------------------------------------------------- sections
 
 
-def _header(report: Report, when: str | None, trainee: str | None) -> list[str]:
+def _header(report: Report, when: str | None, trainee: str | None,
+            roles: Mapping[str, str] | None = None) -> list[str]:
     sc, score = report.scenario, report.run.score
     verdict = "met the scenario's bar" if score.passed else "did not meet the scenario's bar"
     lines = [f"# Postmortem: {sc.title}", ""]
     lines.append(f"- **Scenario:** `{sc.id or sc.title}` (seed {report.run.seed}, {sc.duration:.0f} s simulated)")
     if when:
         lines.append(f"- **Date:** {when}")
-    if trainee:
+    if roles:
+        lines.append("- **Participants:** " + ", ".join(f"{name} ({role})" for name, role in roles.items()))
+    elif trainee:
         lines.append(f"- **Responder:** {trainee}")
     lines.append(f"- **Result:** score {score.score:.1f} ({score.grade}); {verdict} "
                  f"(a score of {number(sc.scoring.pass_score)} and every steady-state probe)")
@@ -260,9 +272,9 @@ def _impact(report: Report) -> list[str]:
     ]
 
 
-def _timing(report: Report, facts: _Facts) -> list[str]:
+def _timing(report: Report, facts: _Facts, roles: Mapping[str, str] | None = None) -> list[str]:
     outcome, ref = report.run.outcome, report.reference.outcome
-    rows = _timeline(report, facts)
+    rows = _timeline(report, facts, roles)
     lines = ["## Timeline", "", "Simulated time (mm:ss) from the start of the drill.", "",
              "| time | event |", "| --- | --- |"]
     lines += [f"| {clock(t)} | {_cell(text)} |" for t, text in rows]
@@ -438,19 +450,20 @@ def _actions(report: Report, facts: _Facts, analysis: Analysis) -> list[str]:
 
 
 def postmortem_markdown(report: Report, analysis: Analysis | None = None, *, when: str | None = None,
-                        trainee: str | None = None) -> str:
+                        trainee: str | None = None, roles: Mapping[str, str] | None = None) -> str:
     """A blameless postmortem draft of a drill, in Markdown (same input, same text).
 
     ``analysis`` is the SPOF analysis of the scenario (computed when ``None``);
-    ``when`` the date of the drill and ``trainee`` who responded, shown only when given.
+    ``when`` the date of the drill and ``trainee`` who responded, shown only when given; ``roles`` (a team
+    drill: each participant's name and role) lists the participants and names who issued each command.
     """
     analysis = analysis if analysis is not None else analyze(report.scenario)
     facts = _Facts(report.run)
     sections = [
-        _header(report, when, trainee),
+        _header(report, when, trainee, roles),
         _summary(report, facts),
         _impact(report),
-        _timing(report, facts),
+        _timing(report, facts, roles),
         _detection(report),
         _investigation(facts),
         _factors(report, facts, analysis),

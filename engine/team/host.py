@@ -58,6 +58,8 @@ STEP_SECONDS = 0.05
 """Wall seconds between two steps of the clock (20 a second)."""
 MAX_SLICE = 2.0
 """Simulated seconds one step advances at most, so a stalled host never jumps far ahead."""
+TEAM_TRAINEE = "team"
+"""The trainee a team drill's result and bundle name (the bundle lists the participants and their roles)."""
 OUTBOX = 64
 """Answers waiting for one participant's sender at most (older ones are dropped for a stalled participant)."""
 
@@ -103,6 +105,9 @@ class Frame:
     truth: str
     paused: bool
     speed: float
+    stepped: float = 0.0
+    """The host's wall clock (``time.time()``) when the step was published: on one machine a participant compares
+    it with its own clock for the fan-out latency (``bench/team.py``)."""
 
 
 class TeamHost:
@@ -161,22 +166,58 @@ class TeamHost:
         """Encode the state once and wake every connected participant's sender."""
         self._frames += 1
         self.frame = Frame(self._frames, dumps(encode_snapshot(self.sim.snapshot())),
-                           dumps(encode_snapshot(self.sim.snapshot(view="truth"))), self.paused, self.speed)
+                           dumps(encode_snapshot(self.sim.snapshot(view="truth"))), self.paused, self.speed,
+                           time.time())
         for p in self.participants.values():
             if p.ws is not None:
                 p.wake.set()
 
     async def finish(self) -> None:
-        """The drill is over: journal closed, everyone gets the last state and ``ended``."""
+        """The drill is over: journal closed, the debrief computed once, everyone gets the last state and ``ended``
+        (with the debrief: the result, the par runs' results, the whole transcript, the participants, the postmortem)."""
         self._flush(force=True)
         if self.journal is not None:
             self.journal.close()
         self.publish()
-        ended = message("ended", t=self.sim.now, score=self.sim.snapshot(view="truth").score)
+        try:  # the par runs and the bundle's replay take a few tenths of a second: off the event loop
+            debrief = await asyncio.to_thread(self.debrief)
+        except Exception:  # a bug here must not keep the participants waiting: they get the score alone
+            log.exception("cannot compute the debrief")
+            debrief = {}
+        ended = message("ended", t=self.sim.now, score=self.sim.snapshot(view="truth").score, **debrief)
         for p in self.participants.values():
             p.send(ended)
         await asyncio.sleep(0.5)  # the senders deliver the last state
         self.done.set()
+
+    def debrief(self) -> dict[str, Any]:
+        """The shared debrief, computed once (the host's run is the result); the bundle is written beside the journal."""
+        from engine.records.bundle import bundle_of, write_bundle
+        from engine.records.postmortem import postmortem_markdown
+        from engine.records.results import run_summary
+        from engine.records.replay import transcript_of
+        from engine.sim.runner import Report, measure, par_runs
+        from engine.util.files import WriteError
+
+        run = measure(self.sim, TEAM_TRAINEE)
+        no_action, reference = par_runs(self.scenario, self.seed)
+        participants = tuple({"name": p.name, "role": p.role} for p in self.participants.values())
+        roles = {p["name"]: p["role"] for p in participants}
+        postmortem = postmortem_markdown(Report(self.scenario, run, no_action, reference),
+                                         when=time.strftime("%Y-%m-%d %H:%M"), roles=roles)
+        bundle_path = None
+        if self.journal is not None:
+            path = self.journal.path.with_name(self.journal.path.stem + ".bundle.json")
+            try:
+                write_bundle(bundle_of(run, TEAM_TRAINEE, "practice", participants), path)
+                bundle_path = str(path)
+                log.info("the result bundle is in %s", path)
+            except WriteError as exc:
+                log.error("cannot write the result bundle: %s", exc)
+        return {"result": run_summary(run), "par": {"no_action": run_summary(no_action),
+                                                     "reference": run_summary(reference)},
+                "transcript": transcript_of(self.sim).to_dict(), "participants": list(participants),
+                "postmortem": postmortem, "bundle": bundle_path}
 
     async def close_all(self, reason: str) -> None:
         """Close every participant's connection, saying why (the drill ended, the host stops)."""
@@ -303,7 +344,7 @@ class TeamHost:
                 if frame is None or (frame.number == p.sent_frame and p.sent_seq >= len(self.sim.journal)):
                     continue
                 entries = self._entries_for(p)
-                text = message("state", paused=frame.paused, speed=frame.speed, entries=entries)
+                text = message("state", paused=frame.paused, speed=frame.speed, entries=entries, stepped=frame.stepped)
                 snapshot = frame.truth if p.role == "facilitator" else frame.observed
                 # the snapshot was encoded once for everyone: added as the object's last member
                 await ws.send_str(text[:-1] + ',"snapshot":' + snapshot + "}")

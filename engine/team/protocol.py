@@ -3,7 +3,11 @@
 A participant sends ``hello`` first (name, role, secret), then ``command``, ``preview`` and (the facilitator)
 ``control`` (pause, resume, speed, end) and ``act`` (inject a fault, write a note) messages, each with an optional ``ref`` the answer repeats. The host answers ``welcome`` (the
 scenario, seed and role), ``state`` (the snapshot the role may see, the journal entries since the last
-state, paused and speed), ``receipt``, ``preview``, ``refused`` (with the reason), ``ended`` and ``bye``.
+state, paused and speed, and ``stepped``, the host's wall clock when the step was published), ``receipt``,
+``preview``, ``refused`` (with the reason), ``ended`` and ``bye``. ``ended`` carries the shared debrief the host
+computed once: ``score``, ``result`` and ``par`` (run summaries), the whole ``transcript`` (every command with who
+gave it, the facilitator's faults and notes), ``participants`` (names and roles), the ``postmortem`` draft and
+where the result ``bundle`` was written.
 """
 
 from __future__ import annotations

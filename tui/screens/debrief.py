@@ -121,7 +121,13 @@ class DebriefScreen(Screen):
         if self.ending.ended_early:
             left = run.sim.journal.of_type("TraineeLeft")
             when = mmss(left[0].t) if left else "?"
-            text.append(f"\nYou left at {when}; the rest of the scenario ran without you.", style="yellow")
+            if self._participants():
+                text.append(f"\nThe facilitator ended the drill at {when}; the rest of the scenario ran without the team.",
+                            style="yellow")
+            else:
+                text.append(f"\nYou left at {when}; the rest of the scenario ran without you.", style="yellow")
+        if self._participants():
+            text.append("\nTeam: " + ", ".join(f"{p['name']} ({p['role']})" for p in self._participants()), style="dim")
         text.append("\nPoints lost: ")
         text.append(", ".join(f"{k} {v:.1f}" for k, v in score.penalties.items() if v > 0.05) or "none")
         for probe in score.probes:
@@ -130,6 +136,10 @@ class DebriefScreen(Screen):
             text.append(f"\nprobe {probe['name']}: {shown} ", style="")
             text.append("ok" if probe["ok"] else "FAILED", style="green" if probe["ok"] else "bold red")
         return text
+
+    def _participants(self) -> tuple[dict[str, str], ...]:
+        """A team drill's participants and roles (none for one trainee)."""
+        return tuple(getattr(self.session, "participants", ()))
 
     def _table(self, run: Run) -> Table:
         table = Table(title="Your run beside the par runs", title_justify="left", expand=False)
@@ -289,7 +299,8 @@ class DebriefScreen(Screen):
         def saved(where: Path) -> None:
             self.bundle_path = where
 
-        self._save("result bundle", bundle_of(self.ending.run, self.session.trainee, mode).to_json(), path, saved)
+        bundle = bundle_of(self.ending.run, self.session.trainee, mode, self._participants())
+        self._save("result bundle", bundle.to_json(), path, saved)
 
     def action_save_journal(self) -> None:
         """The journal ``X.jsonl`` and its drill header ``X.drill.json`` beside it: what every reader of a journal wants."""
@@ -319,7 +330,9 @@ class DebriefScreen(Screen):
             return
         from engine.records.postmortem import postmortem_markdown
 
-        text = postmortem_markdown(self.report, when=time.strftime("%Y-%m-%d %H:%M"), trainee=self.session.trainee)
+        text = getattr(self.session, "postmortem", None)  # a team drill's: the host wrote it, with everyone's role
+        if text is None:
+            text = postmortem_markdown(self.report, when=time.strftime("%Y-%m-%d %H:%M"), trainee=self.session.trainee)
         folder = data_dir() / "postmortems"
         n = 1
         while (folder / f"{self.session.scenario.id}-{self.session.seed}-{n}.md").exists():
