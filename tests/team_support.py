@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -51,3 +52,20 @@ def start_host(data_dir: Path, *args: str, scenario: str = "lb-failover", seed: 
             )
     process.kill()
     raise AssertionError(f"the host did not start: {''.join(lines)}{log.read_text()}")
+
+
+def running_host(data_dir: Path):
+    """A host process for a test (a fixture's body): started, yielded, killed if still running."""
+    started = start_host(data_dir)
+    yield started
+    if started.process.poll() is None:
+        started.process.kill()
+    started.process.wait(10)
+
+
+async def until(pilot, predicate, timeout: float = 30.0) -> None:
+    """Let a Pilot app run until ``predicate()`` holds (the host's messages arrive on their own time)."""
+    async def wait() -> None:
+        while not predicate():
+            await pilot.pause(0.05)
+    await asyncio.wait_for(wait(), timeout)

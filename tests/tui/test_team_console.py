@@ -6,7 +6,6 @@ said when it arrives; when the host goes away the console says so and closes ins
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 
@@ -16,23 +15,12 @@ from tui.remote import RemoteSession
 from tui.screens.drill import DrillScreen
 
 from support import select_node
-from team_support import start_host
+from team_support import running_host, until
 
 
 @pytest.fixture
 def host(data_dir):
-    started = start_host(data_dir)
-    yield started
-    if started.process.poll() is None:
-        started.process.kill()
-    started.process.wait(10)
-
-
-async def until(pilot, predicate, timeout: float = 20.0) -> None:
-    async def wait() -> None:
-        while not predicate():
-            await pilot.pause(0.05)
-    await asyncio.wait_for(wait(), timeout)
+    yield from running_host(data_dir)
 
 
 async def joined_console(pilot, app) -> DrillScreen:

@@ -18,23 +18,12 @@ from tui.screens.debrief import DebriefScreen
 from tui.screens.drill import DrillScreen
 
 from support import select_node
-from team_support import start_host
+from team_support import running_host, until
 
 
 @pytest.fixture
 def host(data_dir):
-    started = start_host(data_dir)
-    yield started
-    if started.process.poll() is None:
-        started.process.kill()
-    started.process.wait(10)
-
-
-async def until(pilot, predicate, timeout: float = 30.0) -> None:
-    async def wait() -> None:
-        while not predicate():
-            await pilot.pause(0.05)
-    await asyncio.wait_for(wait(), timeout)
+    yield from running_host(data_dir)
 
 
 async def test_the_facilitator_ends_and_everyone_gets_the_same_debrief(host, data_dir) -> None:
