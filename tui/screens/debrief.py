@@ -31,7 +31,7 @@ from ..results import branch_comparison, commands_of, outcome_table_rows, result
 from ..session import DrillSession, Ending
 from ..widgets.comparison import ChartBand, ChartMarks, ChartSeries, ComparisonChart
 from ..widgets.clock import mmss
-from ..widgets.timeline import describe
+from ..widgets.timeline import STYLES, describe
 from ..wording import shown_path
 from .dialogs import AskDialog, TakeOverDialog
 
@@ -231,7 +231,7 @@ class DebriefScreen(Screen):
         for entry in run.sim.journal:
             if entry.type in ("DrillStarted", "AlertResolved"):
                 continue
-            style = "" if entry.visible else "italic magenta"
+            style = STYLES.get(entry.type, "") if entry.visible else "italic magenta"  # the timeline's colours
             text.append(f"{mmss(entry.t)} ", style="dim")
             text.append(describe(entry) + "\n", style=style)
         return text
