@@ -8,16 +8,14 @@ The debrief now writes the header too, atomically, and names both files.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from engine.cli.main import main
 from engine.records.recorded import read_recorded_drill
 from engine.records.replay import header_path, read_header
 from engine.scenario.loader import load_scenario
 from tui.app import SpofdrillApp
-from tui.screens.briefing import BriefingScreen
+from support import start_drill
 from tui.screens.debrief import DebriefScreen
-from tui.screens.drill import DrillScreen
 
 
 async def test_a_journal_saved_in_the_debrief_has_its_header_and_postmortem_reads_it(capsys):
@@ -25,12 +23,7 @@ async def test_a_journal_saved_in_the_debrief_has_its_header_and_postmortem_read
     scenario = load_scenario("lb-failover").model_copy(update={"id": "my-own-drill"})
     app = SpofdrillApp(scenario=scenario, seed=5, trainee="ada", autoplay=False, keep_journal=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, BriefingScreen)
-        await pilot.press("enter")
-        await pilot.pause()
-        drill = app.screen
-        assert isinstance(drill, DrillScreen)
+        drill = await start_drill(pilot, app)
         drill.advance_by(scenario.duration)
         await pilot.pause()
         await app.workers.wait_for_complete()

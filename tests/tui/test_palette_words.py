@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from engine.scenario.loader import load_scenario
 from tui.app import SpofdrillApp
+from support import start_drill
 from tui.palette import DrillCommands
-from tui.screens.briefing import BriefingScreen
-from tui.screens.drill import DrillScreen
 
 
 async def _found(provider: DrillCommands, query: str) -> list[str]:
@@ -22,12 +21,7 @@ async def _found(provider: DrillCommands, query: str) -> list[str]:
 async def test_the_palette_finds_commands_by_their_words_and_their_targets_kinds():
     app = SpofdrillApp(scenario=load_scenario("db-primary-async"), seed=1, autoplay=False, keep_journal=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, BriefingScreen)
-        await pilot.press("enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, DrillScreen)
+        screen = await start_drill(pilot, app)
         screen.advance_by(30)
         provider = DrillCommands(screen)
 
