@@ -621,6 +621,9 @@ class Scenario(Strict):
     id: str | None = None
     title: str
     description: str = ""
+    architecture: str | None = Field(
+        None, description="The system this drill runs on, when it is not a built-in shop: set by 'spofdrill import' and "
+                          "'spofdrill generate'; the picker lists such drills under it.")
     tags: list[str] = Field(default_factory=list)
     difficulty: Literal["intro", "easy", "medium", "hard", "expert"] = "medium"
     visibility: Literal["observed", "truth"] = Field(
