@@ -1,4 +1,8 @@
-"""The measured difficulty of the built-in scenarios, as stored beside them (``calibration.json``).
+"""The measured difficulty of scenarios, as stored beside them (``calibration.json``).
+
+The built-in scenarios' file ships in the ``scenarios`` package; a folder of
+generated drills (``spofdrill generate``) or any folder given to the console
+with ``--scenarios`` may hold its own ``calibration.json`` in the same format.
 
 Reading it needs no simulation (the picker reads it at start); measuring it is
 :func:`engine.analysis.check.check`. An entry counts only for the exact content
@@ -34,12 +38,25 @@ def calibration_path() -> Path:
     return builtin_dir() / CALIBRATION_FILE
 
 
-def read_calibration() -> dict[str, dict]:
-    """Measured difficulty of the built-in scenarios, by id (empty if the file is missing or broken)."""
+MAX_CALIBRATION_BYTES = 4 * 1024 * 1024
+"""A calibration file larger than this is ignored (it holds a few lines per scenario)."""
+
+
+def read_calibration(directory: Path | None = None) -> dict[str, dict]:
+    """Measured difficulty by scenario id: of the built-in scenarios, or of the scenarios in ``directory``.
+
+    Empty when the file is missing, too large, not JSON or not an object: a calibration only adds a label.
+    """
+    path = calibration_path() if directory is None else Path(directory) / CALIBRATION_FILE
     try:
-        return parse_json(calibration_path().read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CALIBRATION_BYTES + 1)
+        if len(raw) > MAX_CALIBRATION_BYTES:
+            return {}
+        data = parse_json(raw.decode("utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def write_calibration(calibration: dict[str, dict]) -> Path:

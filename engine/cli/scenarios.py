@@ -15,17 +15,35 @@ from engine.util.files import WriteError
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """The built-in scenarios, then the drills of the trainee's own systems (the drill library), by system."""
     from engine.analysis.calibration import difficulty_label, read_calibration
+    from engine.scenario.loader import library_files
+    from engine.scenario.problems import ScenarioError
 
     calibration = read_calibration()
     rows = []
     for name in builtin_scenarios():
         scenario = load_scenario(name)
-        rows.append((name, difficulty_label(scenario, calibration).label, scenario.title, ", ".join(scenario.tags)))
-    width = max((len(r[0]) for r in rows), default=10)
+        rows.append((None, name, difficulty_label(scenario, calibration).label, scenario.title, ", ".join(scenario.tags)))
+    folders: dict = {}
+    for path in library_files():
+        if path.parent not in folders:
+            folders[path.parent] = read_calibration(path.parent)
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            rows.append((path.parent.name, path.stem, "invalid", f"{path}: {exc.problems[0].message if exc.problems else exc}", ""))
+            continue
+        rows.append((scenario.architecture or path.parent.name, scenario.id or path.stem,
+                     difficulty_label(scenario, folders[path.parent]).label, scenario.title, ", ".join(scenario.tags)))
+    width = max((len(r[1]) for r in rows), default=10)
     print(f"{'scenario':<{width}}  {'difficulty':<10}  title — concepts")
-    for name, difficulty, title, tags in rows:
-        print(f"{name:<{width}}  {difficulty:<10}  {title} — {tags}")
+    system = None
+    for owner, name, difficulty, title, tags in rows:
+        if owner is not None and owner != system:
+            system = owner
+            print(f"\nyour system {owner} (generated drills):")
+        print(f"{name:<{width}}  {difficulty:<10}  {title} — {tags}" if tags else f"{name:<{width}}  {difficulty:<10}  {title}")
     return 0
 
 

@@ -33,7 +33,10 @@ hunting and 90.6 for load-balancer failover.
 :func:`suggest_next` picks the concept where the trainee is weakest (lowest
 level, then lowest best score, then teaching order) and, in it, the easiest drill not passed yet
 (measured difficulty from ``spofdrill check`` when there is one, else the
-declared one), with a one-line reason.
+declared one), with a one-line reason. It chooses among the built-in drills and
+the generated drills of the trainee's own systems (the drill library that
+``spofdrill generate`` fills, :func:`catalogue`); at the same difficulty a drill
+of their own system comes first, and the reason names the system.
 """
 
 from __future__ import annotations
@@ -182,7 +185,7 @@ def _concept_progress(trainee: str, concept: Concept, records: Sequence[Record],
 
 
 def builtin_difficulties() -> dict[str, str]:
-    """The difficulty label of every built-in scenario, by id."""
+    """The difficulty label of every drill :func:`catalogue` offers (built-in and generated), by id."""
     return {option.scenario: option.difficulty for option in catalogue()}
 
 
@@ -221,36 +224,60 @@ class DrillOption:
     """The measured difficulty label when there is one, else the declared one."""
     index: float | None = None
     """The measured difficulty index (0 easy to 1 hard), if measured."""
+    architecture: str | None = None
+    """The trainee's own system the drill runs on (a generated drill), ``None`` for a built-in shop."""
 
     @classmethod
-    def of(cls, scenario: Scenario, measured: dict | None = None) -> DrillOption:
+    def of(cls, scenario: Scenario, measured: dict | None = None, builtin: bool = False) -> DrillOption:
         """From a scenario and its calibration entry (:func:`engine.analysis.check.measured_difficulty`).
 
         The calibration is a file: a label that is not text or an index that is not a finite number is ignored.
+        ``builtin``: a built-in scenario, never counted as the trainee's own system.
         """
         label = label_from_entry(scenario, measured)
-        return cls(scenario.id or scenario.title, scenario.title, tuple(scenario.tags), label.label, label.index)
+        return cls(scenario.id or scenario.title, scenario.title, tuple(scenario.tags), label.label, label.index,
+                   None if builtin else scenario.architecture or None)
 
     @property
     def concepts(self) -> tuple[str, ...]:
         return concepts_of(self.tags)
 
-    def ease(self) -> tuple[int, float, str]:
-        """Sort key: easiest first (label, then measured index, then id)."""
+    def ease(self) -> tuple[int, bool, float, str]:
+        """Sort key: easiest first (label), a drill of the trainee's own system before a built-in shop's of the
+        same label, then the measured index, then id."""
         rank = DIFFICULTIES.index(self.difficulty) if self.difficulty in DIFFICULTIES else len(DIFFICULTIES)
-        return rank, self.index if self.index is not None else 0.5, self.scenario
+        return rank, self.architecture is None, self.index if self.index is not None else 0.5, self.scenario
+
+    def where(self) -> str:
+        """``on your system shop-k8s`` for a generated drill, else nothing."""
+        return f" on your system {self.architecture}" if self.architecture else ""
 
 
-def catalogue() -> list[DrillOption]:
-    """The built-in scenarios as options, with their measured difficulty."""
+def catalogue(library: bool = True) -> list[DrillOption]:
+    """The built-in scenarios as options, with their measured difficulty, then (with ``library``) the
+    generated drills of the drill library that load, with their folder's calibration."""
     from engine.analysis.calibration import measured_difficulty, read_calibration
-    from engine.scenario.loader import builtin_scenarios, load_scenario
+    from engine.scenario.loader import builtin_scenarios, library_files, load_scenario
+    from engine.scenario.problems import ScenarioError
 
     calibration = read_calibration()
     options = []
     for name in builtin_scenarios():
         scenario = load_scenario(name)
-        options.append(DrillOption.of(scenario, measured_difficulty(scenario, calibration)))
+        options.append(DrillOption.of(scenario, measured_difficulty(scenario, calibration), builtin=True))
+    known = {option.scenario for option in options}
+    folders: dict = {}
+    for path in library_files() if library else []:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError:  # a broken file is the picker's to report; it is no suggestion
+            continue
+        if scenario.id in known:
+            continue
+        known.add(scenario.id)
+        if path.parent not in folders:
+            folders[path.parent] = read_calibration(path.parent)
+        options.append(DrillOption.of(scenario, measured_difficulty(scenario, folders[path.parent])))
     return options
 
 
@@ -309,20 +336,20 @@ def suggest_next(records: Iterable[Record], options: Sequence[DrillOption], trai
                   key=lambda r: (r.rank, r.best if r.best is not None else -1.0, order[r.concept], first_new[r.concept].ease()))
         pick = first_new[row.concept]
         what = "the easiest drill that teaches it" if row.level == "not started" else "the easiest drill teaching it not passed yet"
-        return NextDrill(pick.scenario, pick.title, row.concept, f"{_standing(row)}; {what} ({pick.difficulty})")
+        return NextDrill(pick.scenario, pick.title, row.concept, f"{_standing(row)}; {what}{pick.where()} ({pick.difficulty})")
     for row in sorted(open_rows, key=lambda r: (r.rank, r.best if r.best is not None else -1.0, order[r.concept])):
         replay = sorted(teaching(row.concept), key=lambda o: (best.get(o.scenario, -1.0), o.ease()))
         if replay:
             pick = replay[0]
             return NextDrill(pick.scenario, pick.title, row.concept,
                              f"{_standing(row)}; every drill teaching it passed: replay the lowest best score "
-                             f"({best.get(pick.scenario, 0.0):.1f}) towards mastery")
+                             f"({best.get(pick.scenario, 0.0):.1f}){pick.where()} towards mastery")
     remaining = sorted(options, key=lambda o: (o.scenario in passed, best.get(o.scenario, -1.0), o.ease()))
     if not remaining:
         return None
     pick = remaining[0]
     if pick.scenario not in passed:
-        return NextDrill(pick.scenario, pick.title, None, f"the easiest drill not passed yet ({pick.difficulty})")
+        return NextDrill(pick.scenario, pick.title, None, f"the easiest drill not passed yet{pick.where()} ({pick.difficulty})")
     return NextDrill(pick.scenario, pick.title, None,
                      f"every concept mastered; the lowest best score ({best.get(pick.scenario, 0.0):.1f})")
 

@@ -13,7 +13,12 @@ its problems in the preview; choosing it shows the first problem.
 Rows come in teaching order: the built-ins by difficulty (intro, easy, medium,
 hard, expert: the label the Level column shows, measured when measured) then
 title, so the easiest drill is first; the files of the extra directories
-follow, by file name. ``j``/``k`` move like the arrows. Titles are whole when
+follow, by file name. Drills of the trainee's own systems (the drill library
+that ``spofdrill generate`` fills, and any file that names its
+``architecture``) come last, under a heading row per architecture, each group in
+teaching order; the heading's preview describes the system, ``a`` on it opens
+its SPOF analysis and ``enter`` moves to its first drill. With no such drill
+there are no headings. ``j``/``k`` move like the arrows. Titles are whole when
 they fit: the Concepts column gives way first.
 
 The app pushes the screen with a callback, ``push_screen(PickerScreen(...),
@@ -41,7 +46,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from engine.analysis.calibration import label_from_entry, measured_difficulty, read_calibration
 from engine.records.history import History, HistoryError, Record
-from engine.scenario.loader import SCENARIO_SUFFIXES, builtin_scenarios, load_scenario
+from engine.scenario.loader import SCENARIO_SUFFIXES, builtin_scenarios, library_files, load_scenario
 from engine.records.progress import DIFFICULTIES, DrillOption, NextDrill, suggest_next
 from engine.scenario.problems import Problem, ScenarioError
 from engine.scenario.schema import Scenario, Topology
@@ -49,8 +54,8 @@ from engine.scenario.schema import Scenario, Topology
 from ..messages import AnalysisRequested
 from ..wording import clip
 
-__all__ = ["PickerScreen", "ScenarioEntry", "describe_problem", "load_entries", "matches", "teaching_order",
-           "topology_summary"]
+__all__ = ["BUILT_IN_HEADING", "Heading", "PickerScreen", "ScenarioEntry", "describe_problem", "load_entries", "matches", "rows_of",
+           "teaching_order", "topology_summary"]
 
 _NO_RESULT = "—"
 _TITLE_WIDTH = 41
@@ -98,6 +103,15 @@ class ScenarioEntry:
     """Why the file does not load (empty when it does)."""
     measured: dict | None = None
     """The difficulty ``spofdrill check`` measured for exactly this content, if any."""
+    builtin: bool = False
+    """A built-in scenario (listed by name) rather than a file."""
+
+    @property
+    def architecture(self) -> str | None:
+        """The system a file's drill runs on (its ``architecture``), or ``None`` (built-ins and plain files)."""
+        if self.builtin or self.scenario is None:
+            return None
+        return self.scenario.architecture or None
 
     @property
     def level(self) -> str:
@@ -141,14 +155,20 @@ def _measured_words(entry: ScenarioEntry) -> str:
             f"{low:g}–{high:g} (median {mid:g}) for anything from a naive to a perfect response")
 
 
-def _calibration() -> dict[str, dict]:
-    return read_calibration()
+def _calibration(directory: Path | None = None) -> dict[str, dict]:
+    """The built-in calibration, or the ``calibration.json`` of a folder of scenario files."""
+    return read_calibration(directory)
 
 
-def _load(source: str | Path) -> ScenarioEntry:
+def _load(source: str | Path, calibration: dict[str, dict] | None = None) -> ScenarioEntry:
+    """One entry; ``calibration``: the one to look the scenario up in (default: the built-ins', for a name;
+    the file's folder's, for a file)."""
+    builtin = not isinstance(source, Path)
     try:
         scenario = load_scenario(source)
-        return ScenarioEntry(str(source), scenario, measured=measured_difficulty(scenario, _calibration()))
+        if calibration is None:
+            calibration = _calibration(None if builtin else Path(source).parent)
+        return ScenarioEntry(str(source), scenario, measured=measured_difficulty(scenario, calibration), builtin=builtin)
     except ScenarioError as exc:
         problems = tuple(exc.problems) or (Problem(str(source), None, None, "", "does not load"),)
         return ScenarioEntry(str(source), None, problems)
@@ -167,23 +187,73 @@ def teaching_order(entry: ScenarioEntry) -> tuple[int, str, str]:
     return rank, entry.label.casefold(), entry.scenario_id
 
 
-def load_entries(extra_dirs: Iterable[Path] = ()) -> tuple[list[ScenarioEntry], list[str]]:
+def load_entries(extra_dirs: Iterable[Path] = (), library: bool = True) -> tuple[list[ScenarioEntry], list[str]]:
     """The built-in scenarios in teaching order (:func:`teaching_order`), then every scenario file of
-    ``extra_dirs`` (sorted by name).
+    ``extra_dirs`` (sorted by name), then, with ``library``, the drill library's files; the files that
+    name an ``architecture`` are moved to the end, grouped by it (architectures by name, each in teaching order).
 
     Returns the entries and one warning per extra directory that cannot be read.
     """
     entries = sorted((_load(name) for name in builtin_scenarios()), key=teaching_order)
     warnings: list[str] = []
+    files: list[Path] = []
     for directory in extra_dirs:
         directory = Path(directory)
         try:
-            files = sorted(p for p in directory.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+            files += sorted(p for p in directory.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file())
         except OSError as exc:
             warnings.append(f"{directory}: {exc.strerror or exc}; no scenarios read from it")
+    if library:
+        files += library_files()
+    seen: set[Path] = set()
+    calibrations: dict[Path, dict[str, dict]] = {}
+    for path in files:
+        key = path.resolve()
+        if key in seen:  # a library folder also given with --scenarios
             continue
-        entries += [_load(path) for path in files]
-    return entries, warnings
+        seen.add(key)
+        if path.parent not in calibrations:
+            calibrations[path.parent] = _calibration(path.parent)
+        entries.append(_load(path, calibrations[path.parent]))
+    plain = [entry for entry in entries if entry.architecture is None]
+    own = sorted((entry for entry in entries if entry.architecture is not None),
+                 key=lambda entry: (entry.architecture.casefold(), entry.architecture, *teaching_order(entry)))
+    return plain + own, warnings
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading row of the picker: the architecture the drills below it run on."""
+
+    architecture: str
+    entries: tuple[ScenarioEntry, ...]
+    """Its drills (all of them, whatever the filter shows)."""
+
+
+BUILT_IN_HEADING = "Built-in drills"
+"""The heading over the built-in drills and plain files, shown when some drill runs on an architecture of its own."""
+
+
+def rows_of(entries: list[ScenarioEntry]) -> list[ScenarioEntry | Heading]:
+    """The table's rows for entries in :func:`load_entries` order: a heading before each architecture's drills
+    (and one over the rest when there are such drills), nothing added when no drill names an architecture."""
+    groups: dict[str, list[ScenarioEntry]] = {}
+    for entry in entries:
+        if entry.architecture is not None:
+            groups.setdefault(entry.architecture, []).append(entry)
+    if not groups:
+        return list(entries)
+    rows: list[ScenarioEntry | Heading] = []
+    current: str | None = None
+    for entry in entries:
+        name = entry.architecture
+        if not rows and name is None:
+            rows.append(Heading(BUILT_IN_HEADING, ()))
+        if name is not None and name != current:
+            rows.append(Heading(name, tuple(groups[name])))
+            current = name
+        rows.append(entry)
+    return rows
 
 
 def matches(entry: ScenarioEntry, query: str) -> bool:
@@ -316,6 +386,8 @@ class PickerScreen(Screen[Scenario]):
         """Every scenario and file, in display order before filtering."""
         self.shown: list[ScenarioEntry] = []
         """The entries the filter lets through, in table order."""
+        self.rows: list[ScenarioEntry | Heading] = []
+        """The table's rows: :attr:`shown` with the architecture headings (:func:`rows_of`)."""
         self._best: dict[str, Record | None] = {}
         self.suggestion: NextDrill | None = None
         """The drill suggested next from the history (:func:`engine.records.progress.suggest_next`)."""
@@ -379,7 +451,7 @@ class PickerScreen(Screen[Scenario]):
         except HistoryError as exc:
             self._history_problem(str(exc))
             records = []
-        options = [DrillOption.of(e.scenario, e.measured) for e in self.entries if e.scenario is not None]
+        options = [DrillOption.of(e.scenario, e.measured, builtin=e.builtin) for e in self.entries if e.scenario is not None]
         self.suggestion = suggest_next(records, options)
         line = self.query_one("#picker-suggestion", Static)
         line.display = self.suggestion is not None
@@ -422,12 +494,22 @@ class PickerScreen(Screen[Scenario]):
         return self.query_one("#filter", Input).value.strip()
 
     @property
-    def highlighted(self) -> ScenarioEntry | None:
-        """The entry under the cursor, if any row is shown."""
+    def highlighted_row(self) -> ScenarioEntry | Heading | None:
+        """The row under the cursor: an entry, a heading, or ``None`` when no row is shown."""
         table = self.query_one("#scenarios", DataTable)
-        if not self.shown or not 0 <= table.cursor_row < len(self.shown):
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
             return None
-        return self.shown[table.cursor_row]
+        return self.rows[table.cursor_row]
+
+    @property
+    def highlighted(self) -> ScenarioEntry | None:
+        """The entry under the cursor, if a drill's row is highlighted (``None`` on a heading)."""
+        row = self.highlighted_row
+        return row if isinstance(row, ScenarioEntry) else None
+
+    def _move_to(self, entry: ScenarioEntry) -> None:
+        """Put the cursor on an entry's row."""
+        self.query_one("#scenarios", DataTable).move_cursor(row=self.rows.index(entry), animate=False)
 
     # ------------------------------------------------------------------ table
 
@@ -449,6 +531,21 @@ class PickerScreen(Screen[Scenario]):
     def on_resize(self) -> None:
         if self.entries and self._widths() != self._widths_used:
             self._fill_table()
+
+    def _heading_row(self, heading: Heading) -> tuple[Text, ...]:
+        title_width, concepts_width = self._widths_used
+        accent = f"bold {self._colour('accent')}".strip()
+        if not heading.entries:
+            return (Text(_ellipsis(heading.architecture, title_width), style=accent), Text(""), Text(""), Text(""), Text(""))
+        count = len(heading.entries)
+        return (
+            Text(_ellipsis(f"▾ {heading.architecture}", title_width), style=accent),
+            Text("system", style=self._colour("text-muted")),
+            Text(_ellipsis(f"{count} drill{'s' if count != 1 else ''} of your own system", concepts_width),
+                 style=self._colour("text-muted")),
+            Text(""),
+            Text(""),
+        )
 
     def _row(self, entry: ScenarioEntry) -> tuple[Text, ...]:
         title_width, concepts_width = self._widths_used
@@ -474,26 +571,28 @@ class PickerScreen(Screen[Scenario]):
     def _fill_table(self) -> None:
         """Rebuild the rows from the filter, keeping the highlighted entry when it is still shown."""
         table = self.query_one("#scenarios", DataTable)
-        previous = self.highlighted
+        previous = self.highlighted_row
         query = self.query_text
         self.shown = [entry for entry in self.entries if matches(entry, query)]
+        self.rows = rows_of(self.shown)
         self._widths_used = self._widths()
         table.clear()
-        for index, entry in enumerate(self.shown):
-            table.add_row(*self._row(entry), key=f"row-{index}")
-        if previous in self.shown:
-            table.move_cursor(row=self.shown.index(previous), animate=False)
-        elif self.shown:
-            table.move_cursor(row=0, animate=False)
+        for index, row in enumerate(self.rows):
+            cells = self._heading_row(row) if isinstance(row, Heading) else self._row(row)
+            table.add_row(*cells, key=f"row-{index}")
+        if previous in self.rows:
+            table.move_cursor(row=self.rows.index(previous), animate=False)
+        elif self.shown:  # the first drill, not a heading
+            self._move_to(self.shown[0])
         count = self.query_one("#picker-count", Static)
         shown, total = len(self.shown), len(self.entries)
         words = f"{total} scenario{'s' if total != 1 else ''}" if not query else f"{shown} of {total} match “{query}”"
         count.update(Content.styled(words, "$text-muted"))
-        self._show_preview(self.highlighted)
+        self._show_preview(self.highlighted_row)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        self._show_preview(self.highlighted)
+        self._show_preview(self.highlighted_row)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -505,9 +604,11 @@ class PickerScreen(Screen[Scenario]):
         """The preview as plain text (what the trainee reads)."""
         return self._preview_content.plain
 
-    def _show_preview(self, entry: ScenarioEntry | None) -> None:
+    def _show_preview(self, entry: ScenarioEntry | Heading | None) -> None:
         body = self.query_one("#preview-body", Static)
-        if entry is None:
+        if isinstance(entry, Heading):
+            self._preview_content = self._heading_preview(entry)
+        elif entry is None:
             words = f"No scenario matches “{self.query_text}”. Press escape to clear the filter." if self.entries else "No scenarios found."
             self._preview_content = Content.styled(words, "$text-muted")
         elif entry.scenario is None:
@@ -548,6 +649,27 @@ class PickerScreen(Screen[Scenario]):
             ]
         return Content("\n").join(lines)
 
+    def _heading_preview(self, heading: Heading) -> Content:
+        if not heading.entries:
+            return Content.assemble((heading.architecture, "b $accent"), "\n",
+                                    ("The drills that ship with spofdrill, in teaching order.", "$text-muted"))
+        first = next((e.scenario for e in heading.entries if e.scenario is not None), None)
+        folders = sorted({str(Path(e.source).parent) for e in heading.entries})
+        count = len(heading.entries)
+        lines: list[Content] = [
+            Content.from_markup("[b $accent]$name[/]", name=heading.architecture),
+            Content.styled(f"Your own system: {count} drill{'s' if count != 1 else ''} in {', '.join(folders)}",
+                           "$text-muted"),
+            Content(""),
+            _heading("Drills"),
+        ]
+        lines += [Content.assemble(("• ", "$accent"), e.label, (f"  {e.level}", "$text-muted")) for e in heading.entries]
+        if first is not None:
+            lines += [Content(""), _heading("Architecture")]
+            lines += [Content(line) for line in topology_summary(first.topology)]
+        lines += [Content(""), Content.styled("enter: its first drill · a: its SPOF analysis", "$text-muted")]
+        return Content("\n").join(lines)
+
     def _invalid_preview(self, entry: ScenarioEntry) -> Content:
         n = len(entry.problems)
         lines = [
@@ -565,16 +687,24 @@ class PickerScreen(Screen[Scenario]):
     # ------------------------------------------------------------------ actions
 
     def action_analyze(self) -> None:
-        """Open the SPOF analysis of the highlighted scenario's architecture."""
-        entry = self.highlighted
+        """Open the SPOF analysis of the highlighted scenario's architecture (on a heading: of its drills' system)."""
+        row = self.highlighted_row
+        entry = row if isinstance(row, ScenarioEntry) else next(
+            (e for e in row.entries if e.scenario is not None), None) if isinstance(row, Heading) else None
         if entry is None or entry.scenario is None:
             self.notify("Only a scenario that loads can be analysed.", severity="warning")
             return
         self.post_message(AnalysisRequested(entry.scenario))
 
     def action_choose(self) -> None:
-        """Start the highlighted scenario, or say why it cannot be started."""
-        entry = self.highlighted
+        """Start the highlighted scenario, or say why it cannot be started (on a heading: move to its first drill)."""
+        row = self.highlighted_row
+        if isinstance(row, Heading):
+            index = self.rows.index(row)
+            if index + 1 < len(self.rows):
+                self.query_one("#scenarios", DataTable).move_cursor(row=index + 1, animate=False)
+            return
+        entry = row
         if entry is None:
             return
         if entry.scenario is None:
@@ -596,11 +726,10 @@ class PickerScreen(Screen[Scenario]):
         if not any(e.scenario is not None and (e.scenario.id or e.scenario.title) == wanted for e in self.shown):
             self.action_clear_filter()
             self._fill_table()
-        for row, entry in enumerate(self.shown):
+        for entry in self.shown:
             if entry.scenario is not None and (entry.scenario.id or entry.scenario.title) == wanted:
-                table = self.query_one("#scenarios", DataTable)
-                table.move_cursor(row=row, animate=False)
-                table.focus()
+                self._move_to(entry)
+                self.query_one("#scenarios", DataTable).focus()
                 return
 
     def action_filter(self) -> None:

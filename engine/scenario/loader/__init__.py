@@ -39,7 +39,15 @@ from engine.scenario.loader.documents import (
     validate_file,
 )
 from engine.scenario.loader.edges import EdgeSyntaxError, parse_edge, parse_edges
-from engine.scenario.loader.library import SCENARIO_SUFFIXES, builtin_dir, builtin_path, builtin_scenarios
+from engine.scenario.loader.library import (
+    SCENARIO_SUFFIXES,
+    builtin_dir,
+    builtin_path,
+    builtin_scenarios,
+    drill_library,
+    library_dirs,
+    library_files,
+)
 from engine.scenario.problems import Problem, ScenarioError
 
 __all__ = [
@@ -50,6 +58,9 @@ __all__ = [
     "builtin_dir",
     "builtin_path",
     "builtin_scenarios",
+    "drill_library",
+    "library_dirs",
+    "library_files",
     "format_path",
     "load_actions",
     "load_actions_text",
