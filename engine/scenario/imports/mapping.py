@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.scenario.imports.model import MAX_REPLICAS
-from engine.scenario.loader.collector import Collector, KeyPath, Prefixed
+from engine.scenario.loader.collector import Collector, KeyPath, Prefixed, suggest
 from engine.scenario.loader.validation import report_validation
 from engine.scenario.loader.yamlfile import read_file, read_yaml
 from engine.scenario.problems import ScenarioError
@@ -48,6 +48,8 @@ NODE_MODELS: dict[str, type[BaseModel]] = {
 """The node model of each kind a workload can be."""
 STRUCTURAL = ("region", "group", "vip", "role", "cluster", "upstream")
 """Node fields the import derives from the structure; a mapping file may not set them."""
+KNOWN_FIELDS = sorted({"kind", "replicas"} | {f for model in NODE_MODELS.values() for f in model.model_fields} - set(STRUCTURAL))
+"""Every key a ``nodes`` entry may have, whatever its kind (the kind's own fields are checked once it is known)."""
 
 
 class NodeSettings(BaseModel):
@@ -94,16 +96,22 @@ def read_mapping(path: str) -> Mapping:
     if document is None:
         raise ScenarioError(collector.result())
     data = document.data
+    checked: MappingFile | None = None
     try:
         checked = MappingFile.model_validate(data)
     except ValidationError as exc:
         report_validation(exc, data, MappingFile, collector)
-        raise ScenarioError(collector.result()) from None
-    nodes = {name: {k: v for k, v in settings.model_dump(exclude_none=True).items()} for name, settings in checked.nodes.items()}
-    for name, settings in nodes.items():
-        for key in settings:
+    raw_nodes = data.get("nodes") if isinstance(data, dict) else None
+    for name, settings in raw_nodes.items() if isinstance(raw_nodes, dict) else ():
+        for key in settings if isinstance(settings, dict) else ():
             if key in STRUCTURAL:
                 collector.add(("nodes", name, key), f"'{key}' is set by the import from the structure; edit the scenario it writes instead")
+            elif key not in KNOWN_FIELDS:
+                collector.add(("nodes", name, key), f"unknown node field '{key}'{suggest(key, KNOWN_FIELDS)}")
+    if checked is None or collector.problems:
+        raise ScenarioError(collector.result())
+    nodes = {name: settings.model_dump(exclude_none=True) for name, settings in checked.nodes.items()}
+    for name, settings in nodes.items():
         if "kind" in settings:
             check_fields(settings["kind"], {k: v for k, v in settings.items() if k not in ("kind", "replicas")},
                          Prefixed(collector, ("nodes", name)))
