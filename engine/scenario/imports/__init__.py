@@ -81,7 +81,7 @@ def import_architecture(paths: list[str], mapping: str | Mapping | None = None, 
     if not scenario["automation"]:
         del scenario["automation"]
     text = _header(system, notes.notes) + yaml.dump(scenario, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                                                     width=120, default_flow_style=False)
+                                                     width=10_000, default_flow_style=False)
     try:
         loaded = load_scenario_text(text, f"<imported {system}>")
     except ScenarioError as exc:  # a bug of the import, reported as such rather than written

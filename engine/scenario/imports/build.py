@@ -141,13 +141,14 @@ class Builder:
                 self.note("assumption", where, f"{workload.name} {words} but sits behind {fronted[workload.key].name}: "
                                                f"users come through {fronted[workload.key].name} (its own port taken for an admin or debug port)")
             else:
-                front = Workload(f"{workload.key}-lb", f"{workload.name}-lb", where, fixed_kind="load_balancer", synthetic=True)
+                front = Workload(f"{workload.key}-lb", f"{node_name(workload.name)}-lb", where, fixed_kind="load_balancer",
+                                 synthetic=True)
                 front.calls.append(Call(workload.key, where, words))
                 self.kind[front.key] = "load_balancer"
                 added.append(front)
                 entries.append(front.key)
                 self.note("assumption", where, f"users reach {workload.name} directly ({words}): the model routes users "
-                                               f"through a load balancer, so '{workload.name}-lb' stands for that port")
+                                               f"through a load balancer, so '{front.name}' stands for that port")
         for front in added:
             self.arch.workloads.append(front)
             self.by_key[front.key] = front
@@ -200,7 +201,7 @@ class Builder:
             self.note("default", workload.where, f"{workload.name}: 1 replica, the default (none declared)")
         if kind == "database" and len(names) > 1:
             self.note("assumption", workload.where,
-                      f"{workload.name}: {names[0]} is the primary, {', '.join(names[1:])} async replicas in cluster "
+                      f"{workload.name}: {names[0]} is the primary and {', '.join(names[1:])} its async replicas, in cluster "
                       f"'{self.base[workload.key]}' (check your replication: sync standbys, or a sharded or multi-primary store, behave otherwise)")
         if kind == "load_balancer" and len(names) > 1:
             self.note("assumption", workload.where,

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.scenario.imports.model import Architecture, Call, Check, Where, Workload, hosts_in, interpolate, replica_count
-from engine.scenario.imports.source import Document, Notes
+from engine.scenario.imports.source import Document, Notes, value_at
 
 DOCKER_CHECK = {"interval": 30.0, "timeout": 30.0, "retries": 3}
 """Docker's health-check defaults (``docker run --health-*``: 30 s interval, 30 s timeout, 3 retries)."""
@@ -102,10 +102,10 @@ def _service(document: Document, service: str, notes: Notes) -> Workload:
     image = get(path + ("image",), str, notes, f"{service}: 'image'", "")
     workload.image = interpolate(image, Where.of(document, path + ("image",)), notes)
     replicas_path = path + ("deploy", "replicas")
-    value = _at(document.data, replicas_path)
+    value = value_at(document.data, replicas_path)
     if value is None:
         replicas_path = path + ("scale",)
-        value = _at(document.data, replicas_path)
+        value = value_at(document.data, replicas_path)
     where = Where.of(document, replicas_path)
     if value is None:
         workload.replicas_declared = False
@@ -123,14 +123,6 @@ def _service(document: Document, service: str, notes: Notes) -> Workload:
         workload.published.append((Where.of(document, path + ("ports",)), f"publishes port {shown}"))
     workload.check = _healthcheck(document, path + ("healthcheck",), service, notes)
     return workload
-
-
-def _at(data: Any, path: tuple) -> Any:
-    for key in path:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
 
 
 def _pairs(document: Document, path: tuple, notes: Notes, what: str) -> dict[str, tuple[Any, Where]]:

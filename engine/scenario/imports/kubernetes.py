@@ -32,7 +32,7 @@ from typing import Any
 
 from engine.scenario.imports.kinds import is_ingress_controller
 from engine.scenario.imports.model import Architecture, Call, Check, Where, Workload, hosts_in, replica_count
-from engine.scenario.imports.source import Document, Notes
+from engine.scenario.imports.source import Document, Notes, value_at
 
 WORKLOADS = ("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Pod")
 """Kinds whose pods serve."""
@@ -92,20 +92,12 @@ def _objects(documents: list[Document], notes: Notes) -> list[_Object]:
             if not name:
                 if isinstance(value.get("metadata"), Mapping) and "generateName" in value["metadata"]:
                     notes.add("skipped", where.file, where.line, f"{kind} with generateName only: no stable name to import")
-                elif _at(value, ("metadata", "name")) is None:
+                elif value_at(value, ("metadata", "name")) is None:
                     notes.problem(where.file, where.line, f"{kind} has no 'metadata.name'")
                 continue
             namespace = document.get(path + ("metadata", "namespace"), str, notes, f"{kind} {name}: 'metadata.namespace'")
             out.append(_Object(document, path, kind, name, namespace or "default"))
     return out
-
-
-def _at(data: Any, path: tuple) -> Any:
-    for key in path:
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
 
 
 def _selects(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
@@ -159,7 +151,7 @@ def _workload(obj: _Object, notes: Notes, zone_words: list[str]) -> tuple[Worklo
     workload = Workload(f"{obj.namespace}/{obj.name}", obj.name, obj.where, ordinal=obj.kind == "StatefulSet")
     template: tuple = () if obj.kind == "Pod" else ("spec", "template")
     if obj.kind in ("Deployment", "StatefulSet", "ReplicaSet"):
-        value = _at(obj.document.data, obj.path + ("spec", "replicas"))
+        value = value_at(obj.document.data, obj.path + ("spec", "replicas"))
         if value is None:
             workload.replicas_declared = False
         else:
@@ -220,7 +212,7 @@ def _spread(obj: _Object, pod: tuple, notes: Notes, zone_words: list[str]) -> No
             skew = item.get("maxSkew")
             found.append((f"topologySpreadConstraints over {ZONE_KEYS[item['topologyKey']]} ({item['topologyKey']}"
                           f"{f', maxSkew {skew}' if skew is not None else ''})", obj.at(*pod, "topologySpreadConstraints", index)))
-    anti = _at(obj.document.data, obj.path + pod + ("affinity", "podAntiAffinity"))
+    anti = value_at(obj.document.data, obj.path + pod + ("affinity", "podAntiAffinity"))
     if isinstance(anti, Mapping):
         for rule_kind, rules in anti.items():
             for rule in rules if isinstance(rules, list) else []:
@@ -278,17 +270,17 @@ def _ingresses(ingresses: list[_Object], workloads: dict[str, Workload], service
     synthetic: Workload | None = None
     for obj in ingresses:
         backends: list[tuple[str, Where]] = []
-        default = _at(obj.document.data, obj.path + ("spec", "defaultBackend", "service", "name"))
+        default = value_at(obj.document.data, obj.path + ("spec", "defaultBackend", "service", "name"))
         if isinstance(default, str):
             backends.append((default, obj.at("spec", "defaultBackend")))
         for r_index, rule in enumerate(obj.get(("spec", "rules"), list, notes, [])):
-            paths = _at(rule, ("http", "paths"))
+            paths = value_at(rule, ("http", "paths"))
             for p_index, item in enumerate(paths if isinstance(paths, list) else []):
-                name = _at(item, ("backend", "service", "name")) or _at(item, ("backend", "serviceName"))
+                name = value_at(item, ("backend", "service", "name")) or value_at(item, ("backend", "serviceName"))
                 if isinstance(name, str):
                     backends.append((name, obj.at("spec", "rules", r_index, "http", "paths", p_index)))
         class_name = obj.get(("spec", "ingressClassName"), str, notes) or \
-            _at(obj.document.data, obj.path + ("metadata", "annotations", "kubernetes.io/ingress.class"))
+            value_at(obj.document.data, obj.path + ("metadata", "annotations", "kubernetes.io/ingress.class"))
         serving = [c for c in controllers if isinstance(class_name, str) and class_name.lower() in (c.name + c.image).lower()]
         serving = serving or controllers
         if not serving:

@@ -105,14 +105,7 @@ class Document:
 
     def get(self, path: KeyPath, expected: type | tuple[type, ...], notes: Notes, what: str, default: Any = None) -> Any:
         """The value at ``path`` when it has the ``expected`` type; a problem naming ``what`` when it has another."""
-        value: Any = self.data
-        for key in path:
-            if isinstance(value, Mapping) and isinstance(key, str):
-                value = value.get(key)
-            elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
-                value = value[key]
-            else:
-                return default
+        value = value_at(self.data, path)
         if value is None:
             return default
         if isinstance(value, bool) and bool not in (expected if isinstance(expected, tuple) else (expected,)):
@@ -123,6 +116,18 @@ class Document:
             notes.problem(self.file, self.line(path), f"{what} must be {_type_words(expected)}, got {show(value)}")
             return default
         return value
+
+
+def value_at(data: Any, path: KeyPath) -> Any:
+    """The value at a key path (mapping keys and list indexes), or ``None`` when the path is not there."""
+    for key in path:
+        if isinstance(data, Mapping):
+            data = data.get(key)
+        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        else:
+            return None
+    return data
 
 
 def _type_words(expected: type | tuple[type, ...]) -> str:

@@ -101,3 +101,33 @@ def test_without_a_controller_one_ingress_load_balancer_is_assumed(tmp_path):
     assert ("users", "ingress") in edges and ("ingress", "web-2") in edges
     note = next(n for n in imported.notes if "no Ingress controller" in n.message)
     assert (Path(note.file).name, note.line, note.kind) == ("10-ingress.yaml", 1, "assumption")
+
+
+LIST = """{"apiVersion": "v1", "kind": "List", "items": [
+ {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+  "spec": {"template": {"metadata": {"labels": {"app": "agent"}}, "spec": {"containers": [{"name": "a", "image": "fluent/fluent-bit"}]}}}},
+ {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api.v2", "namespace": "prod"},
+  "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "api"}},
+   "spec": {"containers": [{"name": "a", "image": "example/api", "env": [{"name": "DB_HOST", "value": "db-0.db.prod"}]}]}}}},
+ {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api", "namespace": "prod"},
+  "spec": {"type": "LoadBalancer", "selector": {"app": "api"}}},
+ {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "prod", "labels": {"spofdrill.kind": "database"}},
+  "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "a", "image": "example/store"}]}}}},
+ {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db", "namespace": "prod"}, "spec": {"clusterIP": "None", "selector": {"app": "db"}}}
+]}
+"""
+
+
+def test_a_json_list_with_a_loadbalancer_service_a_daemonset_and_pod_dns(tmp_path):
+    (tmp_path / "cluster.json").write_text(LIST)
+    imported = import_architecture([str(tmp_path / "cluster.json")])
+    nodes = imported.scenario.topology.nodes
+    assert {n: s.kind for n, s in nodes.items()} == {
+        "users": "client", "agent": "app_server", "api-v2-1": "app_server", "api-v2-2": "app_server",
+        "db-0": "database", "db-1": "database", "api-v2-lb": "load_balancer"}
+    edges = {(e.source, e.target) for e in imported.scenario.topology.edges}
+    assert {("users", "api-v2-lb"), ("api-v2-lb", "api-v2-1"), ("api-v2-2", "db-0")} <= edges
+    words = [(n.line, n.message.split(":")[0]) for n in imported.notes if n.kind == "assumption"]
+    assert (2, "DaemonSet agent runs one pod per cluster node, and the manifests do not say how many nodes") in words
+    assert (4, "'api.v2' is not a valid node name here") in words
+    assert imported.scenario.automation.vrrp.enabled is False
