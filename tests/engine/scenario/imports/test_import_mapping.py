@@ -78,3 +78,20 @@ def test_a_label_sets_the_kind_and_a_bad_label_is_a_problem(tmp_path):
     imported = import_architecture([str(compose)])
     assert imported.scenario.topology.nodes["store"].kind == "database"
     assert imported.scenario.architecture == tmp_path.name  # Compose's default project name: the folder
+
+
+def test_the_guide_s_mapping_example_is_valid_and_its_sample_output_is_what_the_command_prints(tmp_path, capsys):
+    from engine.cli.main import main
+    from engine.scenario.imports.mapping import read_mapping
+
+    guide = (Path(__file__).resolve().parents[4] / "docs" / "importing.md").read_text()
+    example = guide.split("## The mapping file")[1].split("```yaml\n")[1].split("```")[0]
+    (tmp_path / "mapping.yaml").write_text(example)
+    mapping = read_mapping(str(tmp_path / "mapping.yaml"))
+    assert mapping.kinds == {"myorg/search*": "service", "*-gateway": "load_balancer"}
+    assert mapping.nodes["log-agent"] == {"replicas": 3}
+    sample = guide.split("```text\n")[1].split("```")[0].strip().splitlines()
+    (tmp_path / "docker-compose.yml").write_text(COMPOSE.read_text())
+    assert main(["import", str(tmp_path / "docker-compose.yml")]) == 0
+    printed = capsys.readouterr().err.replace(f"{tmp_path}/", "").splitlines()
+    assert all(line in printed for line in sample), [line for line in sample if line not in printed]
