@@ -25,6 +25,7 @@ from typing import Any
 
 from engine.scenario.imports.model import Architecture, Call, Check, Where, Workload, hosts_in, interpolate, replica_count
 from engine.scenario.imports.source import Document, Notes, value_at
+from engine.util.limits import MAX_NODES
 
 DOCKER_CHECK = {"interval": 30.0, "timeout": 30.0, "retries": 3}
 """Docker's health-check defaults (``docker run --health-*``: 30 s interval, 30 s timeout, 3 retries)."""
@@ -66,6 +67,10 @@ def read_compose(document: Document, notes: Notes) -> Architecture:
         if key not in ("services", "name", "version", "networks", "volumes", "secrets", "configs", "include") \
                 and not str(key).startswith("x-"):
             notes.add("skipped", document.file, document.line((key,)), f"top-level '{key}' is not read by the import")
+    if len(services) >= MAX_NODES:  # with the users: refused before reading each service
+        notes.problem(document.file, document.line(("services",)), f"the import makes {len(services) + 1:,} components "
+                      f"(with users), over the limit of {MAX_NODES} for a topology: import part of the system")
+        return Architecture(name, [], [document.file])
     workloads: list[Workload] = []
     hosts: dict[str, str] = {}
     raw: list[tuple[Workload, Mapping[str, Any]]] = []

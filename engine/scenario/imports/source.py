@@ -32,8 +32,10 @@ MAX_FILE_BYTES = MAX_SCENARIO_BYTES
 """The largest input file: the scenario loader's cap (a Compose file or a manifest is a few KiB)."""
 MAX_TOTAL_BYTES = 4 * MiB
 """All input files together (reading YAML costs about 0.6 s per MiB)."""
-MAX_TOTAL_VALUES = 2 * MAX_YAML_VALUES
-"""YAML keys and items of all documents together (50,000 take about 2 s to read)."""
+MAX_TOTAL_VALUES = MAX_YAML_VALUES
+"""YAML keys and items of all documents together, as of one scenario file (50,000 take about 2 s to read; a real
+application's manifests hold a few thousand). A document is refused unread when its lines and commas, which
+bound how many values it can spell out, exceed what is left."""
 MAX_FILES = 200
 """Files in one import (a folder of manifests); a real application has tens."""
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -186,9 +188,9 @@ class Reader:
         self.bytes_left -= len(text)
         out: list[Document] = []
         for start_line, chunk in _split(text):
-            if self.values_left <= 0:
+            if chunk.count("\n") + chunk.count(",") > self.values_left:  # every value takes a line or a comma
                 self.notes.problem(file, start_line + 1, "the import " + over("one import", None, MAX_TOTAL_VALUES, "YAML values")
-                                   + ": import fewer files")
+                                   + ": import fewer or smaller files")
                 break
             if _blank(chunk):
                 continue
@@ -200,7 +202,7 @@ class Reader:
                 self.notes.problems.append(dataclasses.replace(problem, line=line, path=""))
             if document is None or document.data is None:
                 continue
-            self.values_left -= _count(document.data)
+            self.values_left -= len(part.positions)  # one position per key and list item read
             out.append(Document(file, document.data, shifted))
         return out
 
@@ -230,18 +232,3 @@ def _blank(text: str) -> bool:
     """Only spaces and comments."""
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
-
-def _count(data: Any) -> int:
-    """Keys and items of plain data, counted without recursion."""
-    count, pending = 0, [data]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, Mapping):
-            count += 2 * len(value)
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            count += len(value)
-            pending.extend(value)
-        else:
-            count += 1
-    return count
