@@ -14,12 +14,18 @@ import sys
 
 from engine.cli.common import EXIT_PASS, InputError, write_output
 from engine.scenario.imports import import_architecture
+from engine.scenario.problems import ScenarioError
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     if args.output and not args.force and os.path.lexists(args.output):
         raise InputError(f"import: {args.output} exists; pass --force to overwrite it")
-    imported = import_architecture(args.paths, mapping=args.mapping, name=args.name)
+    try:
+        imported = import_architecture(args.paths, mapping=args.mapping, name=args.name)
+    except ScenarioError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - untrusted input: a one-line report naming the input, never a traceback
+        raise InputError(f"import: internal error while reading {', '.join(args.paths)}: {exc!r}") from None
     for note in sorted(imported.notes, key=lambda n: (n.file, n.line or 0)):
         print(note, file=sys.stderr)
     if args.output:

@@ -119,7 +119,10 @@ def _read(documents: list[Document], files: list[str], notes: Notes) -> Architec
         notes.problem(files[0], None, "nothing to import: the input holds no document")
     notes.raise_problems()
     if compose:
-        return read_compose(compose[0], notes)
+        arch = read_compose(compose[0], notes)
+        if not arch.workloads and not notes.problems:
+            notes.problem(compose[0].file, compose[0].line(("services",)), "nothing to import: 'services' is empty")
+        return arch
     arch = read_kubernetes(kube, notes)
     if not arch.workloads:
         skipped = [n for n in notes.notes if n.kind == "skipped"]

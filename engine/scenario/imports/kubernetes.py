@@ -208,7 +208,7 @@ def _spread(obj: _Object, pod: tuple, notes: Notes, zone_words: list[str]) -> No
     """Note a spread over zones or hosts (the model has no failure domain below a region)."""
     found: list[tuple[str, Where]] = []
     for index, item in enumerate(obj.get(pod + ("topologySpreadConstraints",), list, notes, [])):
-        if isinstance(item, Mapping) and item.get("topologyKey") in ZONE_KEYS:
+        if isinstance(item, Mapping) and isinstance(item.get("topologyKey"), str) and item["topologyKey"] in ZONE_KEYS:
             skew = item.get("maxSkew")
             found.append((f"topologySpreadConstraints over {ZONE_KEYS[item['topologyKey']]} ({item['topologyKey']}"
                           f"{f', maxSkew {skew}' if skew is not None else ''})", obj.at(*pod, "topologySpreadConstraints", index)))
@@ -218,7 +218,7 @@ def _spread(obj: _Object, pod: tuple, notes: Notes, zone_words: list[str]) -> No
             for rule in rules if isinstance(rules, list) else []:
                 term = rule.get("podAffinityTerm", rule) if isinstance(rule, Mapping) else {}
                 key = term.get("topologyKey") if isinstance(term, Mapping) else None
-                if key in ZONE_KEYS:
+                if isinstance(key, str) and key in ZONE_KEYS:
                     strength = "required" if rule_kind.startswith("required") else "preferred"
                     found.append((f"a {strength} podAntiAffinity over {ZONE_KEYS[key]} ({key})",
                                   obj.at(*pod, "affinity", "podAntiAffinity")))

@@ -66,7 +66,9 @@ def _hostile(tmp: Path) -> dict[str, tuple[list[str], list[str]]]:
     (tmp / "many.yml").write_text(many)
     items = "".join("- 1\n" for _ in range(30_000))
     (tmp / "documents.yaml").write_text("".join(f"---\napiVersion: v1\nkind: Pod\nitems:\n{items}" for _ in range(3)))
+    (tmp / "no-services.yml").write_text("name: x\nservices:\n")
     return {
+        "no services": (["no-services.yml"], [["no-services.yml:2", "nothing to import"]]),
         "many values over documents": (["documents.yaml"], [["documents.yaml:30005", "over the limit of 50,000 YAML values"]]),
         "missing": (["nope.yaml"], [["nope.yaml", "file not found"]]),
         "empty folder": (["empty"], [["empty", "no .yaml, .yml, .json files"]]),
@@ -95,7 +97,7 @@ def hostile(tmp_path_factory):
     return folder, _hostile(folder)
 
 
-@pytest.mark.parametrize("case", ["many values over documents", "missing", "empty folder", "binary", "alias bomb", "20 MB", "wrong types",
+@pytest.mark.parametrize("case", ["no services", "many values over documents", "missing", "empty folder", "binary", "alias bomb", "20 MB", "wrong types",
                                   "unknown kinds only", "not mappings", "duplicate keys", "deep nesting", "10,000 services"])
 def test_hostile_input_gets_one_line_per_problem_and_exit_2(case, hostile, capsys, monkeypatch):
     folder, cases = hostile

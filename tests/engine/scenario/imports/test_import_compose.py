@@ -97,3 +97,27 @@ def test_no_number_is_written_that_the_input_does_not_give(imported):
         written = spec.model_dump(exclude_unset=True)
         assert set(written) <= {"kind", "group", "cluster", "role", "vip"}, name
     assert imported.scenario.automation.health_check != HealthCheck()
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("10s", 10), ("1m30s", 90), ("500ms", 0.5), ("1h2m", 3720), ("2.5s", 2.5),
+                                               ("15", 15), ("10 s", None), ("s", None), ("1x", None), ("", None), (True, None)])
+def test_compose_durations(text, seconds):
+    from engine.scenario.imports.compose import parse_duration
+
+    assert parse_duration(text) == seconds
+
+
+def test_a_huge_replica_count_is_capped_with_a_note_and_a_fraction_is_a_problem(tmp_path):
+    from engine.scenario.problems import ScenarioError
+
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  lb: {image: nginx, ports: ['80:80'], depends_on: [web]}\n"
+                       "  web:\n    image: example/web\n    deploy: {replicas: 1000000000}\n")
+    imported = import_architecture([str(compose)])
+    assert sorted(n for n in imported.scenario.topology.nodes if n.startswith("web-")) == sorted(f"web-{i}" for i in range(1, 11))
+    cap = next(n for n in imported.notes if "1,000,000,000" in n.message)
+    assert (cap.line, cap.kind) == (5, "assumption") and "modelled as 10 instances" in cap.message
+    compose.write_text(compose.read_text().replace("1000000000", "2.5"))
+    with pytest.raises(ScenarioError) as caught:
+        import_architecture([str(compose)])
+    assert [str(p) for p in caught.value.problems] == [f"{compose}:5: web: 'replicas' must be a whole number, got 2.5"]
