@@ -28,6 +28,10 @@ from engine.scenario.problems import ScenarioError
 from engine.scenario.schema import Scenario
 
 
+MAX_NAME = 80
+"""The longest system name kept (the picker shows it as a heading)."""
+
+
 @dataclass(frozen=True)
 class Imported:
     """The result of an import: the scenario, its YAML text and every note about it."""
@@ -66,7 +70,7 @@ def import_architecture(paths: list[str], mapping: str | Mapping | None = None, 
     arch = _read(documents, files, notes)
     notes.raise_problems()
     data = build(arch, mapping, notes)
-    system = clean(name or arch.name or _stem(paths, documents)).strip() or "imported"
+    system = clean(name or arch.name or _stem(paths, documents)).strip()[:MAX_NAME] or "imported"
     scenario = {
         "title": f"{system} (imported)",
         "architecture": system,

@@ -134,6 +134,10 @@ class Builder:
             kind = self.kind.get(workload.key)
             if kind == "load_balancer":
                 entries.append(workload.key)
+                if not workload.calls:
+                    self.note("assumption", where, f"{workload.name} {words} but routes to nothing the import can see "
+                                                   f"(no depends_on, links, Ingress or env naming a workload): add its "
+                                                   f"backends to the edges, e.g. '{node_name(workload.name)} -> APP'")
             elif kind in ("database", "cache"):
                 self.note("assumption", where, f"{workload.name} {words}, but users do not call {kind.replace('_', ' ')}s: "
                                                f"not an entry point (an admin or debug port?)")
@@ -331,6 +335,9 @@ def build(arch: Architecture, mapping: Mapping | None, notes: Notes) -> dict[str
     users = builder.users(entries)
     nodes[USERS].update(users)
     edges = builder.edges(entries)
+    if len(edges) > 1:
+        notes.add("assumption", arch.files[0], None, "every call is imported as a hard dependency (required, every request): "
+                  "the input cannot say which features degrade without it; mark those edges '(soft)' or '(fallback)'")
     automation: dict[str, Any] = {}
     check = builder.health_check()
     if check:

@@ -28,7 +28,7 @@ def test_stdout_without_o_and_the_notes_and_summary_on_stderr(capsys):
     assert code == 0
     assert out.startswith("# webapp: imported by 'spofdrill import'") and "\ntopology:\n" in out
     lines = err.strip().splitlines()
-    assert lines[-1] == "imported 9 components from 1 file: 9 assumptions, 14 defaults, 1 skipped, 0 notes"
+    assert lines[-1] == "imported 9 components from 1 file: 10 assumptions, 14 defaults, 1 skipped, 0 notes"
     assert all(line.startswith(f"{COMPOSE}") for line in lines[:-1])
 
 

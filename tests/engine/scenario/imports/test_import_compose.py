@@ -121,3 +121,20 @@ def test_a_huge_replica_count_is_capped_with_a_note_and_a_fraction_is_a_problem(
     with pytest.raises(ScenarioError) as caught:
         import_architecture([str(compose)])
     assert [str(p) for p in caught.value.problems] == [f"{compose}:5: web: 'replicas' must be a whole number, got 2.5"]
+
+
+def test_the_analysis_finds_the_proxy_and_the_database_but_not_a_web_replica(imported):
+    from engine.analysis.structure import analyze
+
+    status = {c.name: c.status for c in analyze(imported.scenario).classification}
+    assert (status["proxy"], status["db"], status["search"]) == ("spof", "spof", "spof")
+    assert [status[f"web-{i}"] for i in (1, 2, 3)] == ["harmless"] * 3
+    assert (status["worker"], status["cache"]) == ("harmless", "degrading")
+
+
+def test_a_published_load_balancer_with_no_visible_backend_is_said(tmp_path):
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text("services:\n  proxy:\n    image: caddy:2\n    ports: ['443:443']\n  app: {image: example/app}\n")
+    imported = import_architecture([str(compose)])
+    note = next(n for n in imported.notes if "routes to nothing the import can see" in n.message)
+    assert (note.line, note.kind) == (4, "assumption") and "'proxy -> APP'" in note.message
