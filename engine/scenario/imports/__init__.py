@@ -12,6 +12,7 @@ as a comment block at the top of the YAML. ``docs/importing.md`` is the user's g
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,9 +90,8 @@ def import_architecture(paths: list[str], mapping: str | Mapping | None = None, 
     try:
         loaded = load_scenario_text(text, f"<imported {system}>")
     except ScenarioError as exc:  # a bug of the import, reported as such rather than written
-        raise ScenarioError([p.__class__(p.file, p.line, p.column, p.path, f"the imported scenario does not load "
-                                                                            f"(a bug of spofdrill import): {p.message}")
-                             for p in exc.problems]) from None
+        raise ScenarioError([dataclasses.replace(p, message=f"the imported scenario does not load (a bug of spofdrill "
+                                                             f"import): {p.message}") for p in exc.problems]) from None
     return Imported(loaded, text, tuple(notes.notes), tuple(files))
 
 

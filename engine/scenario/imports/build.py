@@ -29,7 +29,7 @@ from typing import Any
 from engine.scenario.imports.kinds import CALLS, KINDS, image_kind, pattern_kind, position_kind
 from engine.scenario.imports.mapping import NODE_MODELS, Mapping, check_fields
 from engine.scenario.imports.model import Architecture, Call, Where, Workload
-from engine.scenario.imports.source import Notes
+from engine.scenario.imports.source import NoteKind, Notes
 from engine.scenario.loader.collector import Collector, suggest
 from engine.scenario.schema import DAY, ClientNode, HealthCheck
 from engine.util.limits import MAX_NODES, over
@@ -65,8 +65,9 @@ class Builder:
         self.members: dict[str, list[str]] = {}
         self.by_key: dict[str, Workload] = {w.key: w for w in arch.workloads}
 
-    def note(self, kind: str, where: Where, message: str) -> None:
-        self.notes.add(kind, where.file, where.line, message)  # type: ignore[arg-type]
+    def note(self, kind: NoteKind, where: Where, message: str) -> None:
+        """A note about the input at ``where``."""
+        self.notes.add(kind, where.file, where.line, message)
 
     # -- names, kinds, instances
 
@@ -80,7 +81,8 @@ class Builder:
             taken.add(candidate)
             self.base[workload.key] = candidate
             if candidate != workload.name and not workload.synthetic:
-                self.note("assumption", workload.where, f"'{workload.name}' is not a valid node name here: named '{candidate}'")
+                why = "is not a valid node name here" if base != workload.name else "is taken by another workload"
+                self.note("assumption", workload.where, f"'{workload.name}' {why}: named '{candidate}'")
 
     def check_mapping(self) -> None:
         known = {w.name for w in self.arch.workloads}
@@ -98,10 +100,12 @@ class Builder:
             pattern = pattern_kind(self.mapping.kinds, workload.image, workload.name)
             if "kind" in settings:
                 self.kind[workload.key] = settings["kind"]
-                self._why(workload, f"mapping file {self.mapping.file}:{self.mapping.line(('nodes', workload.name, 'kind'))}")
+                line = self.mapping.line(("nodes", workload.name, "kind"))
+                workload.kind_source = f"mapping file {self.mapping.file}:{line}"
             elif pattern is not None:
                 self.kind[workload.key] = pattern[1]
-                self._why(workload, f"mapping file pattern '{pattern[0]}' ({self.mapping.file}:{self.mapping.line(('kinds', pattern[0]))})")
+                line = self.mapping.line(("kinds", pattern[0]))
+                workload.kind_source = f"mapping file pattern '{pattern[0]}' ({self.mapping.file}:{line})"
             elif workload.label_kind is not None:
                 where = workload.label_where or workload.where
                 if workload.label_kind not in KINDS:
@@ -109,17 +113,14 @@ class Builder:
                                        f"got {workload.label_kind!r}{suggest(workload.label_kind, KINDS)}")
                     continue
                 self.kind[workload.key] = workload.label_kind
-                self._why(workload, f"label spofdrill.kind at {where.file}:{where.line}")
+                workload.kind_source = f"label spofdrill.kind at {where.file}:{where.line}"
             elif workload.fixed_kind is not None:
                 self.kind[workload.key] = workload.fixed_kind
             else:
                 found = image_kind(workload.image or workload.name)
                 if found is not None:
                     self.kind[workload.key] = found
-                    self._why(workload, f"image '{workload.image}'" if workload.image else f"its name (it is built, no image)")
-
-    def _why(self, workload: Workload, source: str) -> None:
-        workload.kind_source = source
+                    workload.kind_source = f"image '{workload.image}'" if workload.image else "its name (it is built, no image)"
 
     def entries(self) -> list[str]:
         """The load balancers users call (adding one in front of a published app that has none)."""
