@@ -183,7 +183,7 @@ def _workload(obj: _Object, notes: Notes, zone_words: list[str]) -> tuple[Worklo
         probe = obj.get(path + ("readinessProbe",), Mapping, notes)
         if probe and workload.check is None:
             workload.check = _probe(obj, path + ("readinessProbe",), probe, notes)
-    if not containers:
+    if value_at(obj.document.data, obj.path + pod + ("containers",)) in (None, []):
         notes.problem(obj.where.file, obj.where.line, f"{obj.kind} {obj.name} has no containers")
     _spread(obj, pod, notes, zone_words)
     return workload, labels, env

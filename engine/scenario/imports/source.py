@@ -17,7 +17,9 @@ each with the file and line it is about.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,6 +183,9 @@ class Reader:
     def documents(self, file: str) -> list[Document]:
         """The documents of one file (empty ones left out); problems go to the notes."""
         collector = Collector(file)
+        if _waits(file):
+            self.notes.problem(file, None, "is a pipe or a socket, not a file: reading it could wait forever")
+            return []
         text = read_file(Path(file), collector, min(MAX_FILE_BYTES, max(self.bytes_left, 0)) or 1, "an imported file")
         if text is None:
             self._report(collector)
@@ -226,6 +231,15 @@ def _split(text: str) -> list[tuple[int, str]]:
         start, prefix = match.end(), " " * len(match.group(1))
     pieces.append((start_line, prefix + text[start:]))
     return pieces
+
+
+def _waits(file: str) -> bool:
+    """A named pipe or a socket: opening it blocks until someone writes."""
+    try:
+        mode = os.stat(file).st_mode
+    except OSError:
+        return False  # missing or unreadable: read_file words it
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def _blank(text: str) -> bool:

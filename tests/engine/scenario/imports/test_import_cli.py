@@ -3,6 +3,7 @@ naming the file, exit 2, never a traceback, within seconds)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -67,7 +68,13 @@ def _hostile(tmp: Path) -> dict[str, tuple[list[str], list[str]]]:
     items = "".join("- 1\n" for _ in range(30_000))
     (tmp / "documents.yaml").write_text("".join(f"---\napiVersion: v1\nkind: Pod\nitems:\n{items}" for _ in range(3)))
     (tmp / "no-services.yml").write_text("name: x\nservices:\n")
+    os.mkfifo(tmp / "pipe.yaml")
+    (tmp / "k8s-types.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+                                        "  replicas: many\n  template:\n    spec:\n      containers: {image: x}\n")
     return {
+        "a pipe": (["pipe.yaml"], [["pipe.yaml", "is a pipe or a socket"]]),
+        "wrong Kubernetes types": (["k8s-types.yaml"], [["k8s-types.yaml:5", "'spec.replicas' must be a whole number, got 'many'"],
+                                                        ["k8s-types.yaml:8", "'spec.template.spec.containers' must be a list"]]),
         "no services": (["no-services.yml"], [["no-services.yml:2", "nothing to import"]]),
         "many values over documents": (["documents.yaml"], [["documents.yaml:30005", "over the limit of 50,000 YAML values"]]),
         "missing": (["nope.yaml"], [["nope.yaml", "file not found"]]),
@@ -97,7 +104,7 @@ def hostile(tmp_path_factory):
     return folder, _hostile(folder)
 
 
-@pytest.mark.parametrize("case", ["no services", "many values over documents", "missing", "empty folder", "binary", "alias bomb", "20 MB", "wrong types",
+@pytest.mark.parametrize("case", ["a pipe", "wrong Kubernetes types", "no services", "many values over documents", "missing", "empty folder", "binary", "alias bomb", "20 MB", "wrong types",
                                   "unknown kinds only", "not mappings", "duplicate keys", "deep nesting", "10,000 services"])
 def test_hostile_input_gets_one_line_per_problem_and_exit_2(case, hostile, capsys, monkeypatch):
     folder, cases = hostile
