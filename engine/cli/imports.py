@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from engine.cli.common import EXIT_PASS, InputError, write_output
 from engine.scenario.imports import import_architecture
@@ -20,6 +21,8 @@ from engine.scenario.problems import ScenarioError
 def cmd_import(args: argparse.Namespace) -> int:
     if args.output and not args.force and os.path.lexists(args.output):
         raise InputError(f"import: {args.output} exists; pass --force to overwrite it")
+    if args.output and _is_input(args.output, args.paths + ([args.mapping] if args.mapping else [])):
+        raise InputError(f"import: {args.output} is one of the files to import; write the scenario elsewhere")
     try:
         imported = import_architecture(args.paths, mapping=args.mapping, name=args.name)
     except ScenarioError:
@@ -34,6 +37,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         sys.stdout.write(imported.yaml_text)
     print(imported.summary + (f"; wrote {args.output}" if args.output else ""), file=sys.stderr)
     return EXIT_PASS
+
+
+def _is_input(output: str, inputs: list[str]) -> bool:
+    """Whether ``output`` is an input file, or a file directly in an input folder (even with ``--force``)."""
+    target = Path(output).resolve()
+    for given in inputs:
+        path = Path(given).resolve()
+        if target == path or (path.is_dir() and target.parent == path):
+            return True
+    return False
 
 
 def add_import_parser(sub) -> None:

@@ -46,6 +46,15 @@ def test_the_written_file_validates_and_is_not_overwritten_without_force(capsys,
     assert target.read_text().startswith("# webapp")
 
 
+def test_force_never_overwrites_an_input(capsys, tmp_path):
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text(COMPOSE.read_text())
+    for target in (compose, tmp_path / "new.yaml"):  # the file itself; a file inside an input folder
+        code, _, err = _run(capsys, str(compose if target == compose else tmp_path), "-o", str(target), "--force")
+        assert code == 2 and "is one of the files to import" in err
+    assert compose.read_text() == COMPOSE.read_text() and not (tmp_path / "new.yaml").exists()
+
+
 def _hostile(tmp: Path) -> dict[str, tuple[list[str], list[str]]]:
     """name -> (arguments, words each expected line holds, one line per problem)."""
     (tmp / "empty").mkdir()
