@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("commands", help="list the trainee commands")
     p.set_defaults(func=cmd_commands)
     add_host_parser(sub)
+    from engine.cli.imports import add_import_parser; add_import_parser(sub)  # noqa: E702 - one line to merge
     return parser
 
 
