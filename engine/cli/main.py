@@ -20,6 +20,7 @@ from engine.cli.common import EXIT_FAIL, EXIT_INPUT, EXIT_PASS, InputError
 from engine.cli.records import cmd_assess, cmd_history, cmd_postmortem, cmd_verify
 from engine.cli.run import cmd_run, format_report
 from engine.cli.scenarios import cmd_check, cmd_commands, cmd_list, cmd_schema, cmd_validate
+from engine.cli.imports import add_import_parser
 from engine.cli.team import add_host_parser
 from engine.scenario.problems import ScenarioError
 
@@ -115,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("commands", help="list the trainee commands")
     p.set_defaults(func=cmd_commands)
     add_host_parser(sub)
-    from engine.cli.imports import add_import_parser; add_import_parser(sub)  # noqa: E702 - one line to merge
+    add_import_parser(sub)
     return parser
 
 
