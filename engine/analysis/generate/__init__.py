@@ -1,0 +1,147 @@
+"""Drills written for any architecture: candidates from the dependency analysis, each proven fair before it is kept.
+
+``generate(scenario, seeds)`` analyses the scenario
+(:func:`engine.analysis.structure.analyze`), lists the drills it calls for
+(:func:`candidates`: SPOFs, redundancy that needs a human, degrading
+components, double faults), builds one drill per candidate
+(:func:`drill_for`: fault, briefing, lessons, hints, reference solution,
+pitfalls, bar) and checks each with :func:`engine.analysis.check.check`:
+only drills whose reference passes on every seed and where doing nothing
+fails on every seed are kept, with their measured difficulty. Rendering and
+writing the files is :mod:`.output`. See ``docs/generate.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from engine.analysis.check import Check, check
+from engine.analysis.generate.candidates import KINDS, Candidate, candidates
+from engine.analysis.generate.drills import architecture_of, best_replica, drill_for
+from engine.analysis.generate.output import body
+from engine.analysis.generate.words import slug
+from engine.analysis.result import Analysis
+from engine.analysis.structure import analyze
+from engine.scenario.loader import load_scenario_text
+from engine.scenario.schema import Scenario
+
+DEFAULT_MAX = 12
+"""Drills offered at most by default (SPOFs first)."""
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One candidate and its verdict: the checked drill when it is fair, else why it was dropped."""
+
+    candidate: Candidate
+    drill: Scenario
+    """The drill as checked; when kept, its ``difficulty`` is the measured label."""
+    verdict: Check
+    adjusted: str | None = None
+    """The one principled adjustment made after a first check failed, in words (None: none was needed)."""
+
+    @property
+    def kept(self) -> bool:
+        """The drill is fair and will be written."""
+        return self.verdict.fair
+
+    @property
+    def reason(self) -> str:
+        """Why the drill was dropped, in words (empty when kept)."""
+        return "" if self.kept else dropped_reason(self.verdict)
+
+
+def dropped_reason(verdict: Check) -> str:
+    """The check's problems in one line: the first seed of each failed condition and what it means."""
+    parts = []
+    nothing = [p for p in verdict.problems if p.endswith("doing nothing passes")]
+    reference = [p for p in verdict.problems if p.endswith("does not meet the bar")]
+    others = [p for p in verdict.problems if p not in nothing and p not in reference]
+    if nothing:
+        seed = nothing[0].split(":")[0]
+        parts.append(f"doing nothing passes on {seed} ({len(nothing)}/{verdict.seeds} seeds): the fault does not "
+                     "hurt users enough to drill")
+    if reference:
+        seed = reference[0].split(":")[0]
+        parts.append(f"the reference solution misses the bar on {seed} ({len(reference)}/{verdict.seeds} seeds)")
+    parts.extend(others)
+    return "; ".join(parts) or "not fair"
+
+
+def _adjust(drill: Scenario, verdict: Check) -> tuple[Scenario, str] | None:
+    """One principled adjustment for a reference that misses the bar: the downtime scale doubled.
+
+    The built-ins set ``scales.downtime`` to the outage their architecture forces on a good response
+    (``cache-stampede``: 240 s); a generated drill starts from the default 120 s, which a slow boot
+    can use up on its own. Doubling it once is the same rule for every seed and every drill; a
+    drill that still fails is dropped. Doing nothing passing is never adjusted: that fault is not
+    worth a drill.
+    """
+    if any(p.endswith("doing nothing passes") for p in verdict.problems):
+        return None
+    if not any(p.endswith("does not meet the bar") for p in verdict.problems):
+        return None
+    scales = drill.scoring.scales
+    wider = scales.model_copy(update={"downtime": scales.downtime * 2})
+    changed = drill.model_copy(update={"scoring": drill.scoring.model_copy(update={"scales": wider})})
+    return as_written(changed), \
+        f"downtime scale widened to {wider.downtime:g} s (the reference's boot and reaction time)"
+
+
+def as_written(drill: Scenario) -> Scenario:
+    """The drill as its file will load: what is checked is exactly what is written."""
+    return load_scenario_text(body(drill), f"{drill.id}.yaml")
+
+
+def generate(
+    scenario: Scenario,
+    seeds: Iterable[int] = range(20),
+    *,
+    limit: int = DEFAULT_MAX,
+    analysis: Analysis | None = None,
+    workers: int | None = None,
+    progress: Callable[[Candidate], Callable[[int, int], None] | None] | None = None,
+    on_result: Callable[[Generated], None] | None = None,
+) -> list[Generated]:
+    """Every candidate drill (up to ``limit``), checked over ``seeds``: the fair ones carry their measured difficulty.
+
+    ``progress(candidate)`` may return a ``progress(done, total)`` callback for that candidate's check;
+    ``on_result`` is called as each verdict comes in (the command line prints it).
+    """
+    seeds = list(seeds)
+    analysis = analysis or analyze(scenario)
+    out: list[Generated] = []
+    for candidate in candidates(scenario, analysis)[:max(0, limit)]:
+        drill = as_written(drill_for(candidate, scenario, analysis))
+        tick = progress(candidate) if progress else None
+        verdict = check(drill, seeds, workers=workers, progress=tick)
+        adjusted = None
+        if not verdict.fair:
+            retry = _adjust(drill, verdict)
+            if retry is not None:
+                drill, adjusted = retry
+                verdict = check(drill, seeds, workers=workers, progress=tick)
+        if verdict.fair:
+            drill = drill.model_copy(update={"difficulty": verdict.difficulty})
+        result = Generated(candidate, drill, verdict, adjusted)
+        if on_result:
+            on_result(result)
+        out.append(result)
+    return out
+
+
+__all__ = [
+    "DEFAULT_MAX",
+    "KINDS",
+    "Candidate",
+    "Generated",
+    "architecture_of",
+    "as_written",
+    "best_replica",
+    "candidates",
+    "drill_for",
+    "dropped_reason",
+    "generate",
+    "slug",
+]
