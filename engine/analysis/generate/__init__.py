@@ -112,8 +112,13 @@ def generate(
     seeds = list(seeds)
     analysis = analysis or analyze(scenario)
     out: list[Generated] = []
+    titles: dict[str, int] = {}
     for candidate in candidates(scenario, analysis)[:max(0, limit)]:
-        drill = as_written(drill_for(candidate, scenario, analysis))
+        drill = drill_for(candidate, scenario, analysis)
+        titles[drill.title] = titles.get(drill.title, 0) + 1
+        if titles[drill.title] > 1:  # two drills with one symptom: the picker still tells them apart
+            drill = drill.model_copy(update={"title": f"{drill.title} ({titles[drill.title]})"})
+        drill = as_written(drill)
         tick = progress(candidate) if progress else None
         verdict = check(drill, seeds, workers=workers, progress=tick)
         adjusted = None
