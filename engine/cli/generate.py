@@ -15,6 +15,7 @@ from pathlib import Path
 
 from engine.cli.common import InputError, Progress
 from engine.scenario.loader import load_scenario
+from engine.scoring.format import count
 from engine.util.files import WriteError, data_dir
 
 
@@ -51,7 +52,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     folder = Path(args.output) if args.output else data_dir() / "drills" / slug(architecture)
     _ready(folder)
     chosen = offered[:args.max]
-    print(f"{architecture}: {len(offered)} candidate(s), checking {len(chosen)} over {args.seeds} seed(s)")
+    print(f"{architecture}: {count(len(offered), 'candidate')}, checking {len(chosen)} over {count(args.seeds, 'seed')}")
     show = sys.stderr.isatty() or args.progress
     day = today()
     kept, statuses = [], {}
@@ -82,13 +83,17 @@ def cmd_generate(args: argparse.Namespace) -> int:
             write_calibration(folder, kept)
         except WriteError as exc:
             raise InputError(f"generate: {exc}") from None
-    fair = sum(1 for r in results if r.kept)
-    levels = ", ".join(f"{r.drill.id} {r.verdict.difficulty}" for r in results if r.kept)
-    print(f"{fair} of {len(results)} drill(s) fair, {len(results) - fair} dropped; "
-          + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + (f" in {folder}" if statuses else "")
-          + (f" ({levels})" if levels else ""))
+    fair = [r for r in results if r.kept]
+    levels: dict[str, int] = {}
+    for r in fair:
+        levels[r.verdict.difficulty] = levels.get(r.verdict.difficulty, 0) + 1
+    order = ("intro", "easy", "medium", "hard", "expert")
+    spread = ", ".join(f"{n} {label}" for label, n in sorted(levels.items(), key=lambda item: order.index(item[0])))
+    files = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+    print(f"{len(fair)} of {count(len(results), 'drill')} fair ({spread or 'none'}), {len(results) - len(fair)} dropped"
+          + (f"; files: {files} in {folder}" if files else "; nothing written"))
     if len(offered) > len(chosen):
-        print(f"{len(offered) - len(chosen)} more candidate(s) left out by --max {args.max}")
+        print(f"{count(len(offered) - len(chosen), 'more candidate')} left out by --max {args.max}")
     return 0
 
 

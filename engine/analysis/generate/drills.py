@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 
 from engine.analysis.generate.candidates import Candidate
-from engine.analysis.generate.words import describe, rates, slug
+from engine.analysis.generate.words import describe, names as _names, rates, slug
 from engine.analysis.result import Analysis
 from engine.analysis.suggest import UNMODELLED, with_change
 from engine.scenario.schema import ActionScript, Scenario, Step, Trigger
@@ -200,7 +200,7 @@ def _failover(candidate: Candidate, scenario: Scenario, analysis: Analysis) -> d
         _ack_down(holder), Step(trigger=_down(holder), after=ACT, command="restart", target=holder)])
     floor = _availability_floor(scenario, (holder,))
     return {
-        "title_symptom": "the front door",
+        "title_symptom": "the site goes quiet",
         "tags": ["redundancy", "load-balancer", "failover", "vrrp"],
         "method": [{"type": "crash", "target": holder, "at": {"between": list(FAULT_WINDOW)}}],
         "objectives": [
@@ -209,7 +209,9 @@ def _failover(candidate: Candidate, scenario: Scenario, analysis: Analysis) -> d
             "Bring the failed component back so that you have redundancy again.",
         ],
         "lessons": [
-            f"{holder} is not a single point of failure on paper: {analysis.of(holder).reason}. {candidate.reason}.",
+            f"{holder} is not a single point of failure on paper: {_names(vip.members[1:])} "
+            f"share{'s' if len(vip.members) == 2 else ''} its virtual IP {vip.name}. But VRRP is off: the standby "
+            "takes over only when a human runs 'failover', and until then every request to the VIP fails.",
             "A standby only helps once something moves traffic to it; a manual failover costs the time it takes a "
             "human to notice and act.",
             "Automatic failover (VRRP, keepalived) turns minutes of downtime into about 3.6 seconds.",

@@ -32,11 +32,12 @@ def rates(scenario: Scenario) -> dict[str, float]:
     return out
 
 
-def _names(names) -> str:
-    names = list(names)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+def names(items) -> str:
+    """Names joined for reading: ``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 _SMALL = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -68,9 +69,9 @@ def describe(scenario: Scenario, architecture: str) -> str:
         parts.append(f"{_about(traffic['write'])} writes (orders, sign-ups, saved changes)")
     if traffic["static"]:
         parts.append(f"{_about(traffic['static'])} requests for static files")
-    lines.append(f"You are on call for {architecture}. Users send {_names(parts) or 'requests'} per second.")
+    lines.append(f"You are on call for {architecture}. Users send {names(parts) or 'requests'} per second.")
     if len(scenario.topology.regions) > 1:
-        lines.append(f"It runs in {len(scenario.topology.regions)} regions: {_names(scenario.topology.regions)}.")
+        lines.append(f"It runs in {len(scenario.topology.regions)} regions: {names(scenario.topology.regions)}.")
     for name in by_kind.get("dns", []):
         lines.append(f"{name} answers their DNS lookups (TTL {nodes[name].ttl:g} s).")
     for name in by_kind.get("cdn", []):
@@ -82,11 +83,11 @@ def describe(scenario: Scenario, architecture: str) -> str:
             how = ("VRRP (keepalived) moves it automatically when the holder fails" if auto.vrrp.enabled
                    else "automatic VRRP failover is switched off in this environment")
             lines.append(f"Load balancer {vip.members[0]} holds the virtual IP {vip.name}; "
-                         f"{_names(vip.members[1:])} {'is a standby' if len(vip.members) == 2 else 'are standbys'} "
+                         f"{names(vip.members[1:])} {'is a standby' if len(vip.members) == 2 else 'are standbys'} "
                          f"sharing it, and {how}.")
     apps = by_kind.get("app_server", [])
     if apps:
-        lines.append(f"{_count(len(apps), 'app server').capitalize()} ({_names(apps)}) serve{'s' if len(apps) == 1 else ''} "
+        lines.append(f"{_count(len(apps), 'app server').capitalize()} ({names(apps)}) serve{'s' if len(apps) == 1 else ''} "
                      f"the requests; load-balancer health checks take a dead one out of rotation.")
     for name in by_kind.get("cache", []):
         lines.append(f"Reads go through {name}, a cache that answers about {nodes[name].hit_ratio:.0%} of them; "
@@ -102,7 +103,7 @@ def describe(scenario: Scenario, architecture: str) -> str:
             mode = "synchronous" if spec.replication == "sync" else f"asynchronous, normally about {spec.lag:g} s behind"
             note = "" if spec.failover_candidate else ", not promotable"
             described.append(f"{r} ({mode}{note})")
-        lines.append(f"{primary} is the primary database of {cluster.name}; {_names(described)} "
+        lines.append(f"{primary} is the primary database of {cluster.name}; {names(described)} "
                      f"replicate{'s' if len(described) == 1 else ''} from it.")
         if any(nodes[r].failover_candidate for r in cluster.replicas):
             lines.append("Automatic database failover is on." if auto.db_failover.enabled
@@ -116,20 +117,21 @@ def describe(scenario: Scenario, architecture: str) -> str:
             lines.append(f"{name} ({feature}) is called by about {share:.0%} of requests; it is nice to have: the "
                          f"app can serve those pages without it when the feature is switched off.")
         elif callers and all(graph.edges[c, name]["fallback"] for c in callers):
-            lines.append(f"{name} ({feature}) is called by {_names(callers)}, which fall back to a degraded page "
+            lines.append(f"{name} ({feature}) is called by {names(callers)}, which fall back to a degraded page "
                          f"when it does not answer.")
         elif callers:
-            lines.append(f"{name} ({feature}) is a service {_names(callers)} call{'s' if len(callers) == 1 else ''} "
+            lines.append(f"{name} ({feature}) is a service {names(callers)} call{'s' if len(callers) == 1 else ''} "
                          f"to serve requests.")
-    lines.append("Crashed components are restarted automatically after "
-                 f"{auto.restart.delay:g} s." if auto.restart.enabled else "Nothing restarts by itself.")
-    stakes = (f"The objective is {scenario.slo.target:.1%} of requests served; every failed request is a user "
+    system = lines
+    lines = ["Crashed components are restarted automatically after "
+             f"{auto.restart.delay:g} s." if auto.restart.enabled else "Nothing restarts by itself."]
+    stakes = (f"The objective is {scenario.slo.target * 100:g}% of requests served; every failed request is a user "
               f"turned away")
     if traffic["write"]:
         stakes += ", and every acknowledged write you lose is something a user was told was saved"
-    lines.append(stakes + ".")
-    lines.append(f"You can {_names(allowed_commands(scenario))}. Watch the alerts; when users are hurting, act.")
-    return _wrap(" ".join(lines))
+    paragraphs = [system, [*lines, stakes + "."],
+                  [f"You can {names(allowed_commands(scenario))}. Watch the alerts; when users are hurting, act."]]
+    return "\n".join(_wrap(" ".join(p)) for p in paragraphs)
 
 
 def allowed_commands(scenario: Scenario) -> list[str]:
@@ -156,4 +158,4 @@ def _wrap(text: str, width: int = 78) -> str:
     return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False) + "\n"
 
 
-__all__ = ["allowed_commands", "describe", "rates", "slug"]
+__all__ = ["allowed_commands", "describe", "names", "rates", "slug"]

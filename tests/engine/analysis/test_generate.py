@@ -192,8 +192,8 @@ def test_cli_writes_fair_drills_and_says_what_it_dropped(tmp_path, capsys):
     source.write_text(SHOP)
     code, out, _ = _run(["generate", str(source), "-o", str(tmp_path / "out"), "--seeds", "2", "--max", "1"], capsys)
     assert code == 0
-    assert "written  tiny-shop-lb-lost.yaml" in out and "1 of 1 drill(s) fair" in out
-    assert "3 more candidate(s) left out by --max 1" in out
+    assert "written  tiny-shop-lb-lost.yaml" in out and "1 of 1 drill fair" in out
+    assert "3 more candidates left out by --max 1" in out
     code, out, _ = _run(["check", str(tmp_path / "out" / "tiny-shop-lb-lost.yaml"), "--seeds", "2", "--quick"], capsys)
     assert code == 0 and "FAIR" in out
 
