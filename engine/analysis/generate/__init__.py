@@ -13,10 +13,10 @@ writing the files is :mod:`.output`. See ``docs/generate.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from engine.analysis.check import Check, check
+from engine.analysis.generate.verdict import Generated, dropped_reason
 from engine.analysis.generate.candidates import KINDS, Candidate, candidates
 from engine.analysis.generate.drills import architecture_of, best_replica, drill_for
 from engine.analysis.generate.output import body
@@ -28,45 +28,6 @@ from engine.scenario.schema import Scenario
 
 DEFAULT_MAX = 12
 """Drills offered at most by default (SPOFs first)."""
-
-
-@dataclass(frozen=True)
-class Generated:
-    """One candidate and its verdict: the checked drill when it is fair, else why it was dropped."""
-
-    candidate: Candidate
-    drill: Scenario
-    """The drill as checked; when kept, its ``difficulty`` is the measured label."""
-    verdict: Check
-    adjusted: str | None = None
-    """The one principled adjustment made after a first check failed, in words (None: none was needed)."""
-
-    @property
-    def kept(self) -> bool:
-        """The drill is fair and will be written."""
-        return self.verdict.fair
-
-    @property
-    def reason(self) -> str:
-        """Why the drill was dropped, in words (empty when kept)."""
-        return "" if self.kept else dropped_reason(self.verdict)
-
-
-def dropped_reason(verdict: Check) -> str:
-    """The check's problems in one line: the first seed of each failed condition and what it means."""
-    parts = []
-    nothing = [p for p in verdict.problems if p.endswith("doing nothing passes")]
-    reference = [p for p in verdict.problems if p.endswith("does not meet the bar")]
-    others = [p for p in verdict.problems if p not in nothing and p not in reference]
-    if nothing:
-        seed = nothing[0].split(":")[0]
-        parts.append(f"doing nothing passes on {seed} ({len(nothing)}/{verdict.seeds} seeds): the fault does not "
-                     "hurt users enough to drill")
-    if reference:
-        seed = reference[0].split(":")[0]
-        parts.append(f"the reference solution misses the bar on {seed} ({len(reference)}/{verdict.seeds} seeds)")
-    parts.extend(others)
-    return "; ".join(parts) or "not fair"
 
 
 def _adjust(drill: Scenario, verdict: Check) -> tuple[Scenario, str] | None:

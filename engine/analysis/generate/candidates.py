@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from engine.analysis.result import Analysis
 from engine.scenario.schema import Scenario
-from engine.scenario.topology import clusters, vip_groups
+from engine.scenario.topology import build_graph, clusters, vip_groups
 
 KINDS = ("spof", "manual", "degrading", "pair")
 """Candidate kinds, in the order they are offered (SPOFs first)."""
@@ -60,7 +60,7 @@ class Candidate:
         return f"{self.components[0]}-{'outage' if self.recipe == 'degrade' else 'lost'}"
 
 
-def _soft_only(scenario: Scenario, graph, name: str) -> bool:
+def _soft_only(graph, name: str) -> bool:
     """Every call to ``name`` may be switched off (``degrade`` refuses a service with a hard caller)."""
     callers = list(graph.predecessors(name))
     return bool(callers) and all(not graph.edges[c, name]["required"] for c in callers)
@@ -68,8 +68,6 @@ def _soft_only(scenario: Scenario, graph, name: str) -> bool:
 
 def candidates(scenario: Scenario, analysis: Analysis) -> list[Candidate]:
     """Every drill the analysis calls for, SPOFs first, then manual failovers, degrading components and pairs."""
-    from engine.scenario.topology import build_graph
-
     nodes = scenario.topology.nodes
     graph = build_graph(scenario)
     out: list[Candidate] = []
@@ -88,7 +86,7 @@ def candidates(scenario: Scenario, analysis: Analysis) -> list[Candidate]:
     for item in analysis.classification:
         if item.status != "degrading" or item.kind == "region":
             continue
-        if item.kind == "service" and _soft_only(scenario, graph, item.name):
+        if item.kind == "service" and _soft_only(graph, item.name):
             recipe = "degrade"
         elif item.name in sync_replicas:
             recipe = "async"

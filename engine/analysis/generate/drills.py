@@ -102,7 +102,6 @@ def _callers(scenario: Scenario, name: str) -> list[str]:
 def _restart(candidate: Candidate, scenario: Scenario, analysis: Analysis) -> dict:
     names = candidate.components
     nodes = scenario.topology.nodes
-    kinds = {nodes[n].kind for n in names}
     method = [{"type": "crash", "target": n, "at": {"between": list(FAULT_WINDOW)}} for n in names]
     steps = []
     for n in names:
@@ -174,7 +173,6 @@ def _restart(candidate: Candidate, scenario: Scenario, analysis: Analysis) -> di
     return {
         "title_symptom": title_symptom, "tags": tags, "method": method, "objectives": objectives, "lessons": lessons,
         "hints": [hint1, hint2], "steps": steps, "pitfalls": pitfalls, "probes": probes, "scoring": {},
-        "kinds": kinds,
     }
 
 

@@ -33,7 +33,7 @@ from engine.util.files import write_atomic
 from engine.util.jsontext import parse_json
 
 if TYPE_CHECKING:
-    from engine.analysis.generate import Generated
+    from engine.analysis.generate.verdict import Generated
 
 ORDER = ("id", "title", "description", "architecture", "tags", "difficulty", "visibility", "duration", "briefing",
          "objectives", "lessons", "slo", "topology", "automation", "method", "alerts", "hints", "scoring",
