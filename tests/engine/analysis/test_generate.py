@@ -95,6 +95,18 @@ def test_builtin_pairs_and_failover(tmp_path):
     assert {t for c, t in _steps(pair) if c == "restart"} == {"app-1", "app-2"}
 
 
+def test_a_synchronous_standby_is_switched_to_async_then_back():
+    scenario = load_builtin("db-sync-stall")
+    analysis = analyze(scenario)
+    (standby,) = [c for c in candidates(scenario, analysis) if c.recipe == "async"]
+    drill = drill_for(standby, scenario, analysis)
+    assert standby.components == ("db-2",) and drill.method[0].type == "crash"
+    steps = drill.reference_solution.steps
+    assert [(s.command, s.target, s.args.get("mode")) for s in steps] == [
+        ("ack", "WriteErrors", None), ("replication", "db-2", "async"), ("restart", "db-2", None),
+        ("replication", "db-2", "sync")]
+
+
 def test_each_reference_uses_the_command_the_topology_allows(shop):
     analysis = analyze(shop)
     drills = {c.components[0]: drill_for(c, shop, analysis) for c in candidates(shop, analysis)}
