@@ -55,7 +55,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     print(f"{architecture}: {count(len(offered), 'candidate')}, checking {len(chosen)} over {count(args.seeds, 'seed')}")
     show = sys.stderr.isatty() or args.progress
     day = today()
-    kept, statuses = [], {}
+    kept: list = []
+    statuses: dict[str, int] = {}
 
     def report(result) -> None:
         label = f"{result.candidate.label} ({result.candidate.kind})"
@@ -75,14 +76,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(f"  {what:<8} {written.path.name}  {v.difficulty} (index {v.difficulty_index:.2f}) — {label}{extra}{note}")
         if written.status != "kept":
             kept.append(result)
+            try:  # after each drill, so an interrupted run leaves every written drill calibrated
+                write_calibration(folder, [result])
+            except WriteError as exc:
+                raise InputError(f"generate: {exc}") from None
 
     results = generate(scenario, range(args.seeds), limit=args.max,
                        analysis=analysis, progress=lambda c: Progress(c.label, show), on_result=report)
-    if kept:
-        try:
-            write_calibration(folder, kept)
-        except WriteError as exc:
-            raise InputError(f"generate: {exc}") from None
     fair = [r for r in results if r.kept]
     levels: dict[str, int] = {}
     for r in fair:

@@ -23,7 +23,7 @@ from engine.analysis.generate.output import body
 from engine.analysis.generate.words import slug
 from engine.analysis.result import Analysis
 from engine.analysis.structure import analyze
-from engine.scenario.loader import load_scenario_text
+from engine.scenario.loader import ScenarioError, load_scenario_text
 from engine.scenario.schema import Scenario
 
 DEFAULT_MAX = 12
@@ -48,6 +48,13 @@ def _adjust(drill: Scenario, verdict: Check) -> tuple[Scenario, str] | None:
     changed = drill.model_copy(update={"scoring": drill.scoring.model_copy(update={"scales": wider})})
     return as_written(changed), \
         f"downtime scale widened to {wider.downtime:g} s (the reference's boot and reaction time)"
+
+
+def unbuilt(scenario: Scenario, seeds: int, exc: Exception) -> Check:
+    """The verdict on a candidate no drill could be built for: not fair, with the reason."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return Check(scenario=scenario.id or scenario.title, hash="", seeds=seeds, fair=False, reference_passed=0,
+                 no_action_failed=0, problems=[f"no drill could be built: {first}"])
 
 
 def as_written(drill: Scenario) -> Scenario:
@@ -75,7 +82,14 @@ def generate(
     out: list[Generated] = []
     titles: dict[str, int] = {}
     for candidate in candidates(scenario, analysis)[:max(0, limit)]:
-        drill = drill_for(candidate, scenario, analysis)
+        try:
+            drill = drill_for(candidate, scenario, analysis)
+        except (ValueError, ScenarioError) as exc:  # a topology the recipe did not foresee: say so, go on
+            result = Generated(candidate, scenario, unbuilt(scenario, len(seeds), exc))
+            if on_result:
+                on_result(result)
+            out.append(result)
+            continue
         titles[drill.title] = titles.get(drill.title, 0) + 1
         if titles[drill.title] > 1:  # two drills with one symptom: the picker still tells them apart
             drill = drill.model_copy(update={"title": f"{drill.title} ({titles[drill.title]})"})

@@ -157,6 +157,17 @@ def test_a_written_drill_loads_and_stays_fair_over_20_seeds(generated, tmp_path)
     assert check(loaded, range(20), measure_difficulty=False).fair
 
 
+def test_a_candidate_no_drill_can_be_built_for_is_dropped_with_the_reason(shop, monkeypatch):
+    import engine.analysis.generate as gen
+
+    def broken(candidate, scenario, analysis):
+        raise ValueError("a topology nobody foresaw")
+
+    monkeypatch.setattr(gen, "drill_for", broken)
+    (result,) = gen.generate(shop, range(1), limit=1)
+    assert not result.kept and result.reason == "no drill could be built: a topology nobody foresaw"
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -206,6 +217,8 @@ def test_cli_writes_fair_drills_and_says_what_it_dropped(tmp_path, capsys):
     assert code == 0
     assert "written  tiny-shop-lb-lost.yaml" in out and "1 of 1 drill fair" in out
     assert "3 more candidates left out by --max 1" in out
+    calibration = json.loads((tmp_path / "out" / "calibration.json").read_text())
+    assert list(calibration) == ["tiny-shop-lb-lost"]
     code, out, _ = _run(["check", str(tmp_path / "out" / "tiny-shop-lb-lost.yaml"), "--seeds", "2", "--quick"], capsys)
     assert code == 0 and "FAIR" in out
 
