@@ -321,7 +321,7 @@ def _degrade(candidate: Candidate, scenario: Scenario, analysis: Analysis) -> di
             "Put the system back to full service once the component works again.",
         ],
         "lessons": [
-            f"{name} is optional ({analysis.of(name).reason}): its failure should cost users a feature, not the page. "
+            f"{name} is optional ({analysis.of(name).reason.removeprefix('optional: ')}): its failure should cost users a feature, not the page. "
             f"With {feature} switched off every request is served, with a note that some features are limited.",
             "A call without a fallback makes an optional service's availability a ceiling on yours.",
             _change(scenario, name, "service"),

@@ -59,13 +59,17 @@ def _scalar(value) -> bool:
 
 
 def _short(value) -> bool:
-    """A mapping or list of short scalars (a trigger, a tolerance, a time range): one line reads best."""
-    if isinstance(value, dict):
-        items = list(value.values())
-    else:
-        items = list(value)
-    return all(_scalar(v) or (isinstance(v, (dict, list)) and _short(v)) for v in items) and \
-        len(json.dumps(value)) <= 110 and not any(isinstance(v, str) and "\n" in v for v in items)
+    """A mapping or list that reads best on one line: scalars, small mappings (a trigger, a tolerance) and lists
+    of scalars (a time range), at most about a line long; a list of mappings never (each gets its own line)."""
+    items = list(value.values()) if isinstance(value, dict) else list(value)
+    for item in items:
+        if isinstance(item, dict) and not _short(item):
+            return False
+        if isinstance(item, list) and not all(_scalar(v) for v in item):
+            return False
+        if isinstance(item, str) and "\n" in item:
+            return False
+    return len(json.dumps(value).replace('"', "")) <= 110
 
 
 def _mapping(dumper: yaml.SafeDumper, value: dict) -> yaml.Node:
