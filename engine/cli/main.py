@@ -17,6 +17,7 @@ from typing import Sequence
 
 from engine.cli.analyze import cmd_analyze
 from engine.cli.common import EXIT_FAIL, EXIT_INPUT, EXIT_PASS, InputError
+from engine.cli.generate import add_generate_parser
 from engine.cli.records import cmd_assess, cmd_history, cmd_postmortem, cmd_verify
 from engine.cli.run import cmd_run, format_report
 from engine.cli.scenarios import cmd_check, cmd_commands, cmd_list, cmd_schema, cmd_validate
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_commands)
     add_host_parser(sub)
     add_import_parser(sub)
+    add_generate_parser(sub)
     return parser
 
 
