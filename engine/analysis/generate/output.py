@@ -27,10 +27,9 @@ import yaml
 
 from typing import TYPE_CHECKING
 
-from engine.analysis.calibration import CALIBRATION_FILE, scenario_hash
+from engine.analysis.calibration import CALIBRATION_FILE, read_calibration, scenario_hash
 from engine.scenario.schema import EdgeSpec, Scenario
 from engine.util.files import write_atomic
-from engine.util.jsontext import parse_json
 
 if TYPE_CHECKING:
     from engine.analysis.generate.verdict import Generated
@@ -225,12 +224,7 @@ def write_drill(folder: Path, result: Generated, source: str, day: str, *, force
 def write_calibration(folder: Path, results: list[Generated]) -> Path:
     """Merge the measured difficulty of ``results`` into ``folder/calibration.json`` (the built-ins' format)."""
     path = folder / CALIBRATION_FILE
-    try:
-        current = parse_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        current = {}
-    if not isinstance(current, dict):
-        current = {}
+    current = read_calibration(folder)
     for result in results:
         entry = result.verdict.calibration()
         entry["hash"] = scenario_hash(result.drill)  # the drill as written: with its measured difficulty
