@@ -3,7 +3,7 @@
 Import the Kubernetes fixture, analyse it, generate its drills into the drill
 library, then play one generated drill headless (its reference as an action
 script, the result bundle verified) and in the console (picked under the
-system's heading, the database restarted by hand, the debrief recorded and
+system's heading, the SPOFs hunted, the database restarted by hand, the debrief recorded and
 the next drill advised among built-in and own drills).
 
 ``generate`` checks over 2 seeds here to keep the suite fast; the command's
@@ -76,7 +76,11 @@ async def test_a_generated_drill_is_picked_played_and_advised_in_the_console(lib
         assert "k8s-shop" in [row.architecture for row in picker.rows if isinstance(row, Heading)]
         await pilot.press("slash", *"postgres-0-lost", "enter")
         screen = await start_drill(pilot, app)
-        assert screen.session.scenario.id == DB_DRILL
+        assert screen.session.scenario.id == DB_DRILL and screen.session.scenario.spof_hunt
+        await select_node(pilot, screen, "postgres-0")  # the hunt: one of the system's two SPOFs, before the fault
+        await pilot.press("m")
+        await pilot.pause()
+        assert screen.session.sim.marks == {"postgres-0"}
         for _ in range(40):  # the crash comes at 60-90 s; InstanceDown 10 s after the scrape that misses it
             screen.advance_by(5)
             if "InstanceDown:postgres-0" in {a.id for a in screen.last_snapshot.firing()}:
@@ -97,6 +101,8 @@ async def test_a_generated_drill_is_picked_played_and_advised_in_the_console(lib
         debrief = app.screen
         assert debrief.ending.run.score.passed
         assert debrief.ending.run.outcome.downtime < debrief.report.no_action.outcome.downtime
+        hunt = str(debrief.query_one("#hunt").render())
+        assert "SPOF hunt: 50 / 100" in hunt and "ingress-nginx-controller" in hunt  # one found, one missed
         record = app.history.best(DB_DRILL)
         assert record is not None and record.passed
         pick = suggest_next(app.history.all_runs(), catalogue())

@@ -149,6 +149,8 @@ def _restart(candidate: Candidate, scenario: Scenario, analysis: Analysis) -> di
             title_symptom = "users cannot get through" if len(analysis.of(name).spof_for) > 1 else \
                 f"{analysis.of(name).spof_for[0]}s stop"
             objectives = [
+                "Before anything breaks, mark (m) every component you believe is a single point of failure: the "
+                "debrief scores your hunt against the analysis.",
                 "Notice from alerts and metrics that users are failing, and find which component they all depend on.",
                 "Restore service as fast as the architecture allows.",
                 "Say which change to the architecture would have made this failure a non-event.",
@@ -413,6 +415,8 @@ def drill_for(candidate: Candidate, scenario: Scenario, analysis: Analysis) -> S
         "steady-state-hypothesis": {"title": "Users are served and no acknowledged write is lost",
                                     "probes": parts["probes"]},
         "engine": scenario.engine,
+        # a SPOF of the trainee's own system: find them all first (the SPOF-hunting concept), then survive one
+        "spof_hunt": "spof" in parts["tags"],
     }
     return Scenario.model_validate(data)
 

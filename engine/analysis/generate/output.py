@@ -34,10 +34,10 @@ from engine.util.files import write_atomic
 if TYPE_CHECKING:
     from engine.analysis.generate.verdict import Generated
 
-ORDER = ("id", "title", "description", "architecture", "tags", "difficulty", "visibility", "duration", "briefing",
-         "objectives", "lessons", "slo", "topology", "automation", "method", "alerts", "hints", "scoring",
+ORDER = ("id", "title", "description", "architecture", "tags", "difficulty", "visibility", "spof_hunt", "duration",
+         "briefing", "objectives", "lessons", "slo", "topology", "automation", "method", "alerts", "hints", "scoring",
          "reference_solution", "pitfalls", "steady-state-hypothesis", "engine")
-"""Top-level keys in the order of the built-in scenarios."""
+"""Top-level keys in the order of the built-in scenarios (any other key follows them: nothing is left out)."""
 ALWAYS = ("difficulty", "visibility", "duration")
 """Keys written even at their default value: a reader should see them."""
 HASH_LINE = "# body sha256: "
@@ -139,7 +139,7 @@ def drill_data(drill: Scenario) -> dict:
                                  for name, spec in data["topology"].get("nodes", {}).items()}
     steps = drill.reference_solution.steps
     data["reference_solution"] = [s.model_dump(mode="json", by_alias=True, exclude_defaults=True) for s in steps]
-    return {key: data[key] for key in ORDER if key in data}
+    return {**{key: data[key] for key in ORDER if key in data}, **{k: v for k, v in data.items() if k not in ORDER}}
 
 
 def body(drill: Scenario) -> str:

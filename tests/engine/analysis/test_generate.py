@@ -276,3 +276,13 @@ automation: {vrrp: {enabled: true}, db_failover: {enabled: true}}
     assert code == 0
     assert "no single point of failure" in out and "nothing written" in out
     assert not (tmp_path / "out").exists()
+
+
+def test_a_drill_file_holds_every_field_of_the_drill(shop):
+    """What is written is the drill: rendering and loading again loses no field (e.g. the SPOF hunt)."""
+    analysis = analyze(shop)
+    for candidate in candidates(shop, analysis):
+        drill = drill_for(candidate, shop, analysis)
+        loaded = load_scenario_text(body(drill), f"{drill.id}.yaml")
+        assert loaded.model_dump() == drill.model_dump(), candidate
+        assert loaded.spof_hunt == (candidate.kind == "spof")
