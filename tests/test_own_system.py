@@ -27,23 +27,35 @@ K8S = TESTS_DIR / "fixtures" / "imports" / "k8s-shop"
 DB_DRILL = "k8s-shop-postgres-0-lost"
 
 
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture imported, analysed and its two SPOF drills generated (once for the module)."""
+    import contextlib
+    import io
+
+    work = tmp_path_factory.mktemp("own-system")
+    shop, out = work / "shop.yaml", io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["import", str(K8S), "-o", str(shop)]) == 0
+        assert main(["analyze", str(shop), "--no-simulation", "--json", str(work / "analysis.json")]) == 0
+        analysis = json.loads((work / "analysis.json").read_text())
+        status = {name: c["status"] for name, c in analysis["classification"].items()}
+        assert status["postgres-0"] == "spof" and status["ingress-nginx-controller"] == "spof"
+        assert {status[f"web-{i}"] for i in (1, 2, 3)} == {"harmless"}
+        out.truncate(0)
+        assert main(["generate", str(shop), "--seeds", "2", "--max", "2", "-o", str(work / "k8s-shop")]) == 0
+    assert out.getvalue().count("written") >= 2, out.getvalue()
+    return work / "k8s-shop"
+
+
 @pytest.fixture
-def library(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Path]:
-    """The fixture imported, analysed and its two SPOF drills generated into the drill library."""
-    shop = tmp_path / "shop.yaml"
-    assert main(["import", str(K8S), "-o", str(shop)]) == 0
-    assert main(["analyze", str(shop), "--no-simulation", "--json", str(tmp_path / "analysis.json")]) == 0
-    analysis = json.loads((tmp_path / "analysis.json").read_text())
-    status = {name: c["status"] for name, c in analysis["classification"].items()}
-    assert status["postgres-0"] == "spof" and status["ingress-nginx-controller"] == "spof"
-    assert {status[f"web-{i}"] for i in (1, 2, 3)} == {"harmless"}
-    capsys.readouterr()
-    assert main(["generate", str(shop), "--seeds", "2", "--max", "2"]) == 0
-    out = capsys.readouterr().out
-    assert out.count("written") >= 2, out
+def library(generated: Path, data_dir: Path) -> dict[str, Path]:
+    """The generated drills in this test's drill library, as 'generate' without -o would leave them."""
+    import shutil
+
+    shutil.copytree(generated, data_dir / "drills" / "k8s-shop")
     files = {path.stem: path for path in library_files()}
     assert set(files) == {"k8s-shop-ingress-nginx-controller-lost", DB_DRILL}
-    assert all(path.parent == data_dir / "drills" / "k8s-shop" for path in files.values())
     return files
 
 
