@@ -19,6 +19,8 @@ it does not (run it under ``contextvars.copy_context().run`` to share it).
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -49,6 +51,20 @@ class ClusterError(Exception):
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+async def _identity(address: str, security: Any) -> dict:
+    """The scheduler's answer to ``identity`` over a bare comm (TLS settings from ``security`` or Dask's config)."""
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    args = (security or Security()).get_connection_args("client")
+    comm = await connect(address, timeout=CONNECT_TIMEOUT, **args)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
 
 
 def _worker_version() -> str:
@@ -86,27 +102,53 @@ class Cluster:
     def _connect(self) -> Client:
         from distributed import Client
 
-        address = self.address
+        self._probe()
         try:
-            client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False, security=self.security)
-        except TypeError as exc:
-            if "TLS" not in str(exc):
-                raise ClusterError(f"cannot connect to the Dask scheduler at {address}: {_one_line(exc)}") from None
-            raise ClusterError(
-                f"{address} is a TLS address but no TLS certificates are configured: set Dask's "
-                "distributed.comm.tls.ca-file, .client.cert and .client.key (see docs/cluster.md)") from None
-        except ValueError as exc:
-            raise ClusterError(f"{address!r} is not a Dask scheduler address ({exc}); "
-                               "expected e.g. tcp://scheduler:8786 or tls://scheduler:8786") from None
-        except Exception as exc:  # noqa: BLE001 - OSError, CommClosedError, TLS failures: one line, no traceback
-            raise ClusterError(f"cannot connect to the Dask scheduler at {address} "
-                               f"(within {CONNECT_TIMEOUT:g} s): {_one_line(exc)}") from None
+            client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False, security=self.security)
+        except Exception as exc:  # noqa: BLE001 - it answered the probe a moment ago: still one line
+            raise ClusterError(f"cannot connect to the Dask scheduler at {self.address}: {_one_line(exc)}") from None
         try:
             self._check_workers(client)
         except BaseException:
             client.close(timeout=2)
             raise
         return client
+
+    def _probe(self) -> None:
+        """Ask the scheduler who it is, within :data:`CONNECT_TIMEOUT` (plus 2 s at worst) whatever the network does.
+
+        ``distributed.Client`` bounds the TCP connection but not every later step:
+        a listener that accepts and never answers holds it forever, and a client that
+        fails half-way prints a traceback when it is collected. A bare comm under
+        ``asyncio.wait_for``, in a thread of its own, has neither problem.
+        """
+        address = self.address
+        outcome: list[BaseException | None] = []
+
+        def ask() -> None:
+            try:
+                asyncio.run(asyncio.wait_for(_identity(address, self.security), CONNECT_TIMEOUT + 1.0))
+                outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                outcome.append(exc)
+
+        thread = threading.Thread(target=ask, name="spofdrill-cluster-probe", daemon=True)
+        thread.start()
+        thread.join(CONNECT_TIMEOUT + 2.0)
+        if not outcome or isinstance(outcome[0], (asyncio.TimeoutError, TimeoutError)):
+            raise ClusterError(f"no answer from the Dask scheduler at {address} within {CONNECT_TIMEOUT:g} s "
+                               "(is the address right, and does it speak tcp:// or tls:// as given?)")
+        exc = outcome[0]
+        if exc is None:
+            return
+        if isinstance(exc, TypeError) and "TLS" in str(exc):
+            raise ClusterError(
+                f"{address} is a TLS address but no TLS certificates are configured: set Dask's "
+                "distributed.comm.tls.ca-file, .client.cert and .client.key (see docs/cluster.md)")
+        if isinstance(exc, ValueError):
+            raise ClusterError(f"{address!r} is not a Dask scheduler address ({exc}); "
+                               "expected e.g. tcp://scheduler:8786 or tls://scheduler:8786")
+        raise ClusterError(f"cannot connect to the Dask scheduler at {address}: {_one_line(exc)}")
 
     def _check_workers(self, client: Client) -> None:
         """Fail now, not mid-run, when there are no workers or they run another spofdrill (or none)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -27,7 +28,8 @@ import engine.util.cluster as cluster_module  # noqa: E402
 from engine.analysis.check import check  # noqa: E402
 from engine.analysis.structure import analyze  # noqa: E402
 from engine.analysis.whatif import what_if  # noqa: E402
-from engine.cli.main import main  # noqa: E402
+from engine.cli.cluster import cluster_address  # noqa: E402
+from engine.cli.main import build_parser, main  # noqa: E402
 from engine.records.assess import assess  # noqa: E402
 from engine.scenario.loader import load_scenario  # noqa: E402
 from engine.util.cluster import ClusterError, use_cluster  # noqa: E402
@@ -122,28 +124,37 @@ def test_a_job_that_raises_on_a_worker_raises_the_same_here(dask_cluster) -> Non
 
 
 def test_the_cli_flag_and_the_environment_variable_give_the_local_json(dask_cluster, tmp_path, capsys, monkeypatch) -> None:
-    analyze_args = ["analyze", "db-primary-async", "--horizon", "120", "--chaos-days", "20"]
+    analyze_args = ["analyze", "db-primary-async", "--horizon", "60", "--chaos-days", "5"]  # what-if, pairs, chaos
     check_args = ["check", "lb-failover", "--seeds", "5", "--quick"]
     monkeypatch.delenv("SPOFDRILL_CLUSTER", raising=False)
     local = [_cli(capsys, [*analyze_args, "--json", str(tmp_path / "a-local.json")]),
              _cli(capsys, [*check_args, "--json", str(tmp_path / "c-local.json")])]
-    with dask.config.set(dask_cluster.config):
+    with dask.config.set(dask_cluster.config):  # the TLS certificates, as a user's Dask config would give them
         flag = _cli(capsys, [*analyze_args, "--json", str(tmp_path / "a-flag.json"), "--cluster", dask_cluster.address])
         monkeypatch.setenv("SPOFDRILL_CLUSTER", dask_cluster.address)
         env = _cli(capsys, [*check_args, "--json", str(tmp_path / "c-env.json")])
-        # the flag wins over the variable: an empty one means here
-        here = _cli(capsys, [*check_args, "--json", str(tmp_path / "c-here.json"), "--cluster", ""])
-    assert flag[0] == local[0][0] == 0 and flag[2] == ""
-    assert env[0] == here[0] == local[1][0] and env[2] == ""
+    assert (flag[0], flag[2]) == (local[0][0], "") and (env[0], env[2]) == (local[1][0], "")
     assert flag[1].replace("a-flag", "a-local") == local[0][1]
     assert env[1].replace("c-env", "c-local") == local[1][1]
-    for ours, theirs in (("a-flag", "a-local"), ("c-env", "c-local"), ("c-here", "c-local")):
+    for ours, theirs in (("a-flag", "a-local"), ("c-env", "c-local")):
         assert json.loads((tmp_path / f"{ours}.json").read_text()) == json.loads((tmp_path / f"{theirs}.json").read_text())
-    assert json.loads((tmp_path / "a-flag.json").read_text())["chaos_availability"] is not None
+    document = json.loads((tmp_path / "a-flag.json").read_text())
+    assert document["what_if_pairs"] and document["chaos_availability"] is not None
+
+
+def test_the_flag_wins_over_the_variable_and_only_commands_with_the_flag_read_it(monkeypatch) -> None:
+    parser = build_parser()
+    monkeypatch.setenv("SPOFDRILL_CLUSTER", " tcp://from-env:8786 ")
+    assert cluster_address(parser.parse_args(["check", "lb-failover"])) == "tcp://from-env:8786"
+    assert cluster_address(parser.parse_args(["check", "lb-failover", "--cluster", "tls://flag:8786"])) == "tls://flag:8786"
+    assert cluster_address(parser.parse_args(["assess", "x.yaml", "--scenario", "s", "--cluster", ""])) is None  # here
+    assert cluster_address(parser.parse_args(["run", "lb-failover"])) is None
+    monkeypatch.setenv("SPOFDRILL_CLUSTER", "")
+    assert cluster_address(parser.parse_args(["analyze", "lb-failover"])) is None
 
 
 @pytest.mark.parametrize("address, words", [
-    ("tcp://127.0.0.1:1", ["cannot connect to the Dask scheduler at tcp://127.0.0.1:1", "within"]),
+    ("tcp://127.0.0.1:1", ["Dask scheduler at tcp://127.0.0.1:1"]),
     ("scheduler", ["'scheduler' is not a Dask scheduler address", "tcp://scheduler:8786"]),
     ("http://scheduler:8786", ["is not a Dask scheduler address", "unknown address scheme"]),
 ])
@@ -154,6 +165,16 @@ def test_a_bad_or_unreachable_address_is_one_line_and_exit_2(address, words, cap
     assert err.count("\n") == 1 and err.startswith("spofdrill: ")
     for word in words:
         assert word in err
+
+
+def test_a_listener_that_never_answers_is_given_up_on(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT", 0.5)
+    with socket.create_server(("127.0.0.1", 0)) as server:  # the kernel accepts; nobody ever answers
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        code, out, err = _cli(capsys, ["check", "lb-failover", "--seeds", "5", "--quick", "--cluster", address])
+    assert (code, out) == (2, "")
+    assert err == f"spofdrill: no answer from the Dask scheduler at {address} within 0.5 s " \
+                  "(is the address right, and does it speak tcp:// or tls:// as given?)\n"
 
 
 def test_a_tls_scheduler_turns_away_a_client_without_certificates(dask_cluster, capsys) -> None:
