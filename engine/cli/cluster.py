@@ -49,15 +49,24 @@ def cluster_from(options: argparse.Namespace) -> Iterator[None]:
     if address is None:
         yield
         return
-    # Dask logs a failed connection or a lost worker at length on standard error; the command
-    # reports it in one line instead
+    try:
+        with use_cluster(address), _quiet_dask():
+            yield
+    except ClusterError as exc:
+        raise InputError(str(exc)) from None
+
+
+@contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Silence Dask's own log for the command (entered after ``distributed`` is imported: its import sets the level).
+
+    Dask logs a failed connection, a lost worker or a cancelled task at length on
+    standard error; the command reports each in one line instead.
+    """
     log = logging.getLogger("distributed")
     level = log.level
     log.setLevel(logging.CRITICAL + 1)
     try:
-        with use_cluster(address):
-            yield
-    except ClusterError as exc:
-        raise InputError(str(exc)) from None
+        yield
     finally:
         log.setLevel(level)

@@ -193,12 +193,15 @@ class Cluster:
         from distributed.scheduler import KilledWorker
 
         client = self.client()
-        size = batch_size(len(jobs), chunksize, self.threads())
-        batches = [list(jobs[i:i + size]) for i in range(0, len(jobs), size)]
-        run = uuid.uuid4().hex[:12]
         name = getattr(fn, "__name__", "job").strip("_") or "job"
-        keys = [f"spofdrill-{name}-{run}-{index}" for index in range(len(batches))]
-        futures = client.map(_run_batch, [fn] * len(batches), batches, key=keys)
+        run = uuid.uuid4().hex[:12]
+        try:
+            size = batch_size(len(jobs), chunksize, self.threads())
+            batches = [list(jobs[i:i + size]) for i in range(0, len(jobs), size)]
+            keys = [f"spofdrill-{name}-{run}-{index}" for index in range(len(batches))]
+            futures = client.map(_run_batch, [fn] * len(batches), batches, key=keys)
+        except OSError as exc:  # CommClosedError: the scheduler went away between two fan-outs
+            raise ClusterError(f"lost the connection to the Dask scheduler at {self.address}: {_one_line(exc)}") from None
         results: list[Any] = []
         try:
             for future in futures:
