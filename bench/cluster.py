@@ -19,6 +19,9 @@ architecture (one simulation per component). It is timed three ways:
   cluster would have), or on ``--cluster ADDRESS``. Connecting is timed: a
   command pays it once.
 
+The three take turns within each repeat, so a change in the machine's load
+weighs on all of them alike.
+
 It prints the figures, the speed-up ratios and whether the three outputs are
 identical, and always exits 0: it is a report, not a test. Timings are
 wall-clock (``time.perf_counter``) on whatever else the machine is doing; the
@@ -52,15 +55,21 @@ from engine.scenario.schema import Scenario  # noqa: E402
 from engine.util.cluster import use_cluster  # noqa: E402
 
 
-def timed(fn: Callable[[], list[dict]], repeat: int) -> tuple[float, list[dict]]:
-    """The median wall seconds of ``repeat`` calls, and the output of the last."""
-    times, output = [], []
+def interleaved(modes: dict[str, Callable[[], list[dict]]], repeat: int) -> dict[str, tuple[float, list[dict]]]:
+    """Per mode, the median wall seconds of ``repeat`` calls and the output of the last.
+
+    The modes take turns within each repeat, so a change in the machine's load
+    (other work starting or ending) weighs on all of them alike.
+    """
+    times: dict[str, list[float]] = {name: [] for name in modes}
+    outputs: dict[str, list[dict]] = {}
     for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        output = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), output
+        for name, fn in modes.items():
+            gc.collect()
+            start = time.perf_counter()
+            outputs[name] = fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(times[name]), outputs[name]) for name in modes}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +94,6 @@ def main(argv: list[str] | None = None) -> int:
 
     def one_process() -> list[dict]:
         out = []
-        per_job.clear()
         for name in components:
             start = time.perf_counter()
             out.extend(w.to_dict() for w in what_if(scenario, [name], horizon=args.horizon, seed=args.seed, workers=1))
@@ -110,12 +118,12 @@ def main(argv: list[str] | None = None) -> int:
 
         with use_cluster(address):  # warm-up: the workers import the engine once
             what_if(scenario, components[:4], horizon=min(args.horizon, 60.0), seed=args.seed)
-        cluster_wall, cluster_out = timed(on_cluster, args.repeat)
+        figures = interleaved({"cluster": on_cluster, "pool": pool, "one": one_process}, args.repeat)
     finally:
         if local_cluster is not None:
             local_cluster.close()
-    pool_wall, pool_out = timed(pool, args.repeat)
-    one_wall, one_out = timed(one_process, args.repeat)
+    (cluster_wall, cluster_out), (pool_wall, pool_out), (one_wall, one_out) = (
+        figures["cluster"], figures["pool"], figures["one"])
     load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     where = args.cluster or "LocalCluster, 2 workers x 1 thread, loopback"
@@ -126,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'cluster (' + where + ')':<56}{cluster_wall:>9.2f}{one_wall / cluster_wall:>9.2f}x")
     print()
     print(f"  jobs {len(components)}; per-job median {statistics.median(per_job):.3f} s "
-          f"(one process, last repeat); cluster / local pool {cluster_wall / pool_wall:.2f}")
+          f"(one process, every repeat); cluster / local pool {cluster_wall / pool_wall:.2f}")
     same = one_out == pool_out == cluster_out
     print(f"  outputs identical (one process, pool, cluster): {'yes' if same else 'NO'}")
     print(f"  load average after {load_after}")

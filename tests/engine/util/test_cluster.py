@@ -36,11 +36,10 @@ from engine.util.cluster import ClusterError, use_cluster  # noqa: E402
 from engine.util.parallel import run_all  # noqa: E402
 
 SCRIPT = """\
-name: alice
+name: bob
 steps:
-  - {trigger: {alert: InstanceDown, node: lb-1}, after: 6, command: ack, target: "InstanceDown:lb-1"}
-  - {trigger: {alert: InstanceDown, node: lb-1}, after: 11, command: failover, target: web-vip}
-  - {trigger: {alert: InstanceDown, node: lb-1}, after: 40, command: restart, target: lb-1}
+  - {at: 45, command: failover, target: web-vip}
+  - {at: 90, command: restart, target: lb-1}
 """
 
 
