@@ -208,9 +208,9 @@ class Cluster:
                 results.extend(future.result())
                 if progress:
                     progress(len(results), len(jobs))
-        except KilledWorker as exc:
-            raise ClusterError(f"the computation on {self.address} is lost: workers died running {name} "
-                               f"more often than Dask retries ({_one_line(exc)})") from None
+        except KilledWorker:
+            raise ClusterError(f"the computation on {self.address} is lost: workers died running {name} jobs more "
+                               "often than Dask retries them (distributed.scheduler.allowed-failures)") from None
         except FutureCancelledError as exc:
             raise ClusterError(f"the computation on {self.address} is lost: {_one_line(exc)}") from None
         except ModuleNotFoundError as exc:
