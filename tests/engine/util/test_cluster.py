@@ -209,6 +209,14 @@ def test_workers_without_spofdrill_are_told_to_install_it(dask_cluster, tmp_path
             run_all(math.sqrt, [1.0, 4.0, 9.0])
 
 
+def test_workers_of_another_version_are_refused_before_any_job_runs(dask_cluster, monkeypatch) -> None:
+    monkeypatch.setattr(cluster_module, "__version__", "9.9.9")  # this side moved on; the workers still say 0.1.0
+    with use_cluster(dask_cluster.address, security=dask_cluster.security):
+        with pytest.raises(ClusterError, match=r"run spofdrill 0\.1\.0: the workers need spofdrill installed "
+                                               r"in the same version as here \(9\.9\.9\)"):
+            run_all(math.sqrt, [1.0, 4.0, 9.0])
+
+
 def test_a_worker_killed_mid_run_loses_the_computation_in_one_line(dask_cluster) -> None:
     # last in the module: the nanny restarts the killed worker in the background
     with use_cluster(dask_cluster.address, security=dask_cluster.security):
