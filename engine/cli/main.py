@@ -16,6 +16,7 @@ import textwrap
 from typing import Sequence
 
 from engine.cli.analyze import cmd_analyze
+from engine.cli.cluster import add_cluster_argument, cluster_from
 from engine.cli.common import EXIT_FAIL, EXIT_INPUT, EXIT_PASS, InputError
 from engine.cli.generate import add_generate_parser
 from engine.cli.records import cmd_assess, cmd_history, cmd_postmortem, cmd_verify
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
     p.add_argument("--write-calibration", action="store_true",
                    help="store the measured difficulty of fair built-in scenarios for the picker")
+    add_cluster_argument(p)
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("analyze", help="find single points of failure: dependencies, cut sets, what-if, availability")
     p.add_argument("scenario", metavar="SCENARIO", help="a built-in scenario name or a YAML file")
@@ -89,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chaos-days", type=float, default=1825.0, metavar="DAYS",
                    help="simulated days of the chaos run that measures availability (default 1825; 0: skip it)")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    add_cluster_argument(p)
     p.set_defaults(func=cmd_analyze)
     p = sub.add_parser("history", help="recorded drills, progress per concept and the drill to run next")
     p.add_argument("--trainee", metavar="NAME", help="only this trainee's drills and progress")
@@ -109,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", metavar="FILE", help="write JUnit XML (one test case per submission)")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: up to 2, one per core)")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    add_cluster_argument(p)
     p.set_defaults(func=cmd_assess)
     p = sub.add_parser("postmortem", help="a blameless postmortem draft (Markdown) of a result bundle or a journal")
     p.add_argument("recording", metavar="BUNDLE|JOURNAL", help="a result bundle (.json) or a console journal (.jsonl)")
@@ -129,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return args.func(args)
+        with cluster_from(args):  # commands with --cluster (or $SPOFDRILL_CLUSTER) fan out on Dask
+            return args.func(args)
     except ScenarioError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_INPUT

@@ -1,10 +1,12 @@
-"""Running independent simulations on both cores, results in input order."""
+"""Running independent simulations on both cores (or on a Dask cluster), results in input order."""
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence, TypeVar
+
+from engine.util.cluster import active_cluster
 
 J = TypeVar("J")
 R = TypeVar("R")
@@ -31,9 +33,17 @@ def run_all(
 
     ``fn`` must be a module-level function (it is pickled). Results come back in
     the order of ``jobs`` whatever the workers' timing, so output built from them
-    is deterministic; ``progress(done, total)`` is called after each one.
+    is deterministic; ``progress(done, total)`` is called after each one (after
+    each batch on a cluster).
+
+    Inside :func:`engine.util.cluster.use_cluster` the jobs run on that Dask
+    cluster instead, in batches of at most ``chunksize``; ``workers=1`` (run
+    here, in this process) and fewer than ``min_jobs`` jobs still run locally.
     """
     count = workers_for(workers)
+    cluster = active_cluster()
+    if cluster is not None and workers != 1 and len(jobs) >= min_jobs:
+        return cluster.map(fn, jobs, chunksize=chunksize, progress=progress)
     results: list[R] = []
     if count > 1 and len(jobs) >= min_jobs:
         with ProcessPoolExecutor(max_workers=min(count, len(jobs))) as pool:
