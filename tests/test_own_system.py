@@ -42,6 +42,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
         status = {name: c["status"] for name, c in analysis["classification"].items()}
         assert status["postgres-0"] == "spof" and status["ingress-nginx-controller"] == "spof"
         assert {status[f"web-{i}"] for i in (1, 2, 3)} == {"harmless"}
+        table = [line for line in out.getvalue().splitlines()
+                 if line.startswith("  ") and line.split()[0] in status and line.split()[1] in ("SPOF", "harmless", "degrading")]
+        assert len(table) == len(status), table
+        assert len({line.index(line.split()[1]) for line in table}) == 1, table  # one column, however long the names
         out.truncate(0)
         assert main(["generate", str(shop), "--seeds", "2", "--max", "2", "-o", str(work / "k8s-shop")]) == 0
     assert out.getvalue().count("written") >= 2, out.getvalue()

@@ -58,14 +58,15 @@ def format_chaos(measured) -> str:
         lines.append(f"  acknowledged writes lost          {measured.lost_writes:,} "
                      f"({measured.per_year(measured.lost_writes):,.0f} a year)")
     rows = [c for c in measured.components if c.downtime > 0.5 or c.diagram > 0.5 or c.lost_writes]
+    width = _name_width([c.component for c in rows] + ["overlapping"])
     if rows:
         lines.append("  where the gap comes from (request-weighted downtime a year, measured vs the diagram):")
         for c in rows:
-            lines.append(f"    {c.component:<16}{measured.per_year(c.downtime):>9,.0f} s{measured.per_year(c.diagram):>9,.0f} s"
+            lines.append(f"    {c.component:<{width}}{measured.per_year(c.downtime):>9,.0f} s{measured.per_year(c.diagram):>9,.0f} s"
                          f"  {count(c.outages, 'outage')}: {c.cause}")
     down, diagram, windows = measured.overlapping
     if windows:
-        lines.append(f"    {'overlapping':<16}{measured.per_year(down):>9,.0f} s{measured.per_year(diagram):>9,.0f} s"
+        lines.append(f"    {'overlapping':<{width}}{measured.per_year(down):>9,.0f} s{measured.per_year(diagram):>9,.0f} s"
                      f"  {count(windows, 'window')} with several components down at once")
     return "\n".join(lines)
 
@@ -137,6 +138,11 @@ def _document(f: _Findings, args: argparse.Namespace) -> dict[str, Any]:
     return doc
 
 
+def _name_width(names) -> int:
+    """The name column's width: the longest name and two spaces (16 at least), so long names never run into the next column."""
+    return max(16, *(len(name) + 2 for name in names)) if names else 16
+
+
 def _print_report(f: _Findings, horizon: float) -> None:
     """The analysis as text on standard output."""
     from engine.analysis.whatif import FAIL_AT
@@ -146,7 +152,8 @@ def _print_report(f: _Findings, horizon: float) -> None:
     label = scenario.id or scenario.title
     print(f"SPOF analysis — {scenario.title} ({label})")
     print()
-    header = f"  {'component':<16}{'dependency analysis':<36}"
+    width = _name_width(analysis.components)
+    header = f"  {'component':<{width}}{'dependency analysis':<36}"
     if impacts:
         header += f"what if it fails at {number(FAIL_AT)} s (no one acts, {number(horizon)} s)"
     print(header)
@@ -156,7 +163,7 @@ def _print_report(f: _Findings, horizon: float) -> None:
         word = verdict.status.upper() if verdict.status == "spof" else verdict.status
         if verdict.spof_for:
             word += f" ({', '.join(verdict.spof_for)})"
-        line = f"  {name:<16}{word:<36}"
+        line = f"  {name:<{width}}{word:<36}"
         impact = impacts.get(name)
         if impact is not None:
             line += f"{impact.status:<10} {impact.reason}"

@@ -13,6 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from engine.cli.cluster import add_cluster_argument
 from engine.cli.common import InputError, Progress
 from engine.scenario.loader import load_scenario
 from engine.scoring.format import count
@@ -107,4 +108,5 @@ def add_generate_parser(sub) -> None:
     p.add_argument("--max", type=int, default=12, help="drills to try at most, SPOFs first (default 12)")
     p.add_argument("--force", action="store_true", help="replace drill files that were edited since they were generated")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
+    add_cluster_argument(p)
     p.set_defaults(func=cmd_generate)
