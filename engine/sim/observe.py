@@ -77,7 +77,7 @@ class Observer:
         self._ok_times: dict[str, float] = {}
         self._journaled_version = -1
         self._checkers_index: dict[str, list[str]] = {}
-        self._checkers_size = -1
+        self._checkers_size: tuple[int, int] = (-1, -1)
 
     def _offset(self, name: str) -> float:
         """The component's scrape offset within the interval: whole seconds, from the run's seeded streams."""
@@ -171,8 +171,14 @@ class Observer:
         return Seen("healthy", None, last_ok)
 
     def _checkers(self) -> dict[str, list[str]]:
-        """For each backend, the load balancers that health-check it (rebuilt when the pools grow)."""
-        size = sum(len(view) for view in self.world.health.values())
+        """For each backend, the load balancers that health-check it (rebuilt when the pools grow).
+
+        Health views only grow, and only when nodes are added (a scale-out adds the node, then its
+        checks): the number of nodes and of views tells when to rebuild, in constant time. Summing the
+        views' sizes here cost O(load balancers) per call, O(n^2) per sweep of every component.
+        """
+        world = self.world
+        size = (len(world.nodes), len(world.health))
         if size != self._checkers_size:
             index: dict[str, list[str]] = {}
             for lb_name, view in self.world.health.items():
