@@ -60,6 +60,8 @@ class Monitoring:
         """What monitoring has scraped: the console and (with observed visibility) the alert rules read it."""
         self.scraped: list[str] = []
         """The components the last closed second scraped."""
+        self._unevaluated: set[str] = set()
+        """Components scraped since the alert rules were last evaluated (observed visibility)."""
 
     def budget_used(self) -> float:
         """The share of the error budget the run has spent so far (whole run, not a window)."""
@@ -153,14 +155,20 @@ class Monitoring:
         self.world.node_metrics = node_metrics
         observer = self.observer
         self.scraped = observer.close_second(t, self.budget_used())
+        changed: set[str] | None = None
         if observer.observed:  # the rules see what was scraped, as Prometheus' do
             seen = observer.global_seen
             global_metrics = {k: v[seen - 1] for k, v in s.items()} if seen else {}
             node_metrics = observer.latest
+            # a node's scraped metrics change only at its scrape: the rules need look at those only
+            self._unevaluated.update(self.scraped)
+            changed = self._unevaluated
         else:
             global_metrics = {k: v[-1] for k, v in s.items()}
         if int(t) % max(1, int(self.world.alerts.interval)) == 0:
-            for change, alert in self.world.alerts.evaluate(t, global_metrics, node_metrics):
+            transitions = self.world.alerts.evaluate(t, global_metrics, node_metrics, changed)
+            self._unevaluated = set()
+            for change, alert in transitions:
                 if change == "fired":
                     self.world.journal.record(
                         t, "AlertFired", alert=alert.id, rule=alert.rule.name, node=alert.node,
