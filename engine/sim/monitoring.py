@@ -112,14 +112,21 @@ class Monitoring:
         shared: dict[str, dict[str, float]] = {}
         if self.traffic.classes_version == self.world.version:
             # members of one app class had identical seconds: compute the class's metrics once
+            tied = self.traffic.tied
             for members in self.traffic.classes:
                 if len(members) < 2:
                     continue
                 first = members[0]
+                if id(members) in tied:  # their sums are the first's by construction (and zeroed below)
+                    for other in members[1:]:
+                        shared[other.name] = first.name
+                    continue
                 sums = (first.m_req, first.m_fail, first.m_ok, first.m_lat, first.m_util)
                 for other in members[1:]:
                     if (other.m_req, other.m_fail, other.m_ok, other.m_lat, other.m_util) == sums:
                         shared[other.name] = first.name
+        else:
+            self.traffic.untie()  # every node's own sums are read below
         history = self.world.node_history
         for node in self.world.nodes.values():
             twin = shared.get(node.name)
