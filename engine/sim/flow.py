@@ -603,9 +603,13 @@ class Traffic:
         for cluster, db_timeout in plan["dbs"][:1]:
             writers = self.writes.writers(cluster, app)
             oks = [self._call(app, w, db_timeout) for w in writers]
-            db_ok = sum(o[0] for o in oks) / len(oks)
-            db_lat = sum(o[1] for o in oks) / len(oks)
-            fail_lat = max(o[2] for o in oks)
+            if len(oks) == 1:  # one writer (no split brain): what sum(), / 1 and max() of one call give
+                o = oks[0]
+                db_ok, db_lat, fail_lat = 0.0 + o[0], 0.0 + o[1], o[2]
+            else:
+                db_ok = sum(o[0] for o in oks) / len(oks)
+                db_lat = sum(o[1] for o in oks) / len(oks)
+                fail_lat = max(o[2] for o in oks)
             data_ok = hit + (1.0 - hit) * db_ok
             for w, o in zip(writers, oks):
                 if self.world.reachable(app, w):
