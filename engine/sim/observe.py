@@ -174,7 +174,7 @@ class Observer:
             return Seen("healthy", None, None)
         if not scrape.ok:
             return Seen("no data", scrape.reason, last_ok)
-        m = dict(scrape.metrics)
+        m = self.latest[node.name]  # the scrape's metrics as a dict (set with it, never changed)
         if node.kind == "load_balancer" and not m.get("holds_vip", 0.0):
             return Seen("standby", "does not hold the virtual IP", last_ok)
         if node.drained:
