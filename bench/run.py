@@ -32,13 +32,15 @@ if str(ROOT) not in sys.path:
 
 import simpy  # noqa: E402
 
-from bench.topology import generate  # noqa: E402
+from bench.topology import DURATION, generate  # noqa: E402
 from engine.sim.runner import NO_ACTION, simulate  # noqa: E402
 from engine.scenario.schema import Scenario  # noqa: E402
 from engine.sim.simulation import Simulation  # noqa: E402
 
 SHIPPED_SPEEDUP = 2000.0  # a 10-minute shipped scenario in at most 0.3 s
-BIG_SPEEDUP = 100.0  # the generated 1,000-node topology
+BIG_SPEEDUP = 100.0  # the generated 1,000- and 4,000-node topologies
+BIG_SIZES = (1000, 4000)  # generated topologies judged against BIG_SPEEDUP
+FIT_SIZES = (250, 500, 1000, 2000, 4000)  # generated topologies the cost exponent is fitted over
 SLICE = 60.0  # runner.simulate advances in 60 s slices; the extrapolated run does the same
 FLOOR_MIN_SECONDS = 0.05  # repeat the floor loop inside one measurement until it lasts this long
 
@@ -213,6 +215,22 @@ def print_table(rows: list[Row], notes: list[str]) -> None:
         print(n)
 
 
+def fit_exponent(points: list[tuple[int, float]]) -> float | None:
+    """``k`` of the least-squares fit of ``log(wall) = k log(n) + c`` (None with fewer than two sizes)."""
+    import math
+
+    if len({n for n, _ in points}) < 2:
+        return None
+    xs = [math.log(n) for n, _ in points]
+    ys = [math.log(w) for _, w in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def sizes(text: str) -> list[int]:
+    return sorted({int(part) for part in text.split(",") if part.strip()})
+
+
 def error_text(exc: BaseException) -> str:
     return f"error: {type(exc).__name__}: {exc}".splitlines()[0][:120]
 
@@ -224,7 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="repeats per figure; the median is shown (default 5)")
     parser.add_argument("--quick", action="store_true", help="1 repeat and a 60 s big run: a smoke test, not a measurement")
-    parser.add_argument("--nodes", type=int, default=1000, help="size of the generated topology (default 1000)")
+    parser.add_argument("--nodes", type=sizes, default=list(BIG_SIZES),
+                        help="sizes of the generated topologies judged against the target, comma-separated "
+                             "(default 1000,4000)")
+    parser.add_argument("--fit", type=sizes, default=list(FIT_SIZES),
+                        help="sizes the cost exponent is fitted over, comma-separated (default "
+                             "250,500,1000,2000,4000; the --nodes sizes are measured anyway)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the runs and the generated topology (default 0)")
     parser.add_argument("--full", action="store_true", help="always run the generated topology for its whole 600 s")
     parser.add_argument("--budget", type=float, default=120.0,
@@ -243,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     notes: list[str] = []
     shipped = Verdict(f"shipped scenarios, 10 min in <= 0.3 s (>= {SHIPPED_SPEEDUP:,.0f}x real time)")
-    big = Verdict(f"generated {args.nodes:,}-node topology, >= {BIG_SPEEDUP:,.0f}x real time")
+    bigs = {n: Verdict(f"generated {n:,}-node topology, >= {BIG_SPEEDUP:,.0f}x real time") for n in args.nodes}
+    fitted: list[tuple[int, float]] = []  # (nodes, wall of a 600 s run) of every generated size
     floor_pairs: list[tuple[str, int, float]] = []  # (label, events, engine wall of that same run)
 
     # ---------------------------------------------------------------- shipped scenarios
@@ -280,74 +304,91 @@ def main(argv: list[str] | None = None) -> int:
     if not scenarios:
         shipped.measured.append("no shipped scenario could be loaded")
 
-    # ---------------------------------------------------------------- the generated topology
+    # ---------------------------------------------------------------- the generated topologies
     rows.append(Row(""))
-    try:
-        t0 = time.perf_counter()
-        sc = generate(args.nodes, seed)
-        gen_s = time.perf_counter() - t0
-        n = len(sc.topology.nodes)
-        kinds: dict[str, int] = {}
-        for spec in sc.topology.nodes.values():
-            kinds[spec.kind] = kinds.get(spec.kind, 0) + 1
-        duration = sc.duration
-        notes.append(
-            f"generated topology: {n:,} nodes in {len(sc.topology.regions)} regions ("
-            + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
-            + f"), {len(sc.method)} faults, seed {seed}; generate() took {gen_s * 1000:.0f} ms"
-        )
-
-        def build() -> Simulation:
-            return Simulation(sc, seed)
-
-        def first_slice() -> tuple[float, float]:
-            gc.collect()
+    extrapolated: list[int] = []
+    for size in sorted(set(args.nodes) | set(args.fit)):
+        judged = size in bigs
+        big = bigs.get(size) or Verdict("")
+        try:
             t0 = time.perf_counter()
-            sim = build()
-            t1 = time.perf_counter()
-            sim.run(SLICE)
-            return t1 - t0, time.perf_counter() - t1
+            sc = generate(size, seed)
+            gen_s = time.perf_counter() - t0
+            n = len(sc.topology.nodes)
+            kinds: dict[str, int] = {}
+            for spec in sc.topology.nodes.values():
+                kinds[spec.kind] = kinds.get(spec.kind, 0) + 1
+            duration = sc.duration
+            if judged:
+                notes.append(
+                    f"generated topology: {n:,} nodes in {len(sc.topology.regions)} regions ("
+                    + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
+                    + f"), {len(sc.method)} faults, seed {seed}; generate() took {gen_s * 1000:.0f} ms"
+                )
 
-        # calibration (also the warm-up): one build and one 60 s slice
-        cal_build, cal_slice = first_slice()
-        estimate = cal_build + cal_slice * duration / SLICE
-        extrapolate = not args.full and (args.quick or estimate * repeat > args.budget)
-        if not extrapolate:
-            run = lambda: simulate(sc, seed, NO_ACTION, name="no action")  # noqa: E731
-            with counting_steps() as counter:
-                run()
-            events = counter[0]
-            wall = statistics.median(measure(run, repeat))
-            sim_label = f"{duration:g}"
-            floor_pairs.append((f"{n:,} nodes, {duration:g} s", events, wall))
-        else:
-            with counting_steps() as counter:
-                build().run(SLICE)
-            events = counter[0]
-            samples = [first_slice() for _ in range(repeat)]
-            build_s = statistics.median(s[0] for s in samples)
-            slice_s = statistics.median(s[1] for s in samples)
-            wall = build_s + slice_s * duration / SLICE
-            sim_label = f"{duration:g}*"
-            floor_pairs.append((f"{n:,} nodes, first {SLICE:g} s", events, build_s + slice_s))
-            notes.append(
-                f"* extrapolated: a full run was estimated at {estimate:.0f} s, so each repeat built the simulation "
-                f"({build_s:.3f} s) and ran its first {SLICE:g} s ({slice_s:.2f} s); wall = build + "
-                f"{duration / SLICE:g} x the {SLICE:g} s slice. The events column counts that {SLICE:g} s run. "
-                "The first 60 s precede the faults, and outcome scoring is not included."
-            )
-        speed = duration / wall
-        ok = speed >= BIG_SPEEDUP
-        rows.append(Row(f"generated {n:,} nodes - no action", sim_label, fmt_int(events), fmt_wall(wall),
-                        fmt_speed(speed), f">= {BIG_SPEEDUP:,.0f}x", "met" if ok else "NOT met"))
-        big.met = ok
-        if not ok:
-            big.measured.append(f"{speed:,.1f}x, {wall:.2f} s for {duration:g} simulated s"
-                                + (" (extrapolated)" if extrapolate else ""))
-    except Exception as exc:  # noqa: BLE001
-        traceback.print_exc()
-        rows.append(Row(f"generated {args.nodes:,} nodes", result=error_text(exc)))
-        big.measured.append(error_text(exc))
+            def build(sc: Scenario = sc) -> Simulation:
+                return Simulation(sc, seed)
+
+            def first_slice(build=build) -> tuple[float, float]:
+                gc.collect()
+                t0 = time.perf_counter()
+                sim = build()
+                t1 = time.perf_counter()
+                sim.run(SLICE)
+                return t1 - t0, time.perf_counter() - t1
+
+            # calibration (also the warm-up): one build and one 60 s slice
+            cal_build, cal_slice = first_slice()
+            estimate = cal_build + cal_slice * duration / SLICE
+            extrapolate = not args.full and (args.quick or estimate * repeat > args.budget)
+            if not extrapolate:
+                run = lambda sc=sc: simulate(sc, seed, NO_ACTION, name="no action")  # noqa: E731
+                with counting_steps() as counter:
+                    run()
+                events = counter[0]
+                wall = statistics.median(measure(run, repeat))
+                sim_label = f"{duration:g}"
+                if judged:
+                    floor_pairs.append((f"{n:,} nodes, {duration:g} s", events, wall))
+            else:
+                with counting_steps() as counter:
+                    build().run(SLICE)
+                events = counter[0]
+                samples = [first_slice() for _ in range(repeat)]
+                build_s = statistics.median(s[0] for s in samples)
+                slice_s = statistics.median(s[1] for s in samples)
+                wall = build_s + slice_s * duration / SLICE
+                sim_label = f"{duration:g}*"
+                extrapolated.append(n)
+                if judged:
+                    floor_pairs.append((f"{n:,} nodes, first {SLICE:g} s", events, build_s + slice_s))
+            fitted.append((n, wall))
+            speed = duration / wall
+            ok = speed >= BIG_SPEEDUP
+            rows.append(Row(f"generated {n:,} nodes - no action", sim_label, fmt_int(events), fmt_wall(wall),
+                            fmt_speed(speed), f">= {BIG_SPEEDUP:,.0f}x" if judged else "(fit)",
+                            ("met" if ok else "NOT met") if judged else ""))
+            big.met = ok
+            if not ok:
+                big.measured.append(f"{speed:,.1f}x, {wall:.2f} s for {duration:g} simulated s"
+                                    + (" (extrapolated)" if extrapolate else ""))
+        except Exception as exc:  # noqa: BLE001
+            traceback.print_exc()
+            rows.append(Row(f"generated {size:,} nodes", result=error_text(exc)))
+            big.measured.append(error_text(exc))
+    if extrapolated:
+        notes.append(
+            f"* extrapolated ({', '.join(f'{n:,}' for n in extrapolated)} nodes): a full run was estimated past "
+            f"--budget, so each repeat built the simulation and ran its first {SLICE:g} s; wall = build + "
+            f"{DURATION / SLICE:g} x the {SLICE:g} s slice. The events column counts that {SLICE:g} s run. "
+            "The first 60 s precede the faults, and outcome scoring is not included."
+        )
+    k = fit_exponent(fitted)
+    if k is not None:
+        notes.append(
+            f"cost ~ n^{k:.2f}: least-squares fit of log(wall) on log(nodes) over the generated sizes "
+            + ", ".join(f"{n:,}" for n, _ in fitted) + " (1.00 = linear)"
+        )
 
     # ---------------------------------------------------------------- the floor
     rows.append(Row(""))
@@ -362,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print_table(rows, notes)
     print()
-    for verdict in (shipped, big):
+    for verdict in (shipped, *bigs.values()):
         if verdict.met:
             print(f"target {verdict.name}: met")
         else:

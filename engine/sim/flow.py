@@ -40,6 +40,9 @@ class Traffic:
         self.classes: list[list[Node]] = []
         """App servers in classes of identical ones (same plan, same state): computed once per class."""
         self.classes_version = -1
+        self.tied: set[int] = set()
+        """``id`` of each class (of two or more app servers, all up) whose members' per-second sums are
+        their first member's: those sums are then kept on the first member only (see :meth:`untie`)."""
         self._class_firsts: set[str] = set()
         self._seg_end = 0.0
         self.writes = Writes(world)
@@ -175,8 +178,10 @@ class Traffic:
         self._lb_in = {}
         into = self._arrivals(t, dt)
         if self.classes_version != self.world.version:
+            self.untie()
             self.classes = self._app_classes()
             self.classes_version = self.world.version
+            self.tied = {id(members) for members in self.classes if self._level(members)}
         # 2. VIP groups -> app servers (only each class's first member needs its arrivals)
         app_in: dict[str, list[float]] = {}
         origin_in: dict[str, dict[str, float]] = {}
@@ -187,6 +192,33 @@ class Traffic:
         self._share_outcomes(admitted, origin_in, dt)
         # 6. replication
         self.writes.replicate(t0 + dt, dt)
+
+    @staticmethod
+    def _level(members: list[Node]) -> bool:
+        """Whether a class's per-second sums can be kept on its first member alone from now on.
+
+        They can when every member's sums are the first's now (so at the start of a second, when
+        all are 0) and every later increment is the same for all of them: true of a class that is
+        up (each step adds the class's figures to each member; a load balancer that cannot reach
+        them, in a dark region, fails the same share of requests on each, as they have one spec).
+        """
+        if len(members) < 2 or not members[0].up:
+            return False
+        first = members[0]
+        sums = (first.m_req, first.m_fail, first.m_ok, first.m_lat, first.m_util)
+        return all((o.m_req, o.m_fail, o.m_ok, o.m_lat, o.m_util) == sums for o in members[1:])
+
+    def untie(self) -> None:
+        """Give the members of tied classes their sums (the first member's) and stop keeping them tied."""
+        if not self.tied:
+            return
+        for members in self.classes:
+            if id(members) in self.tied:
+                first = members[0]
+                for other in members[1:]:
+                    other.m_req, other.m_fail, other.m_ok = first.m_req, first.m_fail, first.m_ok
+                    other.m_lat, other.m_util = first.m_lat, first.m_util
+        self.tied = set()
 
     def _arrivals(self, t: float, dt: float) -> dict[str, list]:
         """Step 1: clients' requests of this segment, resolved (DNS, CDN) to VIP groups."""
@@ -266,12 +298,22 @@ class Traffic:
             node.latency = hold + wait
             node.drop = drop
             node.m_req += total
-            for other in members[1:]:
-                other.backlog, other.util, other.wait, other.hold = node.backlog, node.util, node.wait, hold
-                other.latency, other.drop = node.latency, drop
-                other.m_util += node.util * dt
-                other.m_req += total
-                self.spreads[other.name] = spread
+            if k > 1:
+                backlog, util, latency = node.backlog, node.util, node.latency
+                spreads = self.spreads
+                for other in members[1:]:
+                    other.backlog = backlog
+                    other.util = util
+                    other.wait = wait
+                    other.hold = hold
+                    other.latency = latency
+                    other.drop = drop
+                    spreads[other.name] = spread
+                if id(members) not in self.tied:
+                    busy = util * dt
+                    for other in members[1:]:
+                        other.m_util += busy
+                        other.m_req += total
             if total <= 0:
                 continue
             served = (1.0 - drop) * (1.0 - node.err)
@@ -340,6 +382,8 @@ class Traffic:
             d_lat = (node.m_lat - before[1]) / k
             d_ok = (node.m_ok - before[2]) / k
             node.m_fail, node.m_lat, node.m_ok = before[0] + d_fail, before[1] + d_lat, before[2] + d_ok
+            if id(members) in self.tied:
+                continue  # the members' sums are the first's
             for other in members[1:]:
                 other.m_fail += d_fail
                 other.m_lat += d_lat
@@ -559,9 +603,13 @@ class Traffic:
         for cluster, db_timeout in plan["dbs"][:1]:
             writers = self.writes.writers(cluster, app)
             oks = [self._call(app, w, db_timeout) for w in writers]
-            db_ok = sum(o[0] for o in oks) / len(oks)
-            db_lat = sum(o[1] for o in oks) / len(oks)
-            fail_lat = max(o[2] for o in oks)
+            if len(oks) == 1:  # one writer (no split brain): what sum(), / 1 and max() of one call give
+                o = oks[0]
+                db_ok, db_lat, fail_lat = 0.0 + o[0], 0.0 + o[1], o[2]
+            else:
+                db_ok = sum(o[0] for o in oks) / len(oks)
+                db_lat = sum(o[1] for o in oks) / len(oks)
+                fail_lat = max(o[2] for o in oks)
             data_ok = hit + (1.0 - hit) * db_ok
             for w, o in zip(writers, oks):
                 if self.world.reachable(app, w):

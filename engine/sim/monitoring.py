@@ -60,6 +60,10 @@ class Monitoring:
         """What monitoring has scraped: the console and (with observed visibility) the alert rules read it."""
         self.scraped: list[str] = []
         """The components the last closed second scraped."""
+        self._unevaluated: set[str] = set()
+        self._groups_key: tuple[int, int] | None = None
+        self._groups_ok = True
+        """Components scraped since the alert rules were last evaluated (observed visibility)."""
 
     def budget_used(self) -> float:
         """The share of the error budget the run has spent so far (whole run, not a window)."""
@@ -108,25 +112,36 @@ class Monitoring:
         shared: dict[str, dict[str, float]] = {}
         if self.traffic.classes_version == self.world.version:
             # members of one app class had identical seconds: compute the class's metrics once
+            tied = self.traffic.tied
             for members in self.traffic.classes:
                 if len(members) < 2:
                     continue
                 first = members[0]
+                if id(members) in tied:  # their sums are the first's by construction (and zeroed below)
+                    for other in members[1:]:
+                        shared[other.name] = first.name
+                    continue
                 sums = (first.m_req, first.m_fail, first.m_ok, first.m_lat, first.m_util)
                 for other in members[1:]:
                     if (other.m_req, other.m_fail, other.m_ok, other.m_lat, other.m_util) == sums:
                         shared[other.name] = first.name
+        else:
+            self.traffic.untie()  # every node's own sums are read below
+        history = self.world.node_history
         for node in self.world.nodes.values():
             twin = shared.get(node.name)
-            if twin is not None and twin in node_metrics:
-                m = node_metrics[twin]
-                node.m_req = node.m_fail = node.m_ok = node.m_lat = node.m_util = node.m_wlat = 0.0
-                hist = self.world.node_history.get(node.name)
-                if hist is None:
-                    hist = self.world.node_history[node.name] = deque(maxlen=HISTORY)
-                hist.append(self.world.node_history[twin][-1])
-            else:
-                m = self._node_second(node)
+            if twin is not None:
+                m = node_metrics.get(twin)
+                if m is not None:
+                    # twins are app servers: none of the per-kind figures below read them
+                    node.m_req = node.m_fail = node.m_ok = node.m_lat = node.m_util = node.m_wlat = 0.0
+                    hist = history.get(node.name)
+                    if hist is None:
+                        hist = history[node.name] = deque(maxlen=HISTORY)
+                    hist.append(history[twin][-1])
+                    node_metrics[node.name] = m
+                    continue
+            m = self._node_second(node)
             node_metrics[node.name] = m
             if node.kind == "database" and node.role == "primary":
                 db_load = max(db_load, m.get("utilisation", 0.0))
@@ -153,14 +168,20 @@ class Monitoring:
         self.world.node_metrics = node_metrics
         observer = self.observer
         self.scraped = observer.close_second(t, self.budget_used())
+        changed: set[str] | None = None
         if observer.observed:  # the rules see what was scraped, as Prometheus' do
             seen = observer.global_seen
             global_metrics = {k: v[seen - 1] for k, v in s.items()} if seen else {}
             node_metrics = observer.latest
+            # a node's scraped metrics change only at its scrape: the rules need look at those only
+            self._unevaluated.update(self.scraped)
+            changed = self._unevaluated
         else:
             global_metrics = {k: v[-1] for k, v in s.items()}
         if int(t) % max(1, int(self.world.alerts.interval)) == 0:
-            for change, alert in self.world.alerts.evaluate(t, global_metrics, node_metrics):
+            transitions = self.world.alerts.evaluate(t, global_metrics, node_metrics, changed)
+            self._unevaluated = set()
+            for change, alert in transitions:
                 if change == "fired":
                     self.world.journal.record(
                         t, "AlertFired", alert=alert.id, rule=alert.rule.name, node=alert.node,
@@ -286,10 +307,22 @@ class Monitoring:
             streaming = [n for n in cluster.members if self.world.nodes[n].role == "replica" and self.world.nodes[n].replicating]
             if len(streaming) < cluster.design_replicas:
                 return False
-        counts: dict[str, int] = {}
-        for node in self.world.nodes.values():
-            if node.kind in ("app_server", "cache", "service", "cdn", "dns") and self.world.reachable(None, node) and not node.drained:
-                key = node.group or node.name
-                counts[key] = counts.get(key, 0) + 1
-        return all(counts.get(k, 0) >= v for k, v in self.world.design["groups"].items())
+        return self._groups_complete()
+
+    def _groups_complete(self) -> bool:
+        """Does every group of app servers, caches, services, CDNs and DNS have its designed size up?
+
+        What it reads (up, dark regions, drains, the nodes) changes only with the world's version,
+        so the answer is kept per version instead of walking every node each second.
+        """
+        key = (self.world.version, len(self.world.nodes))
+        if self._groups_key != key:
+            counts: dict[str, int] = {}
+            for node in self.world.nodes.values():
+                if node.kind in ("app_server", "cache", "service", "cdn", "dns") and self.world.reachable(None, node) and not node.drained:
+                    group = node.group or node.name
+                    counts[group] = counts.get(group, 0) + 1
+            self._groups_ok = all(counts.get(k, 0) >= v for k, v in self.world.design["groups"].items())
+            self._groups_key = key
+        return self._groups_ok
 

@@ -23,6 +23,8 @@ looks healthy to monitoring while the app servers log connection timeouts.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -68,6 +70,10 @@ class Observer:
         self.latest: dict[str, dict[str, float]] = {}
         """The metrics of each component's last scrape (``{"up": 0}`` after a failed one): what the rules read."""
         self._next: dict[str, float] = {}
+        self._queue: list[tuple[float, int, Node]] = []
+        """(due, place among the world's nodes, node) of every scraped component: a heap."""
+        self._known = 0
+        """How many of the world's nodes (in order) have been given their first scrape time."""
         self.global_seen = 0
         """How many seconds of the global series monitoring has scraped (the charts end there)."""
         self.global_at = 0.0
@@ -77,32 +83,49 @@ class Observer:
         self._ok_times: dict[str, float] = {}
         self._journaled_version = -1
         self._checkers_index: dict[str, list[str]] = {}
-        self._checkers_size = -1
+        self._checkers_size: tuple[int, int] = (-1, -1)
 
     def _offset(self, name: str) -> float:
         """The component's scrape offset within the interval: whole seconds, from the run's seeded streams."""
         return float(self.world.streams[f"scrape:{name}"].randrange(max(1, int(self.interval))))
 
     def close_second(self, t: float, budget_used: float) -> list[str]:
-        """Scrape what is due at ``t`` (a closed second); the names of the components scraped."""
+        """Scrape what is due at ``t`` (a closed second); the names of the components scraped.
+
+        The components wait in a heap by when they are due (and their place among the world's
+        nodes, so a second's scrapes happen in the nodes' order): a second costs what it scrapes,
+        not a look at every component.
+        """
         world = self.world
-        scraped: list[str] = []
-        for name, node in world.nodes.items():
-            if node.kind == "client":
-                continue
-            due = self._next.get(name)
-            if due is None:  # the first scrape falls at the component's offset (a scale-out's at once)
-                due = self._next[name] = 1.0 + self._offset(name)
-            if t < due:
-                continue
-            self._next[name] = due + self.interval
-            while self._next[name] <= t:
-                self._next[name] += self.interval
-            scrape = self.scrapes[name] = self._scrape(node, t)
-            self.latest[name] = dict(scrape.metrics)
-            if scrape.ok:
-                self._ok_times[name] = t
-            scraped.append(name)
+        if len(world.nodes) > self._known:  # components not seen yet: the first scrape falls at their offset
+            for node in itertools.islice(world.nodes.values(), self._known, None):
+                position = self._known
+                self._known += 1
+                if node.kind == "client":
+                    continue
+                due = self._next[node.name] = 1.0 + self._offset(node.name)  # a scale-out's at once
+                heapq.heappush(self._queue, (due, position, node))
+        queue = self._queue
+        if not queue or queue[0][0] > t:
+            scraped: list[str] = []
+        else:
+            ready = []
+            while queue and queue[0][0] <= t:
+                ready.append(heapq.heappop(queue))
+            ready.sort(key=lambda item: item[1])
+            scraped = []
+            for due, position, node in ready:
+                name = node.name
+                due += self.interval
+                while due <= t:
+                    due += self.interval
+                self._next[name] = due
+                heapq.heappush(queue, (due, position, node))
+                scrape = self.scrapes[name] = self._scrape(node, t)
+                self.latest[name] = dict(scrape.metrics)
+                if scrape.ok:
+                    self._ok_times[name] = t
+                scraped.append(name)
         if t >= self._next_global:
             self._next_global += self.interval
             self.global_seen = len(world.series["t"])
@@ -151,7 +174,7 @@ class Observer:
             return Seen("healthy", None, None)
         if not scrape.ok:
             return Seen("no data", scrape.reason, last_ok)
-        m = dict(scrape.metrics)
+        m = self.latest[node.name]  # the scrape's metrics as a dict (set with it, never changed)
         if node.kind == "load_balancer" and not m.get("holds_vip", 0.0):
             return Seen("standby", "does not hold the virtual IP", last_ok)
         if node.drained:
@@ -171,8 +194,14 @@ class Observer:
         return Seen("healthy", None, last_ok)
 
     def _checkers(self) -> dict[str, list[str]]:
-        """For each backend, the load balancers that health-check it (rebuilt when the pools grow)."""
-        size = sum(len(view) for view in self.world.health.values())
+        """For each backend, the load balancers that health-check it (rebuilt when the pools grow).
+
+        Health views only grow, and only when nodes are added (a scale-out adds the node, then its
+        checks): the number of nodes and of views tells when to rebuild, in constant time. Summing the
+        views' sizes here cost O(load balancers) per call, O(n^2) per sweep of every component.
+        """
+        world = self.world
+        size = (len(world.nodes), len(world.health))
         if size != self._checkers_size:
             index: dict[str, list[str]] = {}
             for lb_name, view in self.world.health.items():
