@@ -34,6 +34,7 @@ import networkx as nx
 import simpy
 
 from engine.commands import Command, Refused
+from engine.scenario.loader.sizes import check_runnable
 from engine.scenario.schema import Scenario
 from engine.scoring.outcome import Outcome, Tally, compute_outcome
 from engine.scoring.score import score_outcome
@@ -56,7 +57,9 @@ __all__ = ["Preview", "Receipt", "Refused", "Simulation"]
 class Simulation:
     """A running drill over one scenario and seed."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario, seed: int = 0, *, budget: bool = True) -> None:
+        if budget:  # a run past the work budget is refused before any work (code-built benchmarks pass False)
+            check_runnable(scenario)
         self.world = world = World(scenario, seed)
         """The drill's state, shared by the parts below."""
         self.traffic = Traffic(world)
