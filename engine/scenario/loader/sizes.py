@@ -149,9 +149,12 @@ class RunTooLarge(ScenarioError):
         return (RunTooLarge, (self.problem,))  # a worker process's refusal reaches the parent whole
 
 
-def over_budget(scenario: Scenario) -> str | None:
-    """Why one run of ``scenario`` is past the work budget (one line without a file), or ``None`` when it fits."""
-    work = scenario_work(scenario)
+def over_budget(scenario: Scenario, steps: int | None = None) -> str | None:
+    """Why one run of ``scenario`` is past the work budget (one line without a file), or ``None`` when it fits.
+
+    ``steps``: the commands the run applies (default: its reference solution's).
+    """
+    work = scenario_work(scenario, steps)
     if work <= MAX_WORK:
         return None
     nodes = len(scenario.topology.nodes)
@@ -160,13 +163,13 @@ def over_budget(scenario: Scenario) -> str | None:
             f"or use fewer nodes; the scenario still loads, and 'analyze --no-simulation' works on it")
 
 
-def check_runnable(scenario: Scenario, source: str | None = None) -> None:
+def check_runnable(scenario: Scenario, source: str | None = None, steps: int | None = None) -> None:
     """Raise :class:`RunTooLarge` naming ``source`` (default: the scenario's id) when one run is past ``MAX_WORK``.
 
     Called where every run starts (:class:`~engine.sim.simulation.Simulation`) and by the command line
     before its first run, so a run past the budget is refused before any work, with the file named.
     """
-    reason = over_budget(scenario)
+    reason = over_budget(scenario, steps)
     if reason is not None:
         raise RunTooLarge(Problem(source or scenario.id or scenario.title, None, None, "", reason))
 

@@ -119,6 +119,14 @@ def test_every_builtin_scenario_runs_inside_the_budget():
         check_runnable(load_scenario(name))
 
 
+def test_each_command_of_a_script_counts_as_two_state_changes_over_every_node():
+    from engine.util.limits import NODE_OVERHEAD
+
+    scenario = load_scenario("lb-failover")
+    per_step = 2 * (len(scenario.topology.nodes) + NODE_OVERHEAD)
+    assert scenario_work(scenario, 1_000) - scenario_work(scenario, 0) == pytest.approx(1_000 * per_step)
+
+
 def test_a_scenario_inside_the_budget_still_runs(tmp_path, capsys):
     path = _write(tmp_path / "small.yaml", 60, duration=60.0)
     assert scenario_work(load_scenario(path)) <= MAX_WORK
