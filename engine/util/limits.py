@@ -44,7 +44,8 @@ medians of 3 on 2 cores shared at a load average of 8: 1,000 nodes 4.0 s, 1,500 
 8.5 s, 2,500 10.9 s, 5,000 38 s. Loading alone is linear (5,000 nodes: 2.6 s, 91 MB, almost all of it
 PyYAML); the analysis grows faster than the node count (``engine/analysis/findings.py`` sorts each app
 server's peers with ``list(nodes).index``, ``result.py``'s ``of`` scans every verdict), so 5,000 waits for
-those. A command no longer grows faster than the node count (a scale-out among 1,500 nodes: 0.7 ms)."""
+those. A command no longer grows faster than the node count (a scale-out among 1,500 nodes: 0.7 ms), but
+the work budget is checked when a run starts: scale-outs during a drill may still take it up to this limit."""
 MAX_EDGES = 15_000
 """Dependencies of one topology once the edge shorthand (``a, b -> c, d``: four edges) is expanded: ten per
 node at ``MAX_NODES`` (``bench/topology.py`` makes about five)."""
@@ -89,7 +90,8 @@ written compactly holds 18,000."""
 MAX_EMBEDDED_VALUES = 250_000
 """Keys and values of a scenario embedded as JSON in a bundle or a drill header (edges as objects of six
 fields, every default written): a 1,500-node scenario holds 133,000 there, 15,000 edges add 195,000.
-Counting and validating plain data is fast (no YAML parser): the bytes limit of the file bounds it too."""
+Counting and validating plain data is fast (no YAML parser): the 1,500-node one (1.2 MB of JSON) is read,
+validated and cross-checked in 0.46 s (median of 3, load average 5), 87 MB."""
 
 
 MAX_ARG_MAGNITUDE = 1_000_000_000
