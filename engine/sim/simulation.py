@@ -58,8 +58,7 @@ class Simulation:
     """A running drill over one scenario and seed."""
 
     def __init__(self, scenario: Scenario, seed: int = 0, *, budget: bool = True) -> None:
-        if budget:  # a run past the work budget is refused before any work (code-built benchmarks pass False)
-            check_runnable(scenario)
+        self._runnable = not budget  # checked against the work budget when time first advances (see run)
         self.world = world = World(scenario, seed)
         """The drill's state, shared by the parts below."""
         self.traffic = Traffic(world)
@@ -190,7 +189,14 @@ class Simulation:
         return self.world.env.now
 
     def run(self, until: float) -> None:
-        """Advance simulated time to ``until`` (bounded by the drill's duration)."""
+        """Advance simulated time to ``until`` (bounded by the drill's duration).
+
+        The first call refuses a run past the work budget (:func:`~engine.scenario.loader.sizes.check_runnable`,
+        ``RunTooLarge``) before any time passes; building one to look at its snapshot is allowed.
+        """
+        if not self._runnable:
+            check_runnable(self.world.scenario)
+            self._runnable = True
         # whole microseconds: a console adding 0.1 s ten times must reach 1.0 s, not 0.9999999999999999
         until = min(round(float(until), 6), self.world.duration)
         if until <= self.world.env.now:

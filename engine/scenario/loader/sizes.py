@@ -166,8 +166,8 @@ def over_budget(scenario: Scenario, steps: int | None = None) -> str | None:
 def check_runnable(scenario: Scenario, source: str | None = None, steps: int | None = None) -> None:
     """Raise :class:`RunTooLarge` naming ``source`` (default: the scenario's id) when one run is past ``MAX_WORK``.
 
-    Called where every run starts (:class:`~engine.sim.simulation.Simulation`) and by the command line
-    before its first run, so a run past the budget is refused before any work, with the file named.
+    Called when a :class:`~engine.sim.simulation.Simulation` first advances and by the command line before
+    its first run, so a run past the budget is refused before any simulated time, with the file named.
     """
     reason = over_budget(scenario, steps)
     if reason is not None:

@@ -78,15 +78,18 @@ def test_running_it_is_refused_in_one_line_before_any_simulation(big, capsys, mo
     assert f"{MAX_WORK:,} node-steps" in err and "1,000 nodes" in err and "fewer nodes" in err
 
 
-def test_a_simulation_past_the_budget_is_refused_before_it_is_built(monkeypatch):
-    import engine.sim.simulation as simulation
-
+def test_a_simulation_past_the_budget_is_refused_before_time_passes():
+    """Built, it can be looked at (the console draws its snapshot); advancing it is refused, and nothing ran."""
     scenario = generate(300)
-    monkeypatch.setattr(simulation, "World", lambda *a: pytest.fail("built a run past the budget"))
+    sim = Simulation(scenario, 0)
+    assert len(sim.snapshot().nodes) == len(scenario.topology.nodes)
     with pytest.raises(RunTooLarge) as caught:
-        Simulation(scenario, 0)
+        sim.run(1.0)
     (problem,) = caught.value.problems
     assert problem.file == (scenario.id or scenario.title) and f"{MAX_WORK:,}" in problem.message
+    assert sim.now == 0.0
+    with pytest.raises(RunTooLarge):
+        sim.advance(1.0)
 
 
 def test_the_refusal_crosses_a_process_boundary_whole():

@@ -193,7 +193,7 @@ def test_the_work_budget_is_refused_naming_the_limit_when_the_run_starts(tmp_pat
     scenario = load_scenario(_over_budget(tmp_path))  # it loads: the budget is a run's
     assert scenario_work(scenario) > limits.MAX_WORK
     with pytest.raises(RunTooLarge) as info:
-        Simulation(scenario, 0)
+        Simulation(scenario, 0).run(1.0)
     (problem,) = info.value.problems
     assert f"{limits.MAX_WORK:,} node-steps" in problem.message and "50 nodes over 3000 s" in problem.message
 
