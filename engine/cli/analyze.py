@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.cli.common import InputError, Progress, write_output
 from engine.scenario.loader import load_scenario
+from engine.scenario.loader.sizes import RunTooLarge
 from engine.scoring.format import count, number
 
 if TYPE_CHECKING:
@@ -83,6 +84,35 @@ class _Findings:
     advice: list[Any]
     unmodelled: list[str]
     radii: dict[str, Any]
+    skipped: str | None = None
+    """Why the simulations were left out (past the run budget), or ``None``."""
+
+
+def over_budget(scenario: Scenario, components: list[str], horizon: float) -> str | None:
+    """One line saying why a what-if run at ``horizon`` is past the run budget (and the horizon that fits), or ``None``.
+
+    A what-if run is the scenario with one permanent failure, at a tick of at least 1 s and without alert rules
+    (:func:`engine.analysis.whatif.failure_scenario`); its work grows linearly with the horizon.
+    """
+    from engine.analysis.whatif import FAIL_AT, failure_scenario
+    from engine.scenario.loader.sizes import scenario_work
+    from engine.util.limits import MAX_WORK
+
+    if not components:
+        return None
+    component = next((name for name in components if not name.startswith("region:")), components[0])
+
+    def work(at: float) -> float:
+        return scenario_work(failure_scenario(scenario, component, at))
+
+    if work(horizon) <= MAX_WORK:
+        return None
+    slope = (work(200.0) - work(100.0)) / 100.0
+    fits = int((MAX_WORK - (work(100.0) - 100.0 * slope)) / slope) // 10 * 10 if slope > 0 else 0
+    what = (f"try --horizon {fits}" if fits >= FAIL_AT + 30 else
+            f"no horizon past the failure at {number(FAIL_AT)} s fits: use fewer nodes (import part of the system)")
+    return (f"what-if, pairs, chaos run and measured suggestions skipped: {len(scenario.topology.nodes):,} nodes × "
+            f"{number(horizon)} s is over the run budget of {MAX_WORK:,} node-steps; {what}")
 
 
 def _measure(args: argparse.Namespace) -> _Findings:
@@ -99,8 +129,10 @@ def _measure(args: argparse.Namespace) -> _Findings:
     scenario = load_scenario(args.scenario)
     analysis = analyze(scenario)
     label = scenario.id or scenario.title
+    skipped = None if args.no_simulation else over_budget(scenario, list(analysis.components), args.horizon)
+    simulate = not args.no_simulation and skipped is None
     impacts = {}
-    if not args.no_simulation:
+    if simulate:
         show = sys.stderr.isatty() or args.progress
         for impact in what_if(scenario, list(analysis.components), horizon=args.horizon, seed=args.seed,
                               progress=Progress(f"what-if {label}", show)):
@@ -111,16 +143,21 @@ def _measure(args: argparse.Namespace) -> _Findings:
         pairs = what_if_pairs(scenario, impacts, cut_pairs, horizon=args.horizon, seed=args.seed,
                               progress=Progress(f"pairs {label}", show))
     measured = None
-    if not args.no_simulation and args.chaos_days > 0:
+    if simulate and args.chaos_days > 0:
         from engine.analysis.chaosrun import chaos_availability
 
         show = sys.stderr.isatty() or args.progress
-        measured = chaos_availability(scenario, analysis, days=args.chaos_days, seed=args.seed,
-                                      progress=Progress(f"chaos run {label}", show))
-    advice, unmodelled = suggestions(scenario, analysis, simulate=not args.no_simulation,
-                                     horizon=args.horizon, seed=args.seed)
+        try:
+            measured = chaos_availability(scenario, analysis, days=args.chaos_days, seed=args.seed,
+                                          progress=Progress(f"chaos run {label}", show))
+        except RunTooLarge as exc:  # a window of outages longer than the budget allows
+            skipped = f"chaos run skipped: {exc.problem.message}"
+    try:
+        advice, unmodelled = suggestions(scenario, analysis, simulate=simulate, horizon=args.horizon, seed=args.seed)
+    except RunTooLarge:  # the changed copy has a node more: measured without simulating
+        advice, unmodelled = suggestions(scenario, analysis, simulate=False, horizon=args.horizon, seed=args.seed)
     radii = blast_radii(scenario)
-    return _Findings(scenario, analysis, impacts, pairs, measured, advice, unmodelled, radii)
+    return _Findings(scenario, analysis, impacts, pairs, measured, advice, unmodelled, radii, skipped)
 
 
 def _document(f: _Findings, args: argparse.Namespace) -> dict[str, Any]:
@@ -135,6 +172,7 @@ def _document(f: _Findings, args: argparse.Namespace) -> dict[str, Any]:
     doc["chaos_availability"] = f.measured.to_dict() if f.measured is not None else None
     doc["suggestions_not_modelled"] = f.unmodelled
     doc["what_if_settings"] = {"fails_at": FAIL_AT, "horizon": args.horizon, "seed": args.seed}
+    doc["simulations_skipped"] = f.skipped
     return doc
 
 
@@ -151,6 +189,8 @@ def _print_report(f: _Findings, horizon: float) -> None:
     advice, unmodelled, radii = f.advice, f.unmodelled, f.radii
     label = scenario.id or scenario.title
     print(f"SPOF analysis — {scenario.title} ({label})")
+    if f.skipped:
+        print(f.skipped)
     print()
     width = _name_width(analysis.components)
     header = f"  {'component':<{width}}{'dependency analysis':<36}"

@@ -9,6 +9,7 @@ from typing import Any
 from engine.cli.common import EXIT_FAIL, EXIT_PASS, InputError, write_output
 from engine.records.results import report_document, run_summary
 from engine.scenario.loader import load_actions, load_scenario
+from engine.scenario.loader.sizes import check_runnable
 from engine.scoring.format import names, number, outcome_table, probe_value
 from engine.sim.runner import Report, run_with_par, simulate
 from engine.util.files import WriteError
@@ -54,6 +55,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError("--postmortem compares the run with the par runs: leave out --no-par")
     scenario = load_scenario(args.scenario)
     script = load_actions(args.actions, scenario) if args.actions else None
+    check_runnable(scenario, str(args.scenario))  # past the work budget: one line naming the file, before any run
     if args.no_par:
         run = simulate(scenario, args.seed, script, name=script.name if script else "no action")
         report = None

@@ -29,9 +29,12 @@ class Run:
         return {"name": self.name, "seed": self.seed, "outcome": self.outcome.to_dict(), **self.score.to_dict()}
 
 
-def simulate(scenario: Scenario, seed: int = 0, script: ActionScript | None = None, name: str = "trainee") -> Run:
-    """Run a scenario to its end with an action script (none: no action)."""
-    sim = Simulation(scenario, seed)
+def simulate(
+    scenario: Scenario, seed: int = 0, script: ActionScript | None = None, name: str = "trainee", *, budget: bool = True
+) -> Run:
+    """Run a scenario to its end with an action script (none: no action); past the work budget it is refused
+    (:func:`~engine.scenario.loader.sizes.check_runnable`) unless ``budget`` is False (benchmarks built in code)."""
+    sim = Simulation(scenario, seed, budget=budget)
     if script is not None:
         ActionDriver(sim, script).install()
     slice_ = 60.0

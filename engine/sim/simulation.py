@@ -34,6 +34,7 @@ import networkx as nx
 import simpy
 
 from engine.commands import Command, Refused
+from engine.scenario.loader.sizes import check_runnable
 from engine.scenario.schema import Scenario
 from engine.scoring.outcome import Outcome, Tally, compute_outcome
 from engine.scoring.score import score_outcome
@@ -56,7 +57,8 @@ __all__ = ["Preview", "Receipt", "Refused", "Simulation"]
 class Simulation:
     """A running drill over one scenario and seed."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario, seed: int = 0, *, budget: bool = True) -> None:
+        self._runnable = not budget  # checked against the work budget when time first advances (see run)
         self.world = world = World(scenario, seed)
         """The drill's state, shared by the parts below."""
         self.traffic = Traffic(world)
@@ -187,7 +189,14 @@ class Simulation:
         return self.world.env.now
 
     def run(self, until: float) -> None:
-        """Advance simulated time to ``until`` (bounded by the drill's duration)."""
+        """Advance simulated time to ``until`` (bounded by the drill's duration).
+
+        The first call refuses a run past the work budget (:func:`~engine.scenario.loader.sizes.check_runnable`,
+        ``RunTooLarge``) before any time passes; building one to look at its snapshot is allowed.
+        """
+        if not self._runnable:
+            check_runnable(self.world.scenario)
+            self._runnable = True
         # whole microseconds: a console adding 0.1 s ten times must reach 1.0 s, not 0.9999999999999999
         until = min(round(float(until), 6), self.world.duration)
         if until <= self.world.env.now:

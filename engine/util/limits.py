@@ -36,27 +36,63 @@ MAX_DURATION = 3_600.0
 fault, a hint, a step or chaos may be set at."""
 MAX_TICKS = 14_400
 """Traffic steps in one run, ``duration / engine.tick`` (the built-ins take 1,200; an hour at a 0.25 s tick)."""
-MAX_NODES = 100
+MAX_NODES = 1_500
 """Components of one topology, counting every instance a scale-out adds during the drill (the built-ins
-have at most 16). A command's cost grows faster than the node count (a restart among 500 nodes took
-26 ms, among 100 0.75 ms), so 1,000 commands stay under a second. ``bench/topology.py``'s 1,000-node
-benchmark is built in code, not loaded."""
-MAX_EDGES = 5_000
-"""Dependencies of one topology once the edge shorthand (``a, b -> c, d``: four edges) is expanded."""
-MAX_WORK = 100_000
-"""The work budget of one run, in node-steps: nodes x (ticks + seconds + 4 x state changes + own alert
-rule evaluations / 10), see :func:`engine.scenario.loader.sizes.check_run`. The built-ins need 11,000
-to 29,500. The heaviest scenarios at the budget (100 nodes for 333 s; 100 nodes with faults, 50 rules
-and steps for 110 s; 13 nodes for 749 s at a 0.25 s tick) take at most 4.9 s for ``spofdrill run``
-(three runs: the trainee's, no action, the reference) and 2.4 s for ``spofdrill verify``, 160 MB at
-most, on 2 shared cores."""
+have at most 16; ``spofdrill import`` of a team's own system makes hundreds). Sized by ``spofdrill analyze
+--no-simulation`` (load, validate, the whole graph analysis) of files written from ``bench/topology.py``,
+medians of 3 on 2 cores shared at a load average of 8: 1,000 nodes 4.0 s, 1,500 5.8 s (100 MB), 2,000
+8.5 s, 2,500 10.9 s, 5,000 38 s. Loading alone is linear (5,000 nodes: 2.6 s, 91 MB, almost all of it
+PyYAML); the analysis grows faster than the node count (``engine/analysis/findings.py`` sorts each app
+server's peers with ``list(nodes).index``, ``result.py``'s ``of`` scans every verdict), so 5,000 waits for
+those. A command no longer grows faster than the node count (a scale-out among 1,500 nodes: 0.7 ms), but
+the work budget is checked when a run starts: scale-outs during a drill may still take it up to this limit."""
+MAX_EDGES = 15_000
+"""Dependencies of one topology once the edge shorthand (``a, b -> c, d``: four edges) is expanded: ten per
+node at ``MAX_NODES`` (``bench/topology.py`` makes about five)."""
+MAX_WORK = 150_000
+"""The work budget of one run, in node-steps: (nodes + 40) x (ticks + seconds + state changes + own alert
+rule evaluations / 5), see :func:`run_work`. It is checked when a run starts (``spofdrill run``, ``check``,
+a what-if, the console), not when a scenario loads, so a big architecture is still loaded, validated and
+analysed. Measured medians of one run (``simulate(scenario, 0, NO_ACTION)``) on 2 cores shared at a load
+average of 5-8: generated topologies (``bench/topology.py``) cost 5-11 microseconds a node-step (1,500
+nodes for 60 s: 3.0 s; 60 nodes for 600 s at a 0.25 s tick: 3.1 s, which the 40 stands for), but an
+imported one costs up to 22: a what-if of 199 imported components (11 stacks of nginx x2, api x10,
+postgres x3, redis, search x2) for 600 s is 287,000 node-steps and took 6.0-7.8 s (median 6.3 s). The
+budget is 3.3 s of that worst shape; generated shapes at it take 0.8-1.7 s. The built-ins need 83,000 to
+110,000, the test fixtures up to 144,000."""
+NODE_OVERHEAD = 40
+"""Nodes' worth of work each tick costs whatever the topology's size (simpy, the ticker, the default alert
+rules): 60 nodes for 600 s at a 0.25 s tick took what 100 nodes of a big topology take."""
+RULE_WEIGHT = 0.2
+"""Node-steps one evaluation of one of the scenario's own alert rules costs per node (measured: 0.15)."""
+
+
+def run_work(nodes: int, duration: float, tick: float, changes: float, rule_evaluations: float) -> float:
+    """The work of one run in node-steps, ``(nodes + 40) x (ticks + seconds + changes + rule evaluations / 5)``.
+
+    Every tick steps the traffic of every node, every second closes the metrics
+    of every node, every state change (a fault, a flap, a chaos kill, a command:
+    :func:`engine.scenario.loader.sizes.changes`) re-plans the traffic over every
+    node (measured: well under one step's worth, 0.3), and every evaluation of
+    one of the scenario's own rules looks at every node. Compared with
+    :data:`MAX_WORK`, which says how the weights were measured.
+    """
+    return (nodes + NODE_OVERHEAD) * (duration / tick + duration + changes + RULE_WEIGHT * rule_evaluations)
+
+
 MAX_SCENARIO_ITEMS = 50
 """Items of each other list of a scenario: faults, alert rules, hints, probes, pitfalls, regions, tags,
 objectives, lessons, chaos groups and exceptions (the built-ins have at most 12)."""
-MAX_YAML_VALUES = 50_000
+MAX_YAML_VALUES = 100_000
 """Keys and values one YAML document may hold, counting every alias expansion. Reading YAML is slow
-(pure Python: a 1 MiB file of 500,000 one-character items took 11.6 s); the count stops it after
-about 1 s. A scenario at every other limit (100 nodes, 1,000 steps) holds under 20,000."""
+(pure Python): at a load average of 8 on 2 cores, 150,000 one-character items took 6.8-7.3 s, a
+5,000-node scenario of 59,000 values 2.6 s; 100,000 stops a file after about 5 s there. A 1,500-node file
+written compactly holds 18,000."""
+MAX_EMBEDDED_VALUES = 250_000
+"""Keys and values of a scenario embedded as JSON in a bundle or a drill header (edges as objects of six
+fields, every default written): a 1,500-node scenario holds 133,000 there, 15,000 edges add 195,000.
+Counting and validating plain data is fast (no YAML parser): the 1,500-node one (1.2 MB of JSON) is read,
+validated and cross-checked in 0.46 s (median of 3, load average 5), 87 MB."""
 
 
 MAX_ARG_MAGNITUDE = 1_000_000_000

@@ -69,7 +69,7 @@ def read_compose(document: Document, notes: Notes) -> Architecture:
             notes.add("skipped", document.file, document.line((key,)), f"top-level '{key}' is not read by the import")
     if len(services) >= MAX_NODES:  # with the users: refused before reading each service
         notes.problem(document.file, document.line(("services",)), f"the import makes {len(services) + 1:,} components "
-                      f"(with users), over the limit of {MAX_NODES} for a topology: import part of the system")
+                      f"(with users), over the limit of {MAX_NODES:,} for a topology: import part of the system")
         return Architecture(name, [], [document.file])
     workloads: list[Workload] = []
     hosts: dict[str, str] = {}

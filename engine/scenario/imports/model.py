@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from engine.scenario.imports.source import Document, Notes
 from engine.scenario.loader.collector import show
+from engine.util.limits import MAX_NODES
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,10 @@ def interpolate(value: str, where: Where, notes: Notes) -> str:
     return _DEFAULTED.sub(replace, value.replace("$$", "\0")).replace("\0", "$")
 
 
-MAX_REPLICAS = 10
-"""Instances one workload becomes at most: a topology holds at most 100 components (``MAX_NODES``), and past
-two instances more change no SPOF verdict, only capacity (which the import does not know anyway)."""
+MAX_REPLICAS = 100
+"""Instances one workload becomes at most: fifteen such workloads fill a topology (``MAX_NODES``, 1,500
+components), and past two instances more change no SPOF verdict, only capacity (which the import does not
+know anyway)."""
 
 
 def replica_count(value: object, where: Where, notes: Notes, what: str) -> int | None:
@@ -153,7 +155,7 @@ def replica_count(value: object, where: Where, notes: Notes, what: str) -> int |
     if value > MAX_REPLICAS:
         notes.add("assumption", where.file, where.line,
                   f"{what} is {value:,}: modelled as {MAX_REPLICAS} instances (the import's cap; a topology holds "
-                  f"at most 100 components, and more instances change capacity, not the SPOF verdict)")
+                  f"at most {MAX_NODES:,} components, and more instances change capacity, not the SPOF verdict)")
         return MAX_REPLICAS
     return value
 

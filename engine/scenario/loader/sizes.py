@@ -4,8 +4,10 @@ Counting is cheap and bounds everything after it: a topology past
 ``MAX_NODES``, a list past its limit or a script past ``MAX_COMMANDS`` is
 refused from its length alone, so neither the schema nor the cross-checks nor a
 simulation ever sees it. The run's own size (ticks and the work budget) needs
-the validated duration and tick; :func:`check_run` reports it with the
-cross-checks.
+the validated duration and tick: :func:`check_run` reports a run past
+``MAX_TICKS`` with the cross-checks, and :func:`check_runnable` refuses a run
+past the work budget ``MAX_WORK`` when it starts (a big architecture still
+loads, validates and is analysed; only simulating it for long is refused).
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.scenario.loader.collector import Collector, KeyPath, number
-from engine.scenario.schema import Chaos, Fault
+from engine.scenario.problems import Problem, ScenarioError
+from engine.scenario.schema import Chaos, Fault, Scenario
 from engine.util.limits import (
     MAX_COMMANDS,
     MAX_EDGES,
+    MAX_EMBEDDED_VALUES,
     MAX_NODES,
     MAX_SCENARIO_ITEMS,
     MAX_TICKS,
     MAX_WORK,
     MAX_YAML_VALUES,
     over,
+    run_work,
 )
 
 _LISTS: tuple[tuple[KeyPath, str], ...] = (
@@ -63,7 +68,7 @@ def _count(collector: Collector, path: KeyPath, value: Any, limit: int, what: st
 
 
 def values_within(data: Any, collector: Collector) -> bool:
-    """Whether plain data (an embedded scenario) holds at most ``MAX_YAML_VALUES`` keys and values, as a YAML file must.
+    """Whether plain data (an embedded scenario) holds at most ``MAX_EMBEDDED_VALUES`` keys and values.
 
     Counted without recursion and stopped at the limit, so a 64 MiB bundle costs no more than a small one.
     """
@@ -77,8 +82,8 @@ def values_within(data: Any, collector: Collector) -> bool:
         elif isinstance(value, list):
             count += len(value)
             pending.extend(value)
-        if count > MAX_YAML_VALUES:
-            collector.add((), f"the scenario {over('one document', None, MAX_YAML_VALUES, 'values')} (keys and items)")
+        if count > MAX_EMBEDDED_VALUES:
+            collector.add((), f"the scenario {over('an embedded scenario', None, MAX_EMBEDDED_VALUES, 'values')} (keys and items)")
             return False
     return True
 
@@ -122,31 +127,58 @@ def changes(duration: float, faults: list[Fault], chaos: Chaos | None, steps: in
     return count
 
 
-def check_run(
-    duration: float | None, tick: float | None, nodes: int, events: float, rule_evaluations: float, collector: Collector
-) -> None:
-    """Report a run past ``MAX_TICKS`` traffic steps or past the work budget ``MAX_WORK``.
+def scenario_work(scenario: Scenario, steps: int | None = None) -> float:
+    """The work of one run of a validated scenario (``steps``: the commands it applies; default its reference solution's)."""
+    duration = scenario.duration
+    if steps is None:
+        steps = len(scenario.reference_solution.steps)
+    events = changes(duration, list(scenario.method), scenario.chaos, steps)
+    alerts = scenario.alerts
+    evaluations = len(alerts.rules) * duration / alerts.evaluation_interval
+    return run_work(len(scenario.topology.nodes), duration, scenario.engine.tick, events, evaluations)
 
-    The work is ``nodes x (ticks + seconds + 4 x changes + rule evaluations / 10)``:
-    every tick steps the traffic of every node, every second closes the
-    metrics of every node, every state change (:func:`changes`) re-plans the
-    traffic (measured: about four traffic steps' worth), and every evaluation
-    of one of the scenario's own alert rules looks at every node (about a
-    tenth of a step). The weights were measured on the heaviest scenarios the
-    limits accept (see ``MAX_WORK``).
+
+class RunTooLarge(ScenarioError):
+    """A run past the work budget: one problem, whose message names ``MAX_WORK`` and what to do."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__([problem])
+        self.problem = problem
+
+    def __reduce__(self) -> tuple:
+        return (RunTooLarge, (self.problem,))  # a worker process's refusal reaches the parent whole
+
+
+def over_budget(scenario: Scenario, steps: int | None = None) -> str | None:
+    """Why one run of ``scenario`` is past the work budget (one line without a file), or ``None`` when it fits.
+
+    ``steps``: the commands the run applies (default: its reference solution's).
     """
+    work = scenario_work(scenario, steps)
+    if work <= MAX_WORK:
+        return None
+    nodes = len(scenario.topology.nodes)
+    return (f"a run of {nodes:,} nodes over {number(scenario.duration)} s at a {number(scenario.engine.tick)} s tick "
+            f"{over('a run', round(work), MAX_WORK, 'node-steps')}: shorten it (duration, or --horizon for a what-if) "
+            f"or use fewer nodes; the scenario still loads, and 'analyze --no-simulation' works on it")
+
+
+def check_runnable(scenario: Scenario, source: str | None = None, steps: int | None = None) -> None:
+    """Raise :class:`RunTooLarge` naming ``source`` (default: the scenario's id) when one run is past ``MAX_WORK``.
+
+    Called when a :class:`~engine.sim.simulation.Simulation` first advances and by the command line before
+    its first run, so a run past the budget is refused before any simulated time, with the file named.
+    """
+    reason = over_budget(scenario, steps)
+    if reason is not None:
+        raise RunTooLarge(Problem(source or scenario.id or scenario.title, None, None, "", reason))
+
+
+def check_run(duration: float | None, tick: float | None, collector: Collector) -> None:
+    """Report a run past ``MAX_TICKS`` traffic steps (the work budget is checked when a run starts: :func:`check_runnable`)."""
     if duration is None or tick is None:
         return
     ticks = duration / tick
     if ticks > MAX_TICKS:
         words = over("a run", round(ticks), MAX_TICKS, "ticks")
         collector.add(("engine", "tick"), f"a {number(tick)} s tick over {number(duration)} s {words} (duration / tick)")
-        return
-    work = nodes * (ticks + duration + 4 * events + rule_evaluations / 10)
-    if work > MAX_WORK:
-        words = over("a run", round(work), MAX_WORK, "node-steps")
-        collector.add(
-            ("topology", "nodes"),
-            f"{nodes} nodes over {number(duration)} s at a {number(tick)} s tick with about {round(events):,} state "
-            f"changes (faults, flaps, chaos kills, steps) and {round(rule_evaluations):,} rule evaluations {words}: shorten the drill, use fewer nodes or fewer events",
-        )

@@ -164,6 +164,6 @@ def test_load_scenario_data_raises_scenario_error_naming_the_source():
 
 def test_an_embedded_scenario_past_the_value_limit_is_refused_before_validation():
     document = _document()
-    document["alerts"]["rules"] = [{"name": "R", "metric": "up", "threshold": 1, "nodes": ["lb-1"] * limits.MAX_YAML_VALUES}]
+    document["alerts"]["rules"] = [{"name": "R", "metric": "up", "threshold": 1, "nodes": ["lb-1"] * limits.MAX_EMBEDDED_VALUES}]
     message = _error(document)
-    assert f"{limits.MAX_YAML_VALUES:,}" in message
+    assert f"{limits.MAX_EMBEDDED_VALUES:,}" in message

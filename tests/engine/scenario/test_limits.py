@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,9 @@ import yaml
 from engine.cli.main import main
 from engine.scenario.loader import documents, load_actions, load_actions_text, load_scenario, load_scenario_text
 from engine.scenario.problems import ScenarioError
+from engine.scenario.loader.sizes import RunTooLarge, scenario_work
 from engine.scenario.schema import scenario_json_schema
+from engine.sim.simulation import Simulation
 from engine.util import limits
 
 BASE: dict[str, Any] = {
@@ -175,18 +178,29 @@ def test_too_many_nodes_are_refused_naming_the_limit():
     assert "topology.nodes" in problem and f"{limits.MAX_NODES:,}" in problem
 
 
-def test_the_work_budget_is_refused_naming_the_limit():
+def _over_budget(tmp_path) -> Path:
+    """A scenario that loads but whose run is past the work budget (50 nodes for 3,000 s)."""
     data = copy.deepcopy(BASE)
-    for i in range(limits.MAX_NODES - 10):
+    for i in range(46):
         data["topology"]["nodes"][f"svc-{i}"] = {"kind": "service"}
     data["duration"] = 3_000
-    (problem,) = _problems(_text(data))
-    assert f"{limits.MAX_WORK:,}" in problem
+    path = tmp_path / "long.yaml"
+    path.write_text(_text(data))
+    return path
+
+
+def test_the_work_budget_is_refused_naming_the_limit_when_the_run_starts(tmp_path):
+    scenario = load_scenario(_over_budget(tmp_path))  # it loads: the budget is a run's
+    assert scenario_work(scenario) > limits.MAX_WORK
+    with pytest.raises(RunTooLarge) as info:
+        Simulation(scenario, 0).run(1.0)
+    (problem,) = info.value.problems
+    assert f"{limits.MAX_WORK:,} node-steps" in problem.message and "50 nodes over 3000 s" in problem.message
 
 
 def test_an_edge_shorthand_that_expands_past_the_limit_is_refused():
     data = copy.deepcopy(BASE)
-    names = [f"s{i}" for i in range(80)]
+    names = [f"s{i}" for i in range(math.isqrt(limits.MAX_EDGES) + 2)]
     data["topology"]["nodes"].update({name: {"kind": "service"} for name in names})
     data["topology"]["edges"].append(f"{', '.join(names)} -> {', '.join(names)}")
     problems = _problems(_text(data))
@@ -312,6 +326,15 @@ def test_run_with_actions_from_dev_zero_is_a_one_line_error(tmp_path, capsys):
     code, out, err = _cli(capsys, "run", str(path), "--no-par", "--actions", "/dev/zero")
     assert code == 2
     assert err.strip().count("\n") == 0 and "/dev/zero" in err and "1.0 MiB" in err
+
+
+def test_run_past_the_work_budget_is_a_one_line_error_naming_the_file(tmp_path, capsys):
+    path = _over_budget(tmp_path)
+    code, out, err = _cli(capsys, "validate", str(path))
+    assert code == 0 and out.strip() == f"{path}: ok"
+    code, out, err = _cli(capsys, "run", str(path), "--no-par")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith(f"{path}: ") and f"{limits.MAX_WORK:,} node-steps" in err
 
 
 def test_rates_inf_does_not_run(tmp_path, capsys):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli.main import main
+from engine.util.limits import MAX_YAML_VALUES
 
 ROOT = Path(__file__).resolve().parents[4]
 FIXTURES = ROOT / "tests" / "fixtures" / "imports"
@@ -74,7 +75,8 @@ def _hostile(tmp: Path) -> dict[str, tuple[list[str], list[str]]]:
     (tmp / "deep.yml").write_text(deep)
     many = "services:\n" + "".join(f"  s{i}: {{image: app}}\n" for i in range(10_000))
     (tmp / "many.yml").write_text(many)
-    items = "".join("- 1\n" for _ in range(30_000))
+    per_document = MAX_YAML_VALUES * 3 // 5  # the second of three documents crosses the limit
+    items = "".join("- 1\n" for _ in range(per_document))
     (tmp / "documents.yaml").write_text("".join(f"---\napiVersion: v1\nkind: Pod\nitems:\n{items}" for _ in range(3)))
     (tmp / "no-services.yml").write_text("name: x\nservices:\n")
     os.mkfifo(tmp / "pipe.yaml")
@@ -85,11 +87,12 @@ def _hostile(tmp: Path) -> dict[str, tuple[list[str], list[str]]]:
         "wrong Kubernetes types": (["k8s-types.yaml"], [["k8s-types.yaml:5", "'spec.replicas' must be a whole number, got 'many'"],
                                                         ["k8s-types.yaml:8", "'spec.template.spec.containers' must be a list"]]),
         "no services": (["no-services.yml"], [["no-services.yml:2", "nothing to import"]]),
-        "many values over documents": (["documents.yaml"], [["documents.yaml:30005", "over the limit of 50,000 YAML values"]]),
+        "many values over documents": (["documents.yaml"], [[f"documents.yaml:{per_document + 5}",
+                                                                  f"over the limit of {MAX_YAML_VALUES:,} YAML values"]]),
         "missing": (["nope.yaml"], [["nope.yaml", "file not found"]]),
         "empty folder": (["empty"], [["empty", "no .yaml, .yml, .json files"]]),
         "binary": (["binary.yaml"], [["binary.yaml:2", "not UTF-8"]]),
-        "alias bomb": (["bomb.yaml"], [["bomb.yaml", "over the limit of 50,000 values"]]),
+        "alias bomb": (["bomb.yaml"], [["bomb.yaml", f"over the limit of {MAX_YAML_VALUES:,} values"]]),
         "20 MB": (["huge.yaml"], [["huge.yaml", "20.0 MiB, over the limit of 1.0 MiB"]]),
         "wrong types": (["types.yml"], [["types.yml:3", "'image' must be text"],
                                          ["types.yml:4", "'replicas' must be a whole number, got 'abc'"],
@@ -103,7 +106,7 @@ def _hostile(tmp: Path) -> dict[str, tuple[list[str], list[str]]]:
                                            ["scalar.yaml:3", "neither a Compose file"]]),
         "duplicate keys": (["dupes.yml"], [["dupes.yml:3", "duplicate key 'web' (first at line 2)"]]),
         "deep nesting": (["deep.yml"], [["deep.yml", "nested too deeply"]]),
-        "10,000 services": (["many.yml"], [["many.yml", "10,001 components", "over the limit of 100"]]),
+        "10,000 services": (["many.yml"], [["many.yml", "10,001 components", "over the limit of 1,500"]]),
     }
 
 

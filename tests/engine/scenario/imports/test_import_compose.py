@@ -114,9 +114,12 @@ def test_a_huge_replica_count_is_capped_with_a_note_and_a_fraction_is_a_problem(
     compose.write_text("services:\n  lb: {image: nginx, ports: ['80:80'], depends_on: [web]}\n"
                        "  web:\n    image: example/web\n    deploy: {replicas: 1000000000}\n")
     imported = import_architecture([str(compose)])
-    assert sorted(n for n in imported.scenario.topology.nodes if n.startswith("web-")) == sorted(f"web-{i}" for i in range(1, 11))
+    from engine.scenario.imports.model import MAX_REPLICAS
+
+    web = sorted(n for n in imported.scenario.topology.nodes if n.startswith("web-"))
+    assert web == sorted(f"web-{i}" for i in range(1, MAX_REPLICAS + 1))
     cap = next(n for n in imported.notes if "1,000,000,000" in n.message)
-    assert (cap.line, cap.kind) == (5, "assumption") and "modelled as 10 instances" in cap.message
+    assert (cap.line, cap.kind) == (5, "assumption") and f"modelled as {MAX_REPLICAS} instances" in cap.message
     compose.write_text(compose.read_text().replace("1000000000", "2.5"))
     with pytest.raises(ScenarioError) as caught:
         import_architecture([str(compose)])
