@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from textual.app import App
 from textual.binding import Binding
 
+from engine.scenario.loader.sizes import over_budget
 from engine.util.files import data_dir
 from engine.records.history import History
 from engine.records.trainee import DEFAULT_NAME, stored_name
@@ -101,6 +102,13 @@ class SpofdrillApp(App[None]):
             self.brief(scenario)
 
     def brief(self, scenario: Scenario) -> None:
+        too_big = over_budget(scenario)
+        if too_big is not None:  # a big imported architecture: it loads and can be analysed, not drilled
+            self.notify(too_big, title=f"{scenario.id or scenario.title} cannot be drilled", severity="error",
+                        timeout=12, markup=False)
+            if not any(isinstance(screen, PickerScreen) for screen in self.screen_stack):
+                self._show(PickerScreen(self.extra_dirs, self.history), self._picked)
+            return
         if self.trainee is None:  # an assessment and no name yet: ask once, before the briefing
             self._show(TraineeDialog(), lambda name: self._named(scenario, name))
             return

@@ -185,8 +185,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from engine.scenario.loader import load_scenario
         from engine.scenario.problems import ScenarioError
 
+        from engine.scenario.loader.sizes import check_runnable
+
         try:
             scenario = load_scenario(options.scenario)
+            check_runnable(scenario, options.scenario)  # a big imported architecture: analyse it, do not drill it
         except ScenarioError as exc:
             print(str(exc), file=sys.stderr)
             return 2

@@ -57,6 +57,30 @@ def failure_scenario(scenario: Scenario, component: str | tuple[str, ...], horiz
     )
 
 
+
+def horizon_over_budget(scenario: Scenario, components: list[str], horizon: float) -> int | None:
+    """``None`` when a what-if run of ``scenario`` at ``horizon`` fits the run budget (``MAX_WORK``); else the
+    longest horizon that fits, in whole tens of seconds (below ``FAIL_AT + 30``: no useful horizon fits).
+
+    A what-if run is the scenario with one permanent failure, at a tick of at least 1 s and without alert rules
+    (:func:`failure_scenario`); its work grows linearly with the horizon.
+    """
+    from engine.scenario.loader.sizes import scenario_work
+    from engine.util.limits import MAX_WORK
+
+    if not components:
+        return None
+    component = next((name for name in components if not name.startswith("region:")), components[0])
+
+    def work(at: float) -> float:
+        return scenario_work(failure_scenario(scenario, component, at))
+
+    if work(horizon) <= MAX_WORK:
+        return None
+    slope = (work(200.0) - work(100.0)) / 100.0
+    return int((MAX_WORK - (work(100.0) - 100.0 * slope)) / slope) // 10 * 10 if slope > 0 else 0
+
+
 def _impact(args: tuple[Scenario, str | tuple[str, ...], float, int]) -> WhatIf:
     scenario, component, horizon, seed = args
     label = component if isinstance(component, str) else " + ".join(component)

@@ -88,33 +88,6 @@ class _Findings:
     """Why the simulations were left out (past the run budget), or ``None``."""
 
 
-def over_budget(scenario: Scenario, components: list[str], horizon: float) -> str | None:
-    """One line saying why a what-if run at ``horizon`` is past the run budget (and the horizon that fits), or ``None``.
-
-    A what-if run is the scenario with one permanent failure, at a tick of at least 1 s and without alert rules
-    (:func:`engine.analysis.whatif.failure_scenario`); its work grows linearly with the horizon.
-    """
-    from engine.analysis.whatif import FAIL_AT, failure_scenario
-    from engine.scenario.loader.sizes import scenario_work
-    from engine.util.limits import MAX_WORK
-
-    if not components:
-        return None
-    component = next((name for name in components if not name.startswith("region:")), components[0])
-
-    def work(at: float) -> float:
-        return scenario_work(failure_scenario(scenario, component, at))
-
-    if work(horizon) <= MAX_WORK:
-        return None
-    slope = (work(200.0) - work(100.0)) / 100.0
-    fits = int((MAX_WORK - (work(100.0) - 100.0 * slope)) / slope) // 10 * 10 if slope > 0 else 0
-    what = (f"try --horizon {fits}" if fits >= FAIL_AT + 30 else
-            f"no horizon past the failure at {number(FAIL_AT)} s fits: use fewer nodes (import part of the system)")
-    return (f"what-if, pairs, chaos run and measured suggestions skipped: {len(scenario.topology.nodes):,} nodes × "
-            f"{number(horizon)} s is over the run budget of {MAX_WORK:,} node-steps; {what}")
-
-
 def _measure(args: argparse.Namespace) -> _Findings:
     """Check the options, load the scenario and run every analysis the options ask for."""
     from engine.analysis.blast import blast_radii
@@ -129,7 +102,7 @@ def _measure(args: argparse.Namespace) -> _Findings:
     scenario = load_scenario(args.scenario)
     analysis = analyze(scenario)
     label = scenario.id or scenario.title
-    skipped = None if args.no_simulation else over_budget(scenario, list(analysis.components), args.horizon)
+    skipped = None if args.no_simulation else _over_budget(scenario, list(analysis.components), args.horizon)
     simulate = not args.no_simulation and skipped is None
     impacts = {}
     if simulate:
@@ -174,6 +147,20 @@ def _document(f: _Findings, args: argparse.Namespace) -> dict[str, Any]:
     doc["what_if_settings"] = {"fails_at": FAIL_AT, "horizon": args.horizon, "seed": args.seed}
     doc["simulations_skipped"] = f.skipped
     return doc
+
+
+def _over_budget(scenario: Scenario, components: list[str], horizon: float) -> str | None:
+    """One line saying why the what-if runs at ``horizon`` are past the run budget (and the horizon that fits), or ``None``."""
+    from engine.analysis.whatif import FAIL_AT, horizon_over_budget
+    from engine.util.limits import MAX_WORK
+
+    fits = horizon_over_budget(scenario, components, horizon)
+    if fits is None:
+        return None
+    what = (f"try --horizon {fits}" if fits >= FAIL_AT + 30 else
+            f"no horizon past the failure at {number(FAIL_AT)} s fits: use fewer nodes (import part of the system)")
+    return (f"what-if, pairs, chaos run and measured suggestions skipped: {len(scenario.topology.nodes):,} nodes × "
+            f"{number(horizon)} s is over the run budget of {MAX_WORK:,} node-steps; {what}")
 
 
 def _name_width(names) -> int:

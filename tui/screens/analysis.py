@@ -28,7 +28,8 @@ from engine.scenario.schema import Scenario
 from engine.scoring.format import count, names
 from engine.sim.simulation import Simulation
 from engine.sim.snapshot import Snapshot
-from engine.analysis.whatif import FAIL_AT, WhatIf, what_if
+from engine.analysis.whatif import FAIL_AT, WhatIf, horizon_over_budget, what_if
+from engine.util.limits import MAX_WORK
 
 from ..widgets.topology import TopologyView
 
@@ -59,6 +60,10 @@ def blast_snapshot(snapshot: Snapshot, failed: str, cut_off: tuple[str, ...]) ->
     return replace(snapshot, nodes=tuple(nodes))
 
 
+WHAT_IF_HORIZON = 600.0
+"""Simulated seconds of each what-if run the screen makes (``spofdrill analyze``'s default)."""
+
+
 class AnalysisScreen(Screen[None]):
     """Dependencies, SPOFs, blast radius and what-if of one architecture."""
 
@@ -75,6 +80,14 @@ class AnalysisScreen(Screen[None]):
         self.impacts: dict[str, WhatIf] | None = None
         self.measured: ChaosAvailability | None = None
         self.selected: str | None = None
+        fits = horizon_over_budget(scenario, list(self.analysis.components), WHAT_IF_HORIZON)
+        self.skipped: str | None = None if fits is None else (
+            f"not simulated: {len(scenario.topology.nodes):,} nodes × {WHAT_IF_HORIZON:g} s per component is over one "
+            f"run's budget ({MAX_WORK:,} node-steps); 'spofdrill analyze --horizon {fits}' can"
+            if fits >= FAIL_AT + 30 else
+            f"not simulated: {len(scenario.topology.nodes):,} nodes are too many for one run's budget "
+            f"({MAX_WORK:,} node-steps)")
+        """Why the what-if and chaos runs are left out (a big imported architecture), or ``None``."""
         self.snapshot = marked_snapshot(Simulation(scenario, 0).snapshot(), self.analysis)
 
     def compose(self) -> ComposeResult:
@@ -91,12 +104,14 @@ class AnalysisScreen(Screen[None]):
         topology.update_snapshot(self.snapshot)
         topology.focus()
         self._show_node()
-        self.simulate()
+        if self.skipped is None:
+            self.simulate()
 
     @work(thread=True, exclusive=True)
     def simulate(self) -> None:
         """Each component's failure, simulated off the UI thread (a second or two)."""
-        impacts = {w.component: w for w in what_if(self.scenario, list(self.analysis.components), workers=1)}
+        impacts = {w.component: w for w in what_if(self.scenario, list(self.analysis.components), horizon=WHAT_IF_HORIZON,
+                                                   workers=1)}
         self.app.call_from_thread(self._simulated, impacts)
         measured = chaos_availability(self.scenario, self.analysis, days=self.CHAOS_DAYS, workers=1)
         self.app.call_from_thread(self._measured, measured)
@@ -132,7 +147,9 @@ class AnalysisScreen(Screen[None]):
             more = len(part.cut_sets) - 6
             text.append(f"   cut sets {cuts}{f'; and {count(more)} more' if more > 0 else ''}\n", style="dim")
         m = self.measured
-        if m is None:
+        if self.skipped is not None:
+            text.append(f"measured  {self.skipped}\n", style="dim")
+        elif m is None:
             text.append(f"measured  chaos run of {self.CHAOS_DAYS:,.0f} simulated days: running…\n", style="dim")
         else:
             text.append("measured ", style="bold")
@@ -170,7 +187,9 @@ class AnalysisScreen(Screen[None]):
                         "\n(the diagram shows it down ✗)", style="dim")
             text.append("\n\n")
             text.append(f"If it fails at {FAIL_AT:g} s and nobody acts: ", style="bold")
-            if self.impacts is None:
+            if self.skipped is not None:
+                text.append(self.skipped, style="dim")
+            elif self.impacts is None:
                 text.append("simulating…", style="dim")
             else:
                 impact = self.impacts.get(name)

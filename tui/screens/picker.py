@@ -47,6 +47,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from engine.analysis.calibration import label_from_entry, measured_difficulty, read_calibration
 from engine.records.history import History, HistoryError, Record
 from engine.scenario.loader import SCENARIO_SUFFIXES, builtin_scenarios, library_files, load_scenario
+from engine.scenario.loader.sizes import over_budget
 from engine.records.progress import DIFFICULTIES, DrillOption, NextDrill, suggest_next
 from engine.scenario.problems import Problem, ScenarioError
 from engine.scenario.schema import Scenario, Topology
@@ -631,6 +632,11 @@ class PickerScreen(Screen[Scenario]):
             ),
             Content.styled(_measured_words(entry), "$text-muted"),
             Content(""),
+        ]
+        too_big = over_budget(scenario)
+        if too_big is not None:
+            lines += [Content.styled(f"Too big to drill: {too_big}. Press a for its SPOF analysis.", "$error"), Content("")]
+        lines += [
             _heading("Situation"),
             Content(_reflow(scenario.briefing) or "No briefing."),
         ]
@@ -712,6 +718,11 @@ class PickerScreen(Screen[Scenario]):
             more = len(entry.problems) - 1
             suffix = f"\n(and {more} more problem{'s' if more != 1 else ''}; see the preview)" if more > 0 else ""
             self.notify(f"{first}{suffix}", title=f"{Path(entry.source).name} does not load", severity="error", markup=False)
+            return
+        too_big = over_budget(entry.scenario)
+        if too_big is not None:  # a big imported architecture: analyse it (a), do not drill it
+            self.notify(f"{too_big}. Press a for its SPOF analysis.", title=f"{entry.scenario_id} cannot be drilled",
+                        severity="error", timeout=12, markup=False)
             return
         self.app.post_message(self.ScenarioChosen(entry.scenario))
         if len(self.app.screen_stack) > 1 and self.app.screen is self:

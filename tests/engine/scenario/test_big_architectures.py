@@ -176,7 +176,7 @@ def test_a_199_component_compose_file_imports_and_is_analysed(tmp_path, capsys):
     assert code == 0 and "Traceback" not in err
     assert "s00-redis" in out and "SPOF" in out
     # a what-if of each component fits one run's budget at a horizon analyze names (not at the default 600 s)
-    from engine.cli.analyze import over_budget
+    from engine.cli.analyze import _over_budget as over_budget
 
     line = over_budget(scenario, ["s00-redis"], 600.0)
     assert line is not None and "199 nodes" in line
