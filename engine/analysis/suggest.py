@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from engine.analysis.structure import Analysis, analyze
-from engine.scenario.schema import Scenario
 from engine.analysis.whatif import what_if
+from engine.scenario.loader.edges import parse_edges
+from engine.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ def _unique(name: str, taken: dict[str, Any]) -> str:
 def with_change(scenario: Scenario, component: str) -> tuple[Scenario, str] | None:
     """The scenario with the smallest change that removes ``component`` as a SPOF, and its description."""
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    # every edge as a mapping (a scenario built in code may still hold the shorthand strings the loader expands)
+    data["topology"]["edges"] = [edge.model_dump(mode="json", by_alias=True, exclude_none=True)
+                                 for edge in parse_edges(scenario.topology.edges)]
     nodes = data["topology"]["nodes"]
     spec = nodes.get(component)
     if spec is None:

@@ -24,6 +24,7 @@ from engine.analysis.generate.words import slug
 from engine.analysis.result import Analysis
 from engine.analysis.structure import analyze
 from engine.scenario.loader import ScenarioError, load_scenario_text
+from engine.scenario.loader.sizes import over_budget
 from engine.scenario.schema import Scenario
 
 DEFAULT_MAX = 12
@@ -50,11 +51,16 @@ def _adjust(drill: Scenario, verdict: Check) -> tuple[Scenario, str] | None:
         f"downtime scale widened to {wider.downtime:g} s (the reference's boot and reaction time)"
 
 
+def refused(scenario: Scenario, seeds: int, problem: str) -> Check:
+    """The verdict on a candidate that was not checked: not fair, with the reason."""
+    return Check(scenario=scenario.id or scenario.title, hash="", seeds=seeds, fair=False, reference_passed=0,
+                 no_action_failed=0, problems=[problem])
+
+
 def unbuilt(scenario: Scenario, seeds: int, exc: Exception) -> Check:
     """The verdict on a candidate no drill could be built for: not fair, with the reason."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return Check(scenario=scenario.id or scenario.title, hash="", seeds=seeds, fair=False, reference_passed=0,
-                 no_action_failed=0, problems=[f"no drill could be built: {first}"])
+    return refused(scenario, seeds, f"no drill could be built: {first}")
 
 
 def as_written(drill: Scenario) -> Scenario:
@@ -94,6 +100,14 @@ def generate(
         if titles[drill.title] > 1:  # two drills with one symptom: the picker still tells them apart
             drill = drill.model_copy(update={"title": f"{drill.title} ({titles[drill.title]})"})
         drill = as_written(drill)
+        too_big = over_budget(drill)
+        if too_big is not None:  # every drill of this architecture runs as long on as many nodes: say it once
+            result = Generated(candidate, drill, refused(drill, len(seeds), f"too big to drill (every drill of this "
+                                                                             f"architecture): {too_big}"))
+            if on_result:
+                on_result(result)
+            out.append(result)
+            break
         tick = progress(candidate) if progress else None
         verdict = check(drill, seeds, workers=workers, progress=tick)
         adjusted = None

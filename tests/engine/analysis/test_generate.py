@@ -286,3 +286,15 @@ def test_a_drill_file_holds_every_field_of_the_drill(shop):
         loaded = load_scenario_text(body(drill), f"{drill.id}.yaml")
         assert loaded.model_dump() == drill.model_dump(), candidate
         assert loaded.spof_hunt == (candidate.kind == "spof")
+
+
+def test_an_architecture_too_big_to_drill_is_said_once_and_nothing_is_checked(monkeypatch):
+    """A drill of 300 nodes over 600 s is past one run's budget: no check runs, one line says why."""
+    import engine.analysis.generate as gen
+    from bench.topology import generate as big
+
+    monkeypatch.setattr(gen, "check", lambda *a, **k: pytest.fail("checked a drill past the run budget"))
+    results = generate(big(300), range(3), limit=5)
+    assert len(results) == 1 and not results[0].verdict.fair
+    (problem,) = results[0].verdict.problems
+    assert problem.startswith("too big to drill (every drill of this architecture)") and "node-steps" in problem
