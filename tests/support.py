@@ -101,3 +101,15 @@ async def select_node(pilot, screen, name: str) -> None:
     await pilot.click(TopologyView, offset=(box.center, box.y + box.h // 2))
     await pilot.pause()
     assert screen.selected == name
+
+
+async def run_to_debrief(pilot, app, screen, seconds: float):
+    """Advance a drill past its end and wait for the debrief (its result is computed off the UI thread); the debrief."""
+    from tui.screens.debrief import DebriefScreen
+
+    screen.advance_by(seconds)
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert isinstance(app.screen, DebriefScreen)
+    return app.screen

@@ -21,7 +21,7 @@ import yaml
 from engine.cli.main import main
 from engine.records.progress import catalogue, suggest_next
 from engine.scenario.loader import library_files, load_scenario
-from support import TESTS_DIR, select_node, start_drill
+from support import TESTS_DIR, run_to_debrief, select_node, start_drill
 
 K8S = TESTS_DIR / "fixtures" / "imports" / "k8s-shop"
 DB_DRILL = "k8s-shop-postgres-0-lost"
@@ -80,7 +80,6 @@ def test_a_generated_drill_runs_headless_passes_with_its_reference_and_verifies(
 
 async def test_a_generated_drill_is_picked_played_and_advised_in_the_console(library: dict[str, Path]) -> None:
     from tui.app import SpofdrillApp
-    from tui.screens.debrief import DebriefScreen
     from tui.screens.dialogs import ConfirmDialog
     from tui.screens.picker import Heading, PickerScreen
 
@@ -109,12 +108,7 @@ async def test_a_generated_drill_is_picked_played_and_advised_in_the_console(lib
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")
         await pilot.pause()
-        screen.advance_by(700)
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert isinstance(app.screen, DebriefScreen)
-        debrief = app.screen
+        debrief = await run_to_debrief(pilot, app, screen, 700)
         assert debrief.ending.run.score.passed
         assert debrief.ending.run.outcome.downtime < debrief.report.no_action.outcome.downtime
         hunt = str(debrief.query_one("#hunt").render())

@@ -23,7 +23,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.picker import PickerScreen
 from tui.widgets.clock import ClockBar
 from tui.widgets.topology import TopologyView
-from support import select_node as select, start_drill as start
+from support import run_to_debrief, select_node as select, start_drill as start
 
 
 def journal_types(screen: DrillScreen) -> list[str]:
@@ -59,12 +59,7 @@ async def test_pick_start_ack_fail_over_and_reach_the_debrief():
         assert screen.session.sim.vips["web-vip"].holder == "lb-2"
         screen.advance_by(15)  # the charts show the next scrape of the global metrics, at most 15 s later
         assert screen.last_snapshot.metric("availability") == 1.0
-        screen.advance_by(600)
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert isinstance(app.screen, DebriefScreen)
-        debrief = app.screen
+        debrief = await run_to_debrief(pilot, app, screen, 600)
         assert debrief.report is not None
         assert debrief.ending.run.outcome.downtime < debrief.report.no_action.outcome.downtime
         # the drill was recorded in the history
