@@ -117,3 +117,14 @@ async def test_a_generated_drill_is_picked_played_and_advised_in_the_console(lib
         assert record is not None and record.passed
         pick = suggest_next(app.history.all_runs(), catalogue())
         assert pick is not None and pick.scenario != DB_DRILL
+
+
+def test_the_compose_fixture_imports_analyses_and_generates_a_fair_drill(tmp_path: Path, capsys) -> None:
+    """The other fixture, a typical Compose web app (nginx, web, worker, postgres, redis), through the same path."""
+    shop = tmp_path / "webapp.yaml"
+    assert main(["import", str(K8S.parent / "compose-webapp" / "docker-compose.yml"), "-o", str(shop)]) == 0
+    assert main(["analyze", str(shop), "--no-simulation"]) == 0
+    assert "SPOF" in capsys.readouterr().out
+    assert main(["generate", str(shop), "--seeds", "2", "--max", "1", "-o", str(tmp_path / "drills")]) == 0
+    written = sorted((tmp_path / "drills").glob("*.yaml"))
+    assert len(written) == 1 and load_scenario(written[0]).architecture == load_scenario(shop).architecture
