@@ -40,6 +40,8 @@ class Tally:
     """(first write id, simulated time) marks, in id order: when each write was acknowledged."""
     split_brain_seconds: float
     hint_cost: float
+    acknowledged: int | None = None
+    """How many write ids ``allocated`` holds in all, when the caller keeps that count (else it is counted here)."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,11 @@ def compute_outcome(tally: Tally) -> Outcome:
     lost_ranges: list[list[int]] = []
     for cluster, allocated in tally.allocated.items():
         have = final.get(cluster, [])
+        if have == allocated:
+            # nothing lost and nothing phantom (both differences of equal sets are empty): the usual
+            # case, asked at every global scrape, where the ranges are fragmented (ids interleave across
+            # clusters) and the subtractions below would walk them all in Python
+            continue
         gone = subtract_ranges(allocated, have)
         lost += range_count(gone)
         lost_ranges.extend(gone)
@@ -177,7 +184,9 @@ def compute_outcome(tally: Tally) -> Outcome:
         downtime=downtime,
         full_outage=full,
         writes_attempted=sum(s["writes"]),
-        writes_acknowledged=sum(range_count(a) for a in tally.allocated.values()),
+        writes_acknowledged=(
+            tally.acknowledged if tally.acknowledged is not None else sum(range_count(a) for a in tally.allocated.values())
+        ),
         lost_writes=lost,
         phantom_writes=phantom,
         rpo=rpo,
