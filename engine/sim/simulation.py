@@ -26,6 +26,7 @@ and :class:`~engine.sim.control.CommandDesk`.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import deque
 from typing import Any
@@ -87,6 +88,12 @@ class Simulation:
             env.process(self.automation.db_failover_watch())
         if scenario.automation.dns_failover.enabled:
             env.process(self.automation.dns_failover_watch())
+        # The world is tens of thousands of long-lived containers (nodes, plans, health views, range
+        # lists, metric histories) that live as long as the drill: every full collection would walk them
+        # all. Move what exists now out of the collector's generations (gc.freeze) until the drill ends
+        # (gc.unfreeze in run): a scoped change, not a new collection policy. An unfinished drill's
+        # objects are released by the next drill that ends.
+        gc.freeze()
 
     # ------------------------------------------------------------------ what drivers read
 
@@ -201,6 +208,7 @@ class Simulation:
             self.world.finished = True
             self._report_final_losses()
             self.world.journal.record(self.world.duration, "DrillEnded")
+            gc.unfreeze()  # see __init__: the world's objects are ordinary garbage again
 
     def _report_final_losses(self) -> None:
         """At the end, journal the acknowledged writes no surviving copy holds and no entry has reported yet.
