@@ -7,7 +7,8 @@
 * classes of identical app servers whose per-second sums are kept on their first member give the
   figures of accounting every member;
 * the outcome skips clusters whose surviving copy holds exactly the acknowledged writes, and the
-  acknowledged writes are counted incrementally: the figures of subtracting and counting every range.
+  acknowledged writes are counted incrementally: the figures of subtracting and counting every range;
+* a routing plan that reuses the previous version's graph-only parts is the plan built from scratch.
 """
 
 from __future__ import annotations
@@ -110,3 +111,22 @@ def test_outcome_shortcuts_match_the_full_count(seed: int) -> None:
         phantom = sum(range_count(subtract_ranges(tally.final_data.get(c, []), a)) for c, a in tally.allocated.items())
         assert (got.lost_writes, got.phantom_writes, got.writes_acknowledged) == (lost, phantom, full)
     assert full > 0
+
+
+@pytest.mark.parametrize("seed", [1, 5])
+def test_plan_reusing_graph_parts_matches_a_fresh_build(seed: int) -> None:
+    """A plan that takes its graph-only parts from the previous version's is the plan built from scratch."""
+    from engine.sim.plan import RoutingPlan
+
+    sim = Simulation(generate(250, seed), seed)
+    rng = random.Random(seed)
+    versions = set()
+    while sim.now < sim.duration:
+        sim.run(sim.now + rng.uniform(5.0, 60.0))
+        plan = sim.traffic.plan
+        fresh = RoutingPlan(sim.world)
+        assert (plan.dns_vips, plan.svc_deps, plan.apps, plan.entries) == (fresh.dns_vips, fresh.svc_deps, fresh.apps, fresh.entries)
+        if plan.version == sim.world.version:
+            assert plan.pools == fresh.pools
+        versions.add(plan.version)
+    assert len(versions) > 3
