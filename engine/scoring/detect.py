@@ -28,8 +28,21 @@ from engine.scenario.schema import Scenario
 from engine.scenario.topology import clusters, vip_groups
 
 
-def related_components(scenario: Scenario, hit: Iterable[str]) -> set[str]:
-    """The components a fault on ``hit`` (node or region names) points at."""
+def _families(scenario: Scenario) -> list[set[str]]:
+    """The components that share a virtual IP, a database cluster or a group."""
+    families: list[set[str]] = [set(v.members) for v in vip_groups(scenario)]
+    families += [{c.primary, *c.replicas} for c in clusters(scenario)]
+    groups: dict[str, set[str]] = {}
+    for n, spec in scenario.topology.nodes.items():
+        if spec.group:
+            groups.setdefault(spec.group, set()).add(n)
+    families += list(groups.values())
+    return families
+
+
+def related_components(scenario: Scenario, hit: Iterable[str], families: list[set[str]] | None = None) -> set[str]:
+    """The components a fault on ``hit`` (node or region names) points at (``families``: :func:`_families`
+    of the scenario, when the caller asks for several faults)."""
     nodes = scenario.topology.nodes
     out: set[str] = set()
     for name in hit:
@@ -37,13 +50,8 @@ def related_components(scenario: Scenario, hit: Iterable[str]) -> set[str]:
             out.add(name)
         else:  # a region
             out.update(n for n, spec in nodes.items() if (spec.region or scenario.topology.regions[0]) == name)
-    families: list[set[str]] = [set(v.members) for v in vip_groups(scenario)]
-    families += [{c.primary, *c.replicas} for c in clusters(scenario)]
-    groups: dict[str, set[str]] = {}
-    for n, spec in nodes.items():
-        if spec.group:
-            groups.setdefault(spec.group, set()).add(n)
-    families += list(groups.values())
+    if families is None:
+        families = _families(scenario)
     for family in families:
         if out & family:
             out |= family
@@ -140,10 +148,13 @@ def time_to_detect(scenario: Scenario, journal: Sequence[Any]) -> float | None:
     alert_node: dict[str, str | None] = {}
     hit: list[str] = []
     related: set[str] = set()
+    families: list[set[str]] | None = None
     for e in journal:
         if e.type == "FaultInjected":
             hit.extend(_hit_by(e.data))
-            related = related_components(scenario, hit)
+            if families is None:  # one pass over the topology per call, not per fault
+                families = _families(scenario)
+            related = related_components(scenario, hit, families)
         elif e.type == "AlertFired":
             alert_node[str(e.data.get("alert"))] = e.data.get("node")
         if e.t >= first and _relevant(e, related, alert_node) is not None:

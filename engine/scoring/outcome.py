@@ -7,6 +7,7 @@ Every formula is in docs/scoring.md. :func:`compute_outcome` turns a :class:`Tal
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,8 @@ class Tally:
     """(first write id, simulated time) marks, in id order: when each write was acknowledged."""
     split_brain_seconds: float
     hint_cost: float
+    acknowledged: int | None = None
+    """How many write ids ``allocated`` holds in all, when the caller keeps that count (else it is counted here)."""
 
 
 @dataclass(frozen=True)
@@ -120,26 +123,34 @@ def compute_outcome(tally: Tally) -> Outcome:
     lost_ranges: list[list[int]] = []
     for cluster, allocated in tally.allocated.items():
         have = final.get(cluster, [])
+        if have == allocated:
+            # nothing lost and nothing phantom (both differences of equal sets are empty): the usual
+            # case, asked at every global scrape, where the ranges are fragmented (ids interleave across
+            # clusters) and the subtractions below would walk them all in Python
+            continue
         gone = subtract_ranges(allocated, have)
         lost += range_count(gone)
         lost_ranges.extend(gone)
         phantom += range_count(subtract_ranges(have, allocated))
     rpo = 0.0
     if lost_ranges:
-        starts = [w[0] for w in tally.write_times]
-        times = [w[1] for w in tally.write_times]
+        # the marks are searched in place (bisect by key): copying their columns cost O(marks) per call,
+        # and the score is asked at every global scrape
+        marks = tally.write_times
+        start_of, time_of = operator.itemgetter(0), operator.itemgetter(1)
 
-        top = max(r[1] for ranges in tally.allocated.values() for r in ranges)
+        # ranges are sorted: each cluster's last range ends highest
+        top = max(ranges[-1][1] for ranges in tally.allocated.values() if ranges)
 
         def acked_at(write_id: int, after: bool) -> float:
             # a mark's writes (ids up to the next mark's) were acknowledged spread evenly over the
             # segment that ends at its time, which began at the previous mark (at most one tick earlier)
-            i = max(0, bisect.bisect_right(starts, write_id) - 1)
-            t = times[i]
-            k = bisect.bisect_left(times, t, 0, i) - 1
-            t0 = max(times[k] if k >= 0 else 0.0, t - tally.tick)
-            n = (starts[i + 1] if i + 1 < len(starts) else top) - starts[i]
-            share = (write_id - starts[i] + (1 if after else 0)) / n if n > 0 else 1.0
+            i = max(0, bisect.bisect_right(marks, write_id, key=start_of) - 1)
+            t = marks[i][1]
+            k = bisect.bisect_left(marks, t, 0, i, key=time_of) - 1
+            t0 = max(marks[k][1] if k >= 0 else 0.0, t - tally.tick)
+            n = (marks[i + 1][0] if i + 1 < len(marks) else top) - marks[i][0]
+            share = (write_id - marks[i][0] + (1 if after else 0)) / n if n > 0 else 1.0
             return t0 + (t - t0) * min(1.0, share)
 
         first = min(r[0] for r in lost_ranges)
@@ -177,7 +188,9 @@ def compute_outcome(tally: Tally) -> Outcome:
         downtime=downtime,
         full_outage=full,
         writes_attempted=sum(s["writes"]),
-        writes_acknowledged=sum(range_count(a) for a in tally.allocated.values()),
+        writes_acknowledged=(
+            tally.acknowledged if tally.acknowledged is not None else sum(range_count(a) for a in tally.allocated.values())
+        ),
         lost_writes=lost,
         phantom_writes=phantom,
         rpo=rpo,

@@ -68,7 +68,7 @@ class Traffic:
 
     def _plan(self) -> None:
         """Rebuild the routing structures for the world's current version."""
-        self.plan = RoutingPlan(self.world)
+        self.plan = RoutingPlan(self.world, self.plan)
 
     def _dns_failing(self, name: str, t: float) -> float:
         """The fraction of lookups a DNS provider fails: 0 while up, then rising as cached answers expire (TTL)."""

@@ -3,7 +3,9 @@
 :class:`RoutingPlan` is built by :class:`~engine.sim.flow.Traffic` whenever the
 world's version moved: which VIP groups each DNS answers with, what app servers
 and services call, where clients enter, which backends each load balancer has in
-rotation. Building it is the slow part; a traffic step only reads it.
+rotation. Only the pools read the state: the rest reads the graph alone and is
+built once per topology (again only after a scale-out), then shared by the plans
+of later versions. A traffic step only reads the plan.
 """
 
 from __future__ import annotations
@@ -19,10 +21,23 @@ from engine.sim.world import World
 class RoutingPlan:
     """Routing structures for one version of the world."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, previous: RoutingPlan | None = None) -> None:
         self.version = world.version
         """The world's version the plan was built for."""
         g = world.graph
+        self.shape = (id(g), len(world.nodes), g.number_of_nodes(), g.number_of_edges())
+        """What the graph-only parts depend on: the graph, its nodes and edges (they change only by scale-out)."""
+        self.route_cache: dict[str, tuple] = {}
+        self.pools = {
+            lb: [world.nodes[a] for a, state in world.health[lb].items() if state[0] and not world.nodes[a].drained]
+            for lb in world.health
+        }
+        """The backends each load balancer has in rotation: the only part that reads the state."""
+        if previous is not None and previous.shape == self.shape:
+            # the rest reads only the graph, the specs and the VIP and cluster objects: one build per topology
+            self.dns_vips, self.svc_deps = previous.dns_vips, previous.svc_deps
+            self.apps, self.entries = previous.apps, previous.entries
+            return
         plan_apps: dict[str, dict[str, Any]] = {}
         signatures: dict[tuple, int] = {}
         # DNS answers: region -> one member of each VIP group the DNS points at there
@@ -37,7 +52,6 @@ class RoutingPlan:
                 seen.add(vip.name)
                 by_region.setdefault(world.nodes[target].region, []).append(vip.members[0])
             self.dns_vips[dns] = by_region
-        self.route_cache: dict[str, tuple] = {}
         # what services call in turn: (node or cluster, share, timeout, needed); a database is its cluster's writer
         self.svc_deps: dict[str, list[tuple[Any, float, float, bool]]] = {}
         for node in world.nodes.values():
@@ -91,10 +105,6 @@ class RoutingPlan:
                     dynamic.append(("dns" if kind == "dns" else "vip", target))
             entries[node.name] = (dynamic, static or dynamic)
         self.entries = entries
-        self.pools = {
-            lb: [world.nodes[a] for a, state in world.health[lb].items() if state[0] and not world.nodes[a].drained]
-            for lb in world.health
-        }
 
 
 def callers_first(graph, nodes: dict[str, Node]) -> list[Node]:

@@ -26,6 +26,7 @@ and :class:`~engine.sim.control.CommandDesk`.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import deque
 from typing import Any
@@ -70,6 +71,7 @@ class Simulation:
         self._score_key: tuple | None = None
         self._score = 0.0
         self._seen_score = 100.0  # the score as of monitoring's last global scrape (observed visibility)
+        self._acked_done: dict[str, tuple[list[list[int]], int, int]] = {}  # see _acknowledged
 
         env = world.env
         world.journal.record(0.0, "DrillStarted", scenario=scenario.id or scenario.title, seed=world.seed)
@@ -88,6 +90,12 @@ class Simulation:
             env.process(self.automation.db_failover_watch())
         if scenario.automation.dns_failover.enabled:
             env.process(self.automation.dns_failover_watch())
+        # The world is tens of thousands of long-lived containers (nodes, plans, health views, range
+        # lists, metric histories) that live as long as the drill: every full collection would walk them
+        # all. Move what exists now out of the collector's generations (gc.freeze) until the drill ends
+        # (gc.unfreeze in run): a scoped change, not a new collection policy. An unfinished drill's
+        # objects are released by the next drill that ends.
+        gc.freeze()
 
     # ------------------------------------------------------------------ what drivers read
 
@@ -209,6 +217,7 @@ class Simulation:
             self.world.finished = True
             self._report_final_losses()
             self.world.journal.record(self.world.duration, "DrillEnded")
+            gc.unfreeze()  # see __init__: the world's objects are ordinary garbage again
 
     def _report_final_losses(self) -> None:
         """At the end, journal the acknowledged writes no surviving copy holds and no entry has reported yet.
@@ -430,7 +439,31 @@ class Simulation:
             scenario=self.world.scenario, tick=self.world.tick, series=self.world.series, journal=list(self.world.journal),
             allocated={c.name: c.allocated for c in self.world.clusters.values()}, final_data=self.final_data(),
             write_times=self.world.write_times, split_brain_seconds=self.world.split_seconds, hint_cost=self.world.hint_cost,
+            acknowledged=self._acknowledged(),
         )
+
+    def _acknowledged(self) -> int:
+        """How many write ids the clusters' ``allocated`` ranges hold, counted incrementally.
+
+        Writes only ever extend a cluster's last range or append one (``engine.sim.writes``' ``ack``), so
+        every range but the last is counted once and kept; the ranges are fragmented (ids interleave
+        across clusters) and the score is asked at every global scrape.
+        """
+        total = 0
+        done = self._acked_done
+        for cluster in self.world.clusters.values():
+            allocated = cluster.allocated
+            kept = done.get(cluster.name)
+            if kept is None or kept[0] is not allocated or len(allocated) < kept[1]:
+                kept = (allocated, 0, 0)
+            _, upto, count = kept
+            last = len(allocated) - 1
+            if last > upto:
+                count += range_count(allocated[upto:last])
+                upto = last
+            done[cluster.name] = (allocated, upto, count)
+            total += count + (range_count(allocated[upto:]) if last >= 0 else 0)
+        return total
 
     def outcome(self) -> Outcome:
         """What users felt and what was lost so far, from the engine's ground truth."""

@@ -5,7 +5,10 @@
 * scrapes taken from a heap of due times are the components a look at every one would scrape, in
   the nodes' order;
 * classes of identical app servers whose per-second sums are kept on their first member give the
-  figures of accounting every member.
+  figures of accounting every member;
+* the outcome skips clusters whose surviving copy holds exactly the acknowledged writes, and the
+  acknowledged writes are counted incrementally: the figures of subtracting and counting every range;
+* a routing plan that reuses the previous version's graph-only parts is the plan built from scratch.
 """
 
 from __future__ import annotations
@@ -84,3 +87,46 @@ def test_tied_classes_give_the_figures_of_per_member_sums(monkeypatch: pytest.Mo
     tied = run()
     monkeypatch.setattr(Traffic, "_level", staticmethod(lambda members: False))
     assert run() == tied
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_outcome_shortcuts_match_the_full_count(seed: int) -> None:
+    """Equal range sets skipped and acknowledged writes counted incrementally: the outcome of counting every range."""
+    import dataclasses
+
+    from engine.scoring.outcome import compute_outcome
+    from engine.util.ranges import range_count, subtract_ranges
+
+    sim = Simulation(generate(250, seed), seed)
+    rng = random.Random(seed)
+    while sim.now < sim.duration:
+        sim.run(sim.now + rng.uniform(5.0, 90.0))
+        tally = sim.tally()
+        full = sum(range_count(a) for a in tally.allocated.values())
+        assert tally.acknowledged == full
+        got = compute_outcome(tally)
+        expected = compute_outcome(dataclasses.replace(tally, acknowledged=None))
+        assert got == expected
+        lost = sum(range_count(subtract_ranges(a, tally.final_data.get(c, []))) for c, a in tally.allocated.items())
+        phantom = sum(range_count(subtract_ranges(tally.final_data.get(c, []), a)) for c, a in tally.allocated.items())
+        assert (got.lost_writes, got.phantom_writes, got.writes_acknowledged) == (lost, phantom, full)
+    assert full > 0
+
+
+@pytest.mark.parametrize("seed", [1, 5])
+def test_plan_reusing_graph_parts_matches_a_fresh_build(seed: int) -> None:
+    """A plan that takes its graph-only parts from the previous version's is the plan built from scratch."""
+    from engine.sim.plan import RoutingPlan
+
+    sim = Simulation(generate(250, seed), seed)
+    rng = random.Random(seed)
+    versions = set()
+    while sim.now < sim.duration:
+        sim.run(sim.now + rng.uniform(5.0, 60.0))
+        plan = sim.traffic.plan
+        fresh = RoutingPlan(sim.world)
+        assert (plan.dns_vips, plan.svc_deps, plan.apps, plan.entries) == (fresh.dns_vips, fresh.svc_deps, fresh.apps, fresh.entries)
+        if plan.version == sim.world.version:
+            assert plan.pools == fresh.pools
+        versions.add(plan.version)
+    assert len(versions) > 3
