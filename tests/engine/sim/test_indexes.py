@@ -56,7 +56,7 @@ def test_partial_alert_evaluation_matches_a_full_pass(seed: int) -> None:
 
 
 def test_scrapes_from_the_heap_are_those_a_scan_takes() -> None:
-    sim = Simulation(generate(250, 3), 3)
+    sim = Simulation(generate(250, 3), 3, budget=False)
     observer = sim.monitoring.observer
     names = [name for name, node in sim.nodes.items() if node.kind != "client"]
     sim.run(1.5)  # second 1 closed: every component has its first scrape time
@@ -77,7 +77,7 @@ def test_tied_classes_give_the_figures_of_per_member_sums(monkeypatch: pytest.Mo
     scenario = generate(250, 5)
 
     def run() -> tuple[list, list, dict]:
-        sim = Simulation(scenario, 5)
+        sim = Simulation(scenario, 5, budget=False)
         metrics = []
         for t in range(10, 360, 10):
             sim.run(float(t))
@@ -97,7 +97,7 @@ def test_outcome_shortcuts_match_the_full_count(seed: int) -> None:
     from engine.scoring.outcome import compute_outcome
     from engine.util.ranges import range_count, subtract_ranges
 
-    sim = Simulation(generate(250, seed), seed)
+    sim = Simulation(generate(250, seed), seed, budget=False)
     rng = random.Random(seed)
     while sim.now < sim.duration:
         sim.run(sim.now + rng.uniform(5.0, 90.0))
@@ -118,7 +118,7 @@ def test_plan_reusing_graph_parts_matches_a_fresh_build(seed: int) -> None:
     """A plan that takes its graph-only parts from the previous version's is the plan built from scratch."""
     from engine.sim.plan import RoutingPlan
 
-    sim = Simulation(generate(250, seed), seed)
+    sim = Simulation(generate(250, seed), seed, budget=False)
     rng = random.Random(seed)
     versions = set()
     while sim.now < sim.duration:
