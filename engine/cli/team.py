@@ -6,6 +6,7 @@ import argparse
 
 from engine.cli.common import InputError
 from engine.scenario.loader import load_scenario
+from engine.scenario.loader.sizes import check_runnable
 
 
 def cmd_host(args: argparse.Namespace) -> int:
@@ -16,6 +17,7 @@ def cmd_host(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     scenario = load_scenario(args.scenario)
+    check_runnable(scenario, args.scenario)  # a big imported architecture: refused before anyone joins
     try:
         return run(scenario, args.seed, args.bind, destructive_by=args.destructive_by, speed=args.speed)
     except OSError as exc:  # the address is taken, or not ours to bind

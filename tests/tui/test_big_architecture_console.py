@@ -66,3 +66,11 @@ async def test_choosing_it_says_why_and_its_analysis_leaves_the_simulations_out(
         summary = str(screen.query_one("#analysis-text", Static).render())
         assert "not simulated" in summary and "running" not in summary
         assert not screen.workers  # nothing was started off the UI thread
+
+
+def test_hosting_it_as_a_team_drill_is_refused_in_one_line(big: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli.main import main
+
+    assert main(["host", str(big), "--bind", "127.0.0.1:0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(big) in err and f"{MAX_WORK:,} node-steps" in err
